@@ -1,0 +1,263 @@
+package io.ecolens.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ecolens.Errors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a YAML config into {@link EcolensConfig}, applies {@code --set} overrides, and validates
+ * the result. Every error names the key, the file and what was expected.
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML = newYamlMapper();
+
+  private ConfigLoader() {}
+
+  /** The mapper configured for ecolens's YAML files (kebab-case, unknown keys rejected). */
+  public static ObjectMapper newYamlMapper() {
+    return new ObjectMapper(new YAMLFactory())
+        .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .findAndRegisterModules();
+  }
+
+  /** Loads {@code file} (or only the defaults when it is null) with the given overrides. */
+  public static EcolensConfig load(Path file, List<String> overrides) {
+    String source = file == null ? "the built-in defaults" : file.toString();
+    JsonNode tree = file == null ? JsonNodeFactory.instance.objectNode() : readTree(file);
+    if (!overrides.isEmpty()) {
+      tree = tree.deepCopy();
+      for (String override : overrides) {
+        applyOverride(source, (ObjectNode) tree, override);
+      }
+      source = source + " with --set overrides";
+    }
+    EcolensConfig config = bind(source, tree);
+    validate(source, config);
+    return config;
+  }
+
+  /** The config as a JSON tree, with any value under a secret-looking key masked. */
+  public static JsonNode redacted(EcolensConfig config) {
+    ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE);
+    JsonNode tree = json.valueToTree(config);
+    mask(tree);
+    return tree;
+  }
+
+  private static void mask(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      object.fieldNames().forEachRemaining(name -> {
+        String lower = name.toLowerCase(Locale.ROOT);
+        boolean secret = (lower.contains("secret") || lower.contains("password")
+            || lower.endsWith("api-key") || lower.endsWith("token")) && !lower.endsWith("-env");
+        if (secret && object.get(name).isValueNode()) {
+          object.put(name, "***");
+        }
+      });
+      object.elements().forEachRemaining(ConfigLoader::mask);
+    } else if (node.isArray()) {
+      node.elements().forEachRemaining(ConfigLoader::mask);
+    }
+  }
+
+  private static JsonNode readTree(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw Errors.unreadableConfig(
+          file.toString(), new IOException("no such file (working directory: "
+              + Path.of("").toAbsolutePath() + ")"));
+    }
+    try {
+      JsonNode tree = YAML.readTree(file.toFile());
+      if (tree == null || tree instanceof MissingNode || tree.isNull()) {
+        return JsonNodeFactory.instance.objectNode();
+      }
+      if (!tree.isObject()) {
+        throw Errors.config(file.toString(), "(top level)", "expected a mapping of sections such as 'sample:' and 'score:', found " + tree.getNodeType());
+      }
+      return tree;
+    } catch (IOException e) {
+      throw Errors.unreadableConfig(file.toString(), e);
+    }
+  }
+
+  /** Applies {@code a.b.c=value}; the value is parsed as a YAML scalar or flow collection. */
+  static void applyOverride(String source, ObjectNode root, String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0) {
+      throw Errors.config(source, override, "--set expects key=value, e.g. --set sample.size=500");
+    }
+    String key = override.substring(0, eq).trim();
+    String raw = override.substring(eq + 1);
+    JsonNode value;
+    try {
+      value = raw.isEmpty() ? JsonNodeFactory.instance.nullNode() : YAML.readTree(raw);
+      if (value == null || value instanceof MissingNode) {
+        value = JsonNodeFactory.instance.nullNode();
+      }
+    } catch (JsonProcessingException e) {
+      value = JsonNodeFactory.instance.textNode(raw);
+    }
+    String[] parts = key.split("\\.");
+    ObjectNode node = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonNode child = node.get(parts[i]);
+      if (child == null || child.isNull()) {
+        child = node.putObject(parts[i]);
+      } else if (!child.isObject()) {
+        throw Errors.config(source, key, "'" + parts[i] + "' holds a value, not a section, so it has no key '" + parts[i + 1] + "'");
+      }
+      node = (ObjectNode) child;
+    }
+    node.set(parts[parts.length - 1], value);
+  }
+
+  private static EcolensConfig bind(String source, JsonNode tree) {
+    try {
+      return YAML.treeToValue(tree, EcolensConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+          .map(Object::toString).sorted().collect(Collectors.joining(", "));
+      throw Errors.config(source, path(e), "unknown key '" + e.getPropertyName()
+          + "'; expected one of: " + known, e);
+    } catch (InvalidFormatException e) {
+      throw Errors.config(source, path(e), "cannot read '" + e.getValue() + "' as "
+          + describe(e.getTargetType()), e);
+    } catch (MismatchedInputException e) {
+      throw Errors.config(source, path(e), "expected " + describe(e.getTargetType())
+          + " (" + firstLine(e.getOriginalMessage()) + ")", e);
+    } catch (JsonProcessingException e) {
+      throw Errors.config(source, e instanceof JsonMappingException m ? path(m) : "(unknown)",
+          firstLine(e.getOriginalMessage()), e);
+    }
+  }
+
+  private static String path(JsonMappingException e) {
+    String p = e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
+    return p.isEmpty() ? "(top level)" : p;
+  }
+
+  private static String describe(Class<?> type) {
+    if (type == null) {
+      return "a different value";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "a whole number";
+    }
+    if (type == Double.class || type == double.class) {
+      return "a number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+      return "a mapping (key: value lines)";
+    }
+    return "a " + type.getSimpleName();
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private static void validate(String source, EcolensConfig c) {
+    positive(source, "spark.shuffle-partitions", c.spark().shufflePartitions());
+    nonBlank(source, "catalog.database", c.catalog().database());
+    if (!c.catalog().database().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw Errors.config(source, "catalog.database", "'" + c.catalog().database() + "' is not a valid database name (letters, digits, underscores)");
+    }
+    nonBlank(source, "catalog.warehouse", c.catalog().warehouse());
+    positive(source, "generate.rows", c.generate().rows());
+    share(source, "generate.malformed-share", c.generate().malformedShare());
+    share(source, "generate.label-share", c.generate().labelShare());
+    if (c.generate().annotatorErrorRates().isEmpty()) {
+      throw Errors.config(source, "generate.annotator-error-rates", "needs at least one annotator, e.g. [0.03, 0.06, 0.10]");
+    }
+    for (int i = 0; i < c.generate().annotatorErrorRates().size(); i++) {
+      share(source, "generate.annotator-error-rates[" + i + "]", c.generate().annotatorErrorRates().get(i));
+    }
+    oneOf(source, "input.corpus.format", c.input().corpus().format(), List.of("json", "csv", "parquet", "delta"));
+    if (c.input().labels() != null) {
+      nonBlank(source, "input.labels.path", c.input().labels().path());
+      oneOf(source, "input.labels.format", c.input().labels().format(), List.of("json", "csv", "parquet", "delta"));
+      oneOf(source, "input.labels.layout", c.input().labels().layout(), List.of("long", "wide"));
+      if (c.input().labels().layout().equals("wide") && c.input().labels().categoryColumns().isEmpty()) {
+        throw Errors.config(source, "input.labels.category-columns", "layout 'wide' needs the list of columns that hold one category's label each");
+      }
+    }
+    positive(source, "ingest.max-text-chars", c.ingest().maxTextChars());
+    positive(source, "sample.size", c.sample().size());
+    if (c.sample().minPerStratum() < 0) {
+      throw Errors.config(source, "sample.min-per-stratum", "must be at least 0, cannot be: " + c.sample().minPerStratum());
+    }
+    oneOf(source, "score.scorer", c.score().scorer(), List.of("rules"));
+    nonBlank(source, "score.policy", c.score().policy());
+    positive(source, "score.batch-size", c.score().batchSize());
+    positive(source, "evaluate.review-queue-per-category", c.evaluate().reviewQueuePerCategory());
+    share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
+    nonBlank(source, "report.output", c.report().output());
+  }
+
+  /** Fails unless a corpus path is set; stages that read the corpus call it. */
+  public static void requireCorpusPath(String source, EcolensConfig c) {
+    if (c.input().corpus().path() == null || c.input().corpus().path().isBlank()) {
+      throw Errors.config(source, "input.corpus.path", "is required: the file or folder of the content corpus, e.g. data/demo/corpus or s3a://bucket/corpus/");
+    }
+  }
+
+  private static void positive(String source, String key, Number value) {
+    if (value.doubleValue() < 1) {
+      throw Errors.config(source, key, "must be at least 1, cannot be: " + value);
+    }
+  }
+
+  private static void share(String source, String key, Double value) {
+    if (value < 0 || value > 1) {
+      throw Errors.config(source, key, "must be between 0 and 1, cannot be: " + value);
+    }
+  }
+
+  private static void nonBlank(String source, String key, String value) {
+    if (value == null || value.isBlank()) {
+      throw Errors.config(source, key, "must not be empty");
+    }
+  }
+
+  private static void oneOf(String source, String key, String value, List<String> allowed) {
+    if (!allowed.contains(value)) {
+      throw Errors.config(source, key, "'" + value + "' is not one of " + String.join(", ", allowed));
+    }
+  }
+}

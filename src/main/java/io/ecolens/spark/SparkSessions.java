@@ -1,0 +1,56 @@
+package io.ecolens.spark;
+
+import io.ecolens.config.EcolensConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Builds the SparkSession for a command. Precedence, lowest first: ecolens defaults, the
+ * {@code spark} section of the config, then whatever spark-submit already set (a master given to
+ * spark-submit always wins). With {@code catalog.embedded} the session gets a Derby-backed Hive
+ * metastore under the warehouse folder; otherwise the cluster's own catalog is used.
+ */
+public final class SparkSessions {
+  private SparkSessions() {}
+
+  /** Creates (or returns the active) session for a command run. */
+  public static SparkSession create(EcolensConfig config, String appName) {
+    SparkConf submitted = new SparkConf(); // reads the spark.* system properties spark-submit set
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!submitted.contains("spark.master")) {
+      builder.master(config.spark().master());
+    }
+    boolean local = submitted.get("spark.master", config.spark().master()).startsWith("local");
+    builder
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()))
+        .config("spark.sql.session.timeZone", "UTC");
+    if (local) {
+      builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false");
+    }
+    if (config.catalog().embedded()) {
+      embeddedCatalog(builder, Path.of(config.catalog().warehouse()));
+    }
+    for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
+      builder.config(e.getKey(), e.getValue());
+    }
+    return builder.getOrCreate();
+  }
+
+  /** Points the session at a Derby-backed Hive metastore and warehouse under {@code warehouse}. */
+  public static SparkSession.Builder embeddedCatalog(SparkSession.Builder builder, Path warehouse) {
+    Path root = warehouse.toAbsolutePath().normalize();
+    System.setProperty("derby.system.home", root.toString());
+    System.setProperty("derby.stream.error.file", root.resolve("derby.log").toString());
+    return builder
+        .config("spark.sql.warehouse.dir", root.toUri().toString())
+        .config("spark.sql.catalogImplementation", "hive")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+            "jdbc:derby:;databaseName=" + root.resolve("metastore_db") + ";create=true")
+        .config("spark.hadoop.datanucleus.schema.autoCreateAll", "true")
+        .config("spark.hadoop.hive.metastore.schema.verification", "false");
+  }
+}

@@ -1,0 +1,169 @@
+package io.ecolens.tables;
+
+import static io.ecolens.tables.Columns.array;
+import static io.ecolens.tables.Columns.bool;
+import static io.ecolens.tables.Columns.dbl;
+import static io.ecolens.tables.Columns.integer;
+import static io.ecolens.tables.Columns.longs;
+import static io.ecolens.tables.Columns.map;
+import static io.ecolens.tables.Columns.columns;
+import static io.ecolens.tables.Columns.string;
+import static io.ecolens.tables.Columns.timestamp;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** The Delta tables ecolens writes: name, description and schema (with column comments). */
+public enum Table {
+  CONTENT("content", "Validated, normalised and deduplicated content items, one row per item and run",
+      columns(
+          string("run_id", "Run that ingested the item"),
+          string("content_id", "Item id from the source corpus (unique within a run)"),
+          string("creator_id", "Creator (account) id"),
+          string("format", "Content format, lower case: video, photo, live, text, ... (unknown when absent)"),
+          string("language", "Language code, lower case (und when absent)"),
+          string("region", "Region code, upper case (ZZ when absent)"),
+          timestamp("created_at", "When the item was posted (UTC)"),
+          string("title", "Title, normalised (NFKC, whitespace collapsed)"),
+          string("description", "Description, normalised"),
+          string("transcript", "Speech transcript, normalised"),
+          array("hashtags", "Hashtags, lower case, without the leading #"),
+          longs("views", "View count"),
+          longs("likes", "Like count"),
+          longs("comments", "Comment count"),
+          longs("shares", "Share count"),
+          string("content_hash", "SHA-256 of the normalised, lower-cased text fields and hashtags"),
+          string("source", "Where the item was read from (corpus path)"),
+          timestamp("ingested_at", "When ecolens ingested the item"))),
+
+  CONTENT_QUARANTINE("content_quarantine", "Raw records rejected by ingest, with every reason",
+      columns(
+          string("run_id", "Run that read the record"),
+          string("content_id", "Item id when one could be read, else null"),
+          string("raw_record", "The raw record as read (JSON of its fields, or the unparsable line)"),
+          array("reasons", "Why the record was rejected; every failed check is listed"),
+          string("source_file", "File the record came from"),
+          timestamp("quarantined_at", "When ecolens rejected the record"))),
+
+  SAMPLES("samples", "Stratified sample of content with inclusion probabilities and design weights",
+      columns(
+          string("run_id", "Run that drew the sample"),
+          string("content_id", "Sampled item"),
+          string("stratum", "Stratum key: the strata columns' values joined by '|'"),
+          dbl("inclusion_probability", "Probability that the item was sampled (n_h / N_h)"),
+          dbl("weight", "Design weight, 1 / inclusion_probability"),
+          longs("stratum_population", "Items in the stratum (N_h)"),
+          longs("stratum_sample_size", "Items sampled from the stratum (n_h)"))),
+
+  SCORES("scores", "Scorer output, one row per item and policy category",
+      columns(
+          string("run_id", "Run that produced or reused the score"),
+          string("content_id", "Scored item"),
+          string("content_hash", "content_hash of the scored text; with policy_version, prompt_hash and model the cache key"),
+          string("scorer", "Scorer type that decided the row: rules, embedded, openai, cascade"),
+          string("model", "Model name or rule-set id"),
+          string("policy_version", "Version of the policy file"),
+          string("prompt_hash", "SHA-256 of the rendered prompt/rules and policy version"),
+          string("category", "Policy category id"),
+          bool("label", "true when the item is judged to violate the category (null on error)"),
+          dbl("score", "Violation score in 0..1 (null on error)"),
+          string("severity", "Category severity from the policy"),
+          string("rationale", "Short reason for the score"),
+          string("status", "ok, error, or cached (reused from an earlier run with the same key)"),
+          string("error", "Why scoring failed, when status = error"),
+          longs("input_tokens", "Input tokens billed for this row's share of the request"),
+          longs("output_tokens", "Output tokens billed for this row's share of the request"),
+          dbl("latency_ms", "Wall time of the scoring call that produced the row"),
+          dbl("cost_usd", "Cost of this row's share of the request"),
+          integer("attempts", "Attempts made (1 when the first succeeded; 0 when cached)"),
+          timestamp("scored_at", "When the row was produced"))),
+
+  POLICY_LABELS("policy_labels", "Human policy labels, one row per item, category and annotator",
+      columns(
+          string("run_id", "Run that loaded the labels"),
+          string("content_id", "Labelled item"),
+          string("category", "Policy category id"),
+          bool("label", "true when the annotator judged the item violating"),
+          string("annotator_id", "Annotator"),
+          timestamp("labeled_at", "When the label was given"),
+          string("policy_version", "Policy version the annotator worked from"))),
+
+  EVALUATIONS("evaluations", "Model label and score against the adjudicated human label, per item and category",
+      columns(
+          string("run_id", "Run"),
+          string("content_id", "Item"),
+          string("category", "Policy category id"),
+          string("stratum", "Sample stratum of the item"),
+          dbl("weight", "Design weight of the item"),
+          string("scorer", "Scorer that decided the model label"),
+          bool("model_label", "Model judged the item violating"),
+          dbl("model_score", "Model score in 0..1"),
+          bool("human_label", "Adjudicated human label (majority vote); null when annotators tied"),
+          integer("human_votes", "Annotators who labelled the item for this category"),
+          integer("human_positive_votes", "Annotators who judged it violating"),
+          string("outcome", "tp, fp, fn, tn; or tie when the human vote tied"))),
+
+  REVIEW_QUEUE("review_queue", "Items to send back to human review, ranked, with the reason",
+      columns(
+          string("run_id", "Run"),
+          string("content_id", "Item"),
+          string("category", "Policy category id"),
+          string("reason", "false_positive, false_negative, annotators_tied or low_confidence"),
+          dbl("model_score", "Model score in 0..1"),
+          bool("model_label", "Model label"),
+          bool("human_label", "Adjudicated human label"),
+          integer("priority", "Rank within the category, 1 = review first"))),
+
+  METRICS("metrics", "Every figure a report shows, in long format",
+      columns(
+          string("run_id", "Run"),
+          string("report", "Report section: ingest, sample, score, agreement, prevalence"),
+          string("metric", "Metric name, e.g. precision, f1, prevalence"),
+          string("category", "Policy category id; empty when the metric has none"),
+          string("slice_key", "Slice dimension, e.g. format; 'all' for the whole run"),
+          string("slice_value", "Slice value; 'all' for the whole run"),
+          dbl("value", "Metric value"),
+          dbl("ci_low", "Lower end of the 95% confidence interval (null when none)"),
+          dbl("ci_high", "Upper end of the 95% confidence interval (null when none)"),
+          longs("n", "Items the metric was computed on"))),
+
+  RUNS("runs", "One row per run: status, timings, counts, cost and the config used",
+      columns(
+          string("run_id", "Run"),
+          string("status", "running, succeeded or failed"),
+          timestamp("started_at", "When the first stage of the run started"),
+          timestamp("finished_at", "When the last stage of the run finished"),
+          map("stage_seconds", DataTypes.DoubleType, "Wall time of each stage, in seconds"),
+          map("counts", DataTypes.LongType, "Row counts: read, accepted, quarantined, duplicates, sampled, scored, ..."),
+          string("config_json", "Configuration of the run as JSON, secrets removed"),
+          string("app_version", "ecolens version"),
+          longs("input_tokens", "Input tokens spent on scoring"),
+          longs("output_tokens", "Output tokens spent on scoring"),
+          dbl("cost_usd", "Scoring cost in USD"),
+          string("error", "Error message when status = failed")));
+
+  private final String tableName;
+  private final String description;
+  private final StructType schema;
+
+  Table(String tableName, String description, StructType schema) {
+    this.tableName = tableName;
+    this.description = description;
+    this.schema = schema;
+  }
+
+  /** Unqualified table name, e.g. {@code scores}. */
+  public String tableName() {
+    return tableName;
+  }
+
+  /** Table comment. */
+  public String description() {
+    return description;
+  }
+
+  /** Schema with a comment on every column. */
+  public StructType schema() {
+    return schema;
+  }
+}

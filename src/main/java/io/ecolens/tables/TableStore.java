@@ -1,0 +1,116 @@
+package io.ecolens.tables;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import io.ecolens.Errors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+
+/**
+ * Reads and writes the ecolens tables in one catalog database. Every write replaces exactly the
+ * rows of one run ({@code replaceWhere run_id = ...}), so re-running a stage never duplicates.
+ */
+public final class TableStore {
+  private final SparkSession spark;
+  private final String database;
+  private final java.util.Map<Table, String> locations = new java.util.EnumMap<>(Table.class);
+
+  public TableStore(SparkSession spark, String database) {
+    this.spark = spark;
+    this.database = database;
+  }
+
+  /** The catalog database holding the tables. */
+  public String database() {
+    return database;
+  }
+
+  /** {@code database.table}. */
+  public String qualified(Table table) {
+    return database + "." + table.tableName();
+  }
+
+  /** Creates the database and every table that does not exist yet. */
+  public void ensureAll() {
+    spark.sql("CREATE DATABASE IF NOT EXISTS " + database);
+    for (Table table : Table.values()) {
+      ensure(table);
+    }
+  }
+
+  private void ensure(Table table) {
+    if (spark.catalog().tableExists(database, table.tableName())) {
+      return;
+    }
+    spark.sql("CREATE TABLE IF NOT EXISTS " + qualified(table) + " (" + table.schema().toDDL() + ")"
+        + " USING delta COMMENT '" + table.description().replace("'", "\\'") + "'");
+  }
+
+  /** Replaces the rows of {@code runId} in {@code table} with {@code rows} (columns by name). */
+  public void replaceRun(Table table, String runId, Dataset<Row> rows) {
+    ensure(table);
+    Dataset<Row> shaped = conform(table, rows).filter(col("run_id").equalTo(lit(runId)));
+    // Path-based: Delta's V2 catalog table does not take replaceWhere overwrites by name.
+    shaped.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", "run_id = '" + runId + "'")
+        .save(location(table));
+  }
+
+  /** Storage location of a table (a local path or an s3a:// URI). */
+  public String location(Table table) {
+    ensure(table);
+    return locations.computeIfAbsent(table, t ->
+        spark.sql("DESCRIBE DETAIL " + qualified(t)).select("location").first().getString(0));
+  }
+
+  /** All rows of a table. */
+  public Dataset<Row> read(Table table) {
+    ensure(table);
+    return spark.table(qualified(table));
+  }
+
+  /** The rows of one run. */
+  public Dataset<Row> readRun(Table table, String runId) {
+    return read(table).filter(col("run_id").equalTo(lit(runId)));
+  }
+
+  /** The rows of one run; fails with a hint to run {@code previousStage} when there are none. */
+  public Dataset<Row> requireRun(Table table, String runId, String previousStage) {
+    Dataset<Row> rows = readRun(table, runId);
+    if (rows.isEmpty()) {
+      throw Errors.missingRun(qualified(table), runId,
+          "Run '" + previousStage + "' with --run-id " + runId + " first, or pass the run id that produced it.");
+    }
+    return rows;
+  }
+
+  /** Selects the table's columns in order, cast to its types; missing columns fail clearly. */
+  static Dataset<Row> conform(Table table, Dataset<Row> rows) {
+    Set<String> present = Arrays.stream(rows.columns()).collect(Collectors.toSet());
+    List<String> missing = new ArrayList<>();
+    List<Column> columns = new ArrayList<>();
+    for (StructField field : table.schema().fields()) {
+      if (!present.contains(field.name())) {
+        missing.add(field.name());
+      } else {
+        columns.add(col(field.name()).cast(field.dataType()).as(field.name()));
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw Errors.stageFailed("write " + table.tableName(),
+          "the rows to write lack column(s) " + String.join(", ", missing) + "; this is a bug in ecolens", null);
+    }
+    return rows.select(columns.toArray(Column[]::new));
+  }
+}

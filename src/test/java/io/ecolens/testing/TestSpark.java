@@ -1,0 +1,48 @@
+package io.ecolens.testing;
+
+import io.ecolens.spark.SparkSessions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one local SparkSession every test shares (Delta + an embedded Hive catalog in a temporary
+ * warehouse). Starting Spark costs seconds, so it is started once per test JVM.
+ */
+public final class TestSpark {
+  private static SparkSession session;
+  private static Path warehouse;
+
+  private TestSpark() {}
+
+  /** The shared session, started on first use. */
+  public static synchronized SparkSession session() {
+    if (session == null) {
+      try {
+        warehouse = Files.createTempDirectory("ecolens-test-warehouse");
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      SparkSession.Builder builder = SparkSession.builder()
+          .master("local[2]")
+          .appName("ecolens-tests")
+          .config("spark.ui.enabled", "false")
+          .config("spark.sql.shuffle.partitions", "2")
+          .config("spark.default.parallelism", "2")
+          .config("spark.sql.session.timeZone", "UTC")
+          .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+          .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+          .config("spark.databricks.delta.snapshotPartitions", "2")
+          .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
+      session = SparkSessions.embeddedCatalog(builder, warehouse).getOrCreate();
+    }
+    return session;
+  }
+
+  /** The temporary warehouse folder of the shared session. */
+  public static synchronized Path warehouse() {
+    session();
+    return warehouse;
+  }
+}
