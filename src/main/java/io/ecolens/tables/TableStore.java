@@ -67,6 +67,21 @@ public final class TableStore {
         .save(location(table));
   }
 
+  /**
+   * Replaces the rows of {@code runId} whose {@code column} equals {@code value}, e.g. one
+   * report section of {@code metrics}, leaving the run's other rows alone.
+   */
+  public void replaceRunPart(Table table, String runId, String column, String value, Dataset<Row> rows) {
+    ensure(table);
+    Dataset<Row> shaped = conform(table, rows)
+        .filter(col("run_id").equalTo(lit(runId)).and(col(column).equalTo(lit(value))));
+    shaped.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", "run_id = '" + runId + "' AND " + column + " = '" + value.replace("'", "''") + "'")
+        .save(location(table));
+  }
+
   /** Storage location of a table (a local path or an s3a:// URI). */
   public String location(Table table) {
     ensure(table);
