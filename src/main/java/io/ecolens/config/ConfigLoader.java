@@ -27,6 +27,9 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = newYamlMapper();
+  /** Sections whose keys are free-form (they may contain dots themselves). */
+  private static final List<String> MAP_SECTIONS = List.of(
+      "spark.conf", "input.corpus.options", "input.corpus.columns", "input.labels.options", "input.labels.columns");
 
   private ConfigLoader() {}
 
@@ -117,7 +120,7 @@ public final class ConfigLoader {
     } catch (JsonProcessingException e) {
       value = JsonNodeFactory.instance.textNode(raw);
     }
-    String[] parts = key.split("\\.");
+    String[] parts = split(key);
     ObjectNode node = root;
     for (int i = 0; i < parts.length - 1; i++) {
       JsonNode child = node.get(parts[i]);
@@ -129,6 +132,18 @@ public final class ConfigLoader {
       node = (ObjectNode) child;
     }
     node.set(parts[parts.length - 1], value);
+  }
+
+  /** Splits a dotted key; below a map section (e.g. spark.conf) the rest is one map key. */
+  static String[] split(String key) {
+    for (String section : MAP_SECTIONS) {
+      if (key.startsWith(section + ".") && key.length() > section.length() + 1) {
+        List<String> parts = new java.util.ArrayList<>(List.of(section.split("\\.")));
+        parts.add(key.substring(section.length() + 1));
+        return parts.toArray(String[]::new);
+      }
+    }
+    return key.split("\\.");
   }
 
   private static EcolensConfig bind(String source, JsonNode tree) {

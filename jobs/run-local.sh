@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs ecolens on this machine: Spark local[*], Delta tables under ./warehouse.
+#   jobs/run-local.sh                      # = run --conf conf/local.yaml (the whole demo pipeline)
+#   jobs/run-local.sh ingest --run-id r1   # one stage
+#   jobs/run-local.sh --help
+# Builds the project first when the build is missing or older than the sources.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $# -eq 0 ]]; then
+  set -- run --conf conf/local.yaml
+fi
+
+jar=target/classes
+cp_file=target/local-classpath.txt
+stale=0
+if [[ ! -f "$cp_file" || ! -d "$jar" ]]; then
+  stale=1
+elif [[ -n "$(find pom.xml src/main -newer "$cp_file" -print -quit)" ]]; then
+  stale=1
+fi
+if [[ $stale -eq 1 ]]; then
+  echo "building ecolens (mvn -q -DskipTests package)..." >&2
+  mvn -B -q -DskipTests package >&2
+  touch "$cp_file"
+fi
+
+opens=$(sed -n 's:.*<spark.java17.opens>\(.*\)</spark.java17.opens>.*:\1:p' pom.xml)
+exec java ${ECOLENS_JAVA_OPTS:--Xmx4g} $opens \
+  -Dlog4j2.configurationFile=conf/log4j2.properties \
+  -cp "$jar:$(cat "$cp_file")" io.ecolens.cli.EcolensCli "$@"

@@ -1,0 +1,70 @@
+package io.ecolens.cli;
+
+import io.ecolens.EcolensException;
+import io.ecolens.Errors;
+import io.ecolens.run.RunLedger;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The ecolens command line: one subcommand per stage, plus {@code run} for all of them. */
+@Command(name = "ecolens", mixinStandardHelpOptions = true,
+    versionProvider = EcolensCli.Version.class,
+    description = "Batch evaluation of content health and LLM moderation quality on Apache Spark.",
+    subcommands = {
+        StageCommands.Generate.class,
+        StageCommands.Ingest.class,
+        StageCommands.Sample.class,
+        StageCommands.Score.class,
+        StageCommands.Evaluate.class,
+        StageCommands.Report.class,
+        StageCommands.Run.class})
+public final class EcolensCli implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit code (0 success, 2 config, 3 input, 4 stage). */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new EcolensCli());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
+      EcolensException known = find(e);
+      if (known != null) {
+        err.println("error: " + known.getMessage());
+        err.flush();
+        return known.exitCode();
+      }
+      err.println("error: " + e);
+      e.printStackTrace(err);
+      err.flush();
+      return Errors.EXIT_STAGE;
+    });
+    return cli.execute(args);
+  }
+
+  private static EcolensException find(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof EcolensException known) {
+        return known;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"ecolens " + RunLedger.APP_VERSION};
+    }
+  }
+}

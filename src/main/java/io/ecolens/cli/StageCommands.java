@@ -1,0 +1,254 @@
+package io.ecolens.cli;
+
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.evaluate.EvaluateStage;
+import io.ecolens.generate.CorpusGenerator;
+import io.ecolens.ingest.IngestStage;
+import io.ecolens.report.ReportStage;
+import io.ecolens.run.RunContext;
+import io.ecolens.run.RunLedger;
+import io.ecolens.sample.SampleStage;
+import io.ecolens.score.ScoreStage;
+import io.ecolens.spark.SparkSessions;
+import io.ecolens.tables.Table;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The stage subcommands. Each loads the config, starts Spark, runs its stage(s) and reports. */
+final class StageCommands {
+  private StageCommands() {}
+
+  /** Shared flow: config, session, run ledger, stage, summary. */
+  abstract static class StageCommand implements Callable<Integer> {
+    @Mixin CommonOptions options;
+
+    final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+      EcolensConfig config = configure(options.config());
+      String runId = options.runId();
+      long start = System.nanoTime();
+      SparkSession spark = SparkSessions.create(config, "ecolens " + name() + " " + runId);
+      try {
+        RunContext ctx = new RunContext(spark, config, runId);
+        run(ctx);
+        out.printf("%n%s finished in %.1f s (run_id %s)%n", name(), (System.nanoTime() - start) / 1e9, runId);
+        return 0;
+      } finally {
+        spark.stop();
+      }
+    }
+
+    /** Applies command-specific options to the loaded config. */
+    EcolensConfig configure(EcolensConfig config) {
+      return config;
+    }
+
+    abstract String name();
+
+    abstract void run(RunContext ctx);
+
+    /** Runs one stage under the run ledger: recorded as running, then its timing and counts. */
+    static <R> R stage(RunContext ctx, String stage, Function<RunContext, R> body,
+        Function<R, Map<String, Long>> counts, Function<R, Double> seconds) {
+      RunLedger ledger = new RunLedger(ctx);
+      ctx.store().ensureAll();
+      ledger.started(stage);
+      try {
+        R result = body.apply(ctx);
+        ledger.finished(stage, seconds.apply(result), counts.apply(result));
+        if (result instanceof ScoreStage.Result s) {
+          ledger.spend(s.inputTokens(), s.outputTokens(), s.costUsd());
+        }
+        return result;
+      } catch (RuntimeException e) {
+        try {
+          ledger.failed(stage, String.valueOf(e.getMessage()));
+        } catch (RuntimeException ledgerFailure) {
+          e.addSuppressed(ledgerFailure);
+        }
+        throw e;
+      }
+    }
+
+    static IngestStage.Result ingest(RunContext ctx) {
+      return stage(ctx, "ingest", c -> new IngestStage(c).execute(), IngestStage.Result::counts,
+          IngestStage.Result::seconds);
+    }
+
+    static SampleStage.Result sample(RunContext ctx) {
+      return stage(ctx, "sample", c -> new SampleStage(c).execute(),
+          r -> Map.of("population", r.population(), "sampled", r.sampled()), SampleStage.Result::seconds);
+    }
+
+    static ScoreStage.Result score(RunContext ctx) {
+      return stage(ctx, "score", c -> new ScoreStage(c).execute(), ScoreStage.Result::counts,
+          ScoreStage.Result::seconds);
+    }
+
+    static EvaluateStage.Result evaluate(RunContext ctx) {
+      return stage(ctx, "evaluate", c -> new EvaluateStage(c).execute(), EvaluateStage.Result::counts,
+          EvaluateStage.Result::seconds);
+    }
+
+    static ReportStage.Result report(RunContext ctx) {
+      return stage(ctx, "report",
+          c -> new ReportStage(c.spark(), c.store(), c.config(), c.policy()).execute(c.runId()),
+          r -> Map.of(), ReportStage.Result::seconds);
+    }
+  }
+
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "Write the synthetic demo corpus, human labels and ground truth (JSON lines).")
+  static final class Generate extends StageCommand {
+    @Option(names = "--rows", paramLabel = "N", description = "Lines to write (default: generate.rows).")
+    Long rows;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: generate.output).")
+    String out;
+
+    @Override
+    EcolensConfig configure(EcolensConfig c) {
+      if (rows != null) {
+        options.overrides.add("generate.rows=" + rows);
+      }
+      if (out != null) {
+        options.overrides.add("generate.output=" + out);
+      }
+      return rows == null && out == null ? c : options.config();
+    }
+
+    @Override
+    String name() {
+      return "generate";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      CorpusGenerator.Result r = CorpusGenerator.execute(ctx.spark(), ctx.config().generate(), ctx.policy());
+      this.out.printf("generated %,d lines (%,d malformed) into %s; %,d human label rows into %s%n",
+          r.rows(), r.malformedRows(), r.corpusPath(), r.labelRows(), r.labelsPath());
+    }
+  }
+
+  @Command(name = "ingest", mixinStandardHelpOptions = true,
+      description = "Validate, normalise and dedupe the corpus into content / content_quarantine; load labels.")
+  static final class Ingest extends StageCommand {
+    @Override
+    String name() {
+      return "ingest";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      IngestStage.Result r = ingest(ctx);
+      out.printf("read %,d = accepted %,d + quarantined %,d + duplicates %,d%n",
+          r.read(), r.accepted(), r.quarantined(), r.duplicates());
+    }
+  }
+
+  @Command(name = "sample", mixinStandardHelpOptions = true,
+      description = "Draw the stratified sample of the run's content into samples.")
+  static final class Sample extends StageCommand {
+    @Override
+    String name() {
+      return "sample";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      SampleStage.Result r = sample(ctx);
+      out.printf("sampled %,d of %,d items over %d strata%n", r.sampled(), r.population(), r.strata());
+    }
+  }
+
+  @Command(name = "score", mixinStandardHelpOptions = true,
+      description = "Score the sampled items against every policy category into scores.")
+  static final class Score extends StageCommand {
+    @Override
+    String name() {
+      return "score";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      ScoreStage.Result r = score(ctx);
+      out.printf("scored %,d items (%,d reused from earlier runs), %,d error rows, cost $%.4f%n",
+          r.items(), r.cachedItems(), r.errorRows(), r.costUsd());
+    }
+  }
+
+  @Command(name = "evaluate", mixinStandardHelpOptions = true,
+      description = "Compare scores with adjudicated human labels into evaluations, metrics and review_queue.")
+  static final class Evaluate extends StageCommand {
+    @Override
+    String name() {
+      return "evaluate";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      EvaluateStage.Result r = evaluate(ctx);
+      out.printf("evaluated %,d item x category pairs, %,d queued for review%n", r.evaluated(), r.reviewQueue());
+    }
+  }
+
+  @Command(name = "report", mixinStandardHelpOptions = true,
+      description = "Write prevalence metrics, report.html and summary.json for the run.")
+  static final class Report extends StageCommand {
+    @Override
+    String name() {
+      return "report";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      ReportStage.Result r = report(ctx);
+      out.printf("report: %s%n", r.htmlPath());
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run every stage in order: generate (when generate.enabled), ingest, sample, score, evaluate, report.")
+  static final class Run extends StageCommand {
+    @Override
+    String name() {
+      return "run";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      EcolensConfig c = ctx.config();
+      if (c.generate().enabled()) {
+        CorpusGenerator.Result g = CorpusGenerator.execute(ctx.spark(), c.generate(), ctx.policy());
+        out.printf("generate  %,d demo lines (%,d malformed) in %.1f s%n", g.rows(), g.malformedRows(), g.seconds());
+      }
+      IngestStage.Result in = ingest(ctx);
+      out.printf("ingest    read %,d = accepted %,d + quarantined %,d + duplicates %,d (%.1f s)%n",
+          in.read(), in.accepted(), in.quarantined(), in.duplicates(), in.seconds());
+      SampleStage.Result s = sample(ctx);
+      out.printf("sample    %,d of %,d items over %d strata (%.1f s)%n", s.sampled(), s.population(), s.strata(), s.seconds());
+      ScoreStage.Result sc = score(ctx);
+      out.printf("score     %,d items x %d categories, %,d reused, %,d error rows, $%.4f (%.1f s)%n",
+          sc.items(), ctx.policy().categories().size(), sc.cachedItems(), sc.errorRows(), sc.costUsd(), sc.seconds());
+      EvaluateStage.Result e = evaluate(ctx);
+      out.printf("evaluate  %,d labelled pairs, %,d in review queue (%.1f s)%n", e.evaluated(), e.reviewQueue(), e.seconds());
+      out.printf("          %-24s %9s %9s %9s%n", "category", "precision", "recall", "f1");
+      e.byCategory().forEach((category, a) -> out.printf("          %-24s %9.3f %9.3f %9.3f%n",
+          category, a.precision(), a.recall(), a.f1()));
+      ReportStage.Result r = report(ctx);
+      out.printf("report    %s (%.1f s)%n", r.htmlPath(), r.seconds());
+      out.printf("%ntables    %s.{%s}%n", ctx.store().database(), String.join(",",
+          java.util.Arrays.stream(Table.values()).map(Table::tableName).toList()));
+      out.printf("warehouse %s%n", c.catalog().embedded()
+          ? java.nio.file.Path.of(c.catalog().warehouse()).toAbsolutePath() : "(cluster catalog)");
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.ecolens.run;
+
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import io.ecolens.tables.TableStore;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * What every stage of one run needs: the session, the tables, the validated config, the run id
+ * and the policy. Lives on the driver only; executors get just the pieces a stage hands them.
+ */
+public final class RunContext {
+  private final SparkSession spark;
+  private final TableStore store;
+  private final EcolensConfig config;
+  private final String runId;
+  private Policy policy;
+
+  public RunContext(SparkSession spark, EcolensConfig config, String runId) {
+    this.spark = spark;
+    this.config = config;
+    this.runId = runId;
+    this.store = new TableStore(spark, config.catalog().database());
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public TableStore store() {
+    return store;
+  }
+
+  public EcolensConfig config() {
+    return config;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  /** The policy named by {@code score.policy}, loaded once. */
+  public synchronized Policy policy() {
+    if (policy == null) {
+      policy = PolicyLoader.load(Path.of(config.score().policy()));
+    }
+    return policy;
+  }
+
+  /** Labels the Spark jobs that follow, so the Spark UI shows which stage runs them. */
+  public void describe(String stage, String details) {
+    spark.sparkContext().setJobGroup("ecolens-" + stage, "ecolens " + stage + " run " + runId
+        + (details.isEmpty() ? "" : " (" + details + ")"), false);
+  }
+}

@@ -1,0 +1,116 @@
+package io.ecolens.run;
+
+import io.ecolens.config.ConfigLoader;
+import io.ecolens.tables.Table;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import scala.collection.JavaConverters;
+
+/**
+ * Keeps the one {@code runs} row of a run up to date as stages start, finish or fail. The row is
+ * read, merged on the driver and rewritten, so re-running a stage replaces its timing rather than
+ * adding a row.
+ */
+public final class RunLedger {
+  /** The version in the jar's manifest, or "dev" when run from classes. */
+  public static final String APP_VERSION = appVersion();
+
+  private final RunContext ctx;
+
+  public RunLedger(RunContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Marks the run as running a stage. */
+  public void started(String stage) {
+    State s = current();
+    s.status = "running";
+    s.error = null;
+    write(s);
+  }
+
+  /** Records a finished stage: its wall time and counts (merged over earlier ones). */
+  public void finished(String stage, double seconds, Map<String, Long> counts) {
+    State s = current();
+    s.status = "succeeded";
+    s.stageSeconds.put(stage, seconds);
+    s.counts.putAll(counts);
+    s.finishedAt = Timestamp.from(Instant.now());
+    write(s);
+  }
+
+  /** Records scoring spend for the run (replaces earlier figures of the same run). */
+  public void spend(long inputTokens, long outputTokens, double costUsd) {
+    State s = current();
+    s.inputTokens = inputTokens;
+    s.outputTokens = outputTokens;
+    s.costUsd = costUsd;
+    write(s);
+  }
+
+  /** Marks the run failed with the message of what stopped it. */
+  public void failed(String stage, String message) {
+    State s = current();
+    s.status = "failed";
+    s.error = stage + ": " + message;
+    s.finishedAt = Timestamp.from(Instant.now());
+    write(s);
+  }
+
+  private State current() {
+    List<Row> rows = ctx.store().readRun(Table.RUNS, ctx.runId()).collectAsList(); // at most one row
+    State s = new State();
+    if (rows.isEmpty()) {
+      s.startedAt = Timestamp.from(Instant.now());
+      return s;
+    }
+    Row r = rows.get(0);
+    s.status = r.getAs("status");
+    s.startedAt = r.getAs("started_at");
+    s.finishedAt = r.getAs("finished_at");
+    scala.collection.Map<String, Object> seconds = r.getAs("stage_seconds");
+    if (seconds != null) {
+      JavaConverters.mapAsJavaMap(seconds).forEach((k, v) -> s.stageSeconds.put(k, ((Number) v).doubleValue()));
+    }
+    scala.collection.Map<String, Object> counts = r.getAs("counts");
+    if (counts != null) {
+      JavaConverters.mapAsJavaMap(counts).forEach((k, v) -> s.counts.put(k, ((Number) v).longValue()));
+    }
+    s.inputTokens = r.getAs("input_tokens");
+    s.outputTokens = r.getAs("output_tokens");
+    s.costUsd = r.getAs("cost_usd");
+    s.error = r.getAs("error");
+    return s;
+  }
+
+  private void write(State s) {
+    Row row = RowFactory.create(ctx.runId(), s.status, s.startedAt, s.finishedAt,
+        JavaConverters.mapAsScalaMap(s.stageSeconds), JavaConverters.mapAsScalaMap(s.counts),
+        ConfigLoader.redacted(ctx.config()).toString(), APP_VERSION, s.inputTokens, s.outputTokens,
+        s.costUsd, s.error);
+    ctx.store().replaceRun(Table.RUNS, ctx.runId(),
+        ctx.spark().createDataFrame(List.of(row), Table.RUNS.schema()));
+  }
+
+  private static String appVersion() {
+    String v = RunLedger.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  private static final class State {
+    String status = "running";
+    Timestamp startedAt;
+    Timestamp finishedAt;
+    final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    final Map<String, Long> counts = new LinkedHashMap<>();
+    Long inputTokens;
+    Long outputTokens;
+    Double costUsd;
+    String error;
+  }
+}

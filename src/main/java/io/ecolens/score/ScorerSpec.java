@@ -1,0 +1,42 @@
+package io.ecolens.score;
+
+import io.ecolens.policy.Policy;
+import java.io.Serializable;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What an executor needs to build a scorer: the type and the policy. Serializable and small; the
+ * scorer itself is built once per executor JVM and shared by its tasks (models are expensive).
+ */
+public record ScorerSpec(String type, Policy policy) implements Serializable {
+  private static final ConcurrentHashMap<ScorerSpec, Scorer> PER_JVM = new ConcurrentHashMap<>();
+
+  /** The scorer for this spec in this JVM, built on first use. */
+  public Scorer scorer() {
+    return PER_JVM.computeIfAbsent(this, ScorerSpec::create);
+  }
+
+  /** Builds a new scorer. */
+  public Scorer create() {
+    return switch (type) {
+      case "rules" -> new RulesScorer(policy);
+      default -> throw new IllegalArgumentException("unknown scorer type: " + type);
+    };
+  }
+
+  /** Model id of the scorer, known on the driver without building the scorer. */
+  public String model() {
+    return switch (type) {
+      case "rules" -> "rules:" + policy.id();
+      default -> type;
+    };
+  }
+
+  /**
+   * Hash of everything that decides the scorer's output besides the item and the model: the
+   * policy (definitions, thresholds, rules, prompt) and its version.
+   */
+  public String promptHash() {
+    return Policy.sha256(type + "\u001f" + policy.version() + "\u001f" + policy);
+  }
+}

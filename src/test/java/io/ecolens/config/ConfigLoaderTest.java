@@ -1,0 +1,116 @@
+package io.ecolens.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ecolens.EcolensException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path yaml(String text) throws IOException {
+    Path file = dir.resolve("test.yaml");
+    Files.writeString(file, text);
+    return file;
+  }
+
+  @Test
+  void shippedLocalConfigLoads() {
+    EcolensConfig c = ConfigLoader.load(Path.of("conf/local.yaml"), List.of());
+    assertThat(c.catalog().database()).isEqualTo("ecolens");
+    assertThat(c.sample().strata()).containsExactly("format", "region");
+    assertThat(c.input().labels().layout()).isEqualTo("long");
+  }
+
+  @Test
+  void missingSectionsTakeDefaults() throws IOException {
+    EcolensConfig c = ConfigLoader.load(yaml("sample:\n  size: 10\n"), List.of());
+    assertThat(c.sample().size()).isEqualTo(10);
+    assertThat(c.score().scorer()).isEqualTo("rules");
+    assertThat(c.generate().annotatorErrorRates()).hasSize(3);
+  }
+
+  @Test
+  void unknownKeyNamesKeyFileAndAlternatives() throws IOException {
+    Path file = yaml("sample:\n  sise: 10\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("at 'sample.sise'")
+        .hasMessageContaining("unknown key 'sise'")
+        .hasMessageContaining("size");
+  }
+
+  @Test
+  void wrongTypeNamesKeyAndExpectation() throws IOException {
+    Path file = yaml("sample:\n  size: lots\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining("'sample.size'")
+        .hasMessageContaining("a whole number");
+  }
+
+  @Test
+  void outOfRangeValueIsRejected() throws IOException {
+    Path file = yaml("generate:\n  malformed-share: 1.5\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .hasMessageContaining("'generate.malformed-share'")
+        .hasMessageContaining("must be between 0 and 1, cannot be: 1.5");
+  }
+
+  @Test
+  void unknownScorerListsTheKnownOnes() throws IOException {
+    Path file = yaml("score:\n  scorer: magic\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .hasMessageContaining("'score.scorer'")
+        .hasMessageContaining("'magic' is not one of rules");
+  }
+
+  @Test
+  void setOverridesAnyKeyWithTypedValues() throws IOException {
+    EcolensConfig c = ConfigLoader.load(yaml("sample:\n  size: 10\n"),
+        List.of("sample.size=500", "sample.strata=[language]", "spark.conf.spark.foo=bar", "generate.enabled=true"));
+    assertThat(c.sample().size()).isEqualTo(500);
+    assertThat(c.sample().strata()).containsExactly("language");
+    assertThat(c.generate().enabled()).isTrue();
+  }
+
+  @Test
+  void setWithUnknownKeyIsNamed() throws IOException {
+    Path file = yaml("");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of("sample.sise=3")))
+        .hasMessageContaining("with --set overrides")
+        .hasMessageContaining("unknown key 'sise'");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of("sample")))
+        .hasMessageContaining("--set expects key=value");
+  }
+
+  @Test
+  void missingFileSaysSo() {
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml"), List.of()))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining("nope.yaml")
+        .hasMessageContaining("no such file");
+  }
+
+  @Test
+  void wideLabelsNeedCategoryColumns() throws IOException {
+    Path file = yaml("input:\n  labels:\n    path: x\n    layout: wide\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .hasMessageContaining("'input.labels.category-columns'");
+  }
+
+  @Test
+  void redactedConfigMasksSecretValuesButKeepsEnvNames() throws IOException {
+    EcolensConfig c = ConfigLoader.load(yaml(""),
+        List.of("spark.conf.spark.hadoop.fs.s3a.secret.key=hunter2", "spark.conf.api-key-env=OPENAI_API_KEY"));
+    String json = ConfigLoader.redacted(c).toString();
+    assertThat(json).doesNotContain("hunter2").contains("OPENAI_API_KEY");
+  }
+}
