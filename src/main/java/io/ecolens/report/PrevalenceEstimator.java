@@ -1,0 +1,158 @@
+package io.ecolens.report;
+
+import java.util.List;
+
+/**
+ * Prevalence estimates with 95% intervals from per-stratum tallies of a stratified sample.
+ *
+ * <p>Two estimators, both pure functions of small mergeable tallies (Spark only sums rows):
+ *
+ * <ul>
+ *   <li>{@link #stratified} — the whole run: p̂ = Σ_h W_h p̂_h with W_h = N_h / N, and the
+ *       stratified variance Σ_h W_h² (1 − m_h/N_h) p̂_h (1 − p̂_h) / (m_h − 1). Here m_h is the
+ *       number of sampled items of the stratum that carry a usable label; it equals the drawn n_h
+ *       unless scoring failed for some items, which are then treated as missing at random within
+ *       their stratum. Strata with m_h = 1 add no variance (it cannot be estimated from one item),
+ *       and strata with no usable label are left out, N being the population of the strata kept.
+ *   <li>{@link #ratio} — a slice that cuts across strata (e.g. one content format): the ratio
+ *       estimator Σ w·y / Σ w with the design weights, and a Wilson score interval on Kish's
+ *       effective sample size (Σ w)² / Σ w². Within a slice the per-stratum populations of the
+ *       slice are unknown, so the stratified formula does not apply; Wilson behaves well for the
+ *       small proportions and small slices typical here, where a Wald interval would collapse.
+ * </ul>
+ *
+ * <p>When no violation is observed at all, both report 0 with the rule-of-three style one-sided
+ * bound [0, 1 − 0.05^(1/n)] (n the items, or the effective n for a slice); when every item
+ * violates, the mirror bound [0.05^(1/n), 1]. Intervals are clipped to [0, 1].
+ */
+public final class PrevalenceEstimator {
+  /** Two-sided 95% normal quantile. */
+  public static final double Z = 1.96;
+
+  private PrevalenceEstimator() {}
+
+  /**
+   * Labelled items of one stratum: its population N_h, the items with a usable label m_h, and
+   * how many of them violate.
+   */
+  public record StratumTally(String stratum, long population, long observed, long positives) {
+    public StratumTally {
+      if (observed < 0 || positives < 0 || positives > observed) {
+        throw new IllegalArgumentException(
+            "stratum '" + stratum + "': positives must be in 0..observed, cannot be: " + positives + " of " + observed);
+      }
+      if (population < observed) {
+        throw new IllegalArgumentException(
+            "stratum '" + stratum + "': population (N_h) must be at least the observed items " + observed
+                + ", cannot be: " + population);
+      }
+    }
+
+    /** Sums two tallies of the same stratum (e.g. one per content format). */
+    public StratumTally plus(StratumTally other) {
+      return new StratumTally(stratum, Math.max(population, other.population),
+          observed + other.observed, positives + other.positives);
+    }
+  }
+
+  /** Design-weighted tally of a slice: items, violations, Σw, Σw·y and Σw². */
+  public record WeightedTally(long observed, long positives, double weightSum, double weightedPositives,
+      double weightSquares) {
+    public WeightedTally {
+      if (observed < 0 || positives < 0 || positives > observed) {
+        throw new IllegalArgumentException(
+            "positives must be in 0..observed, cannot be: " + positives + " of " + observed);
+      }
+      if (weightSum < 0 || weightedPositives < 0 || weightSquares < 0) {
+        throw new IllegalArgumentException("weights must not be negative, cannot be: " + weightSum);
+      }
+    }
+
+    /** The empty tally. */
+    public static WeightedTally empty() {
+      return new WeightedTally(0, 0, 0, 0, 0);
+    }
+
+    /** Sums two tallies (they are additive). */
+    public WeightedTally plus(WeightedTally other) {
+      return new WeightedTally(observed + other.observed, positives + other.positives,
+          weightSum + other.weightSum, weightedPositives + other.weightedPositives,
+          weightSquares + other.weightSquares);
+    }
+
+    /** Kish's effective sample size (Σw)² / Σw². */
+    public double effectiveN() {
+      return weightSquares == 0 ? 0 : weightSum * weightSum / weightSquares;
+    }
+  }
+
+  /** A prevalence estimate, its 95% interval, and the items it rests on. */
+  public record Estimate(double value, double ciLow, double ciHigh, long n) {}
+
+  /** Stratified estimate over strata; null when no stratum has a labelled item. */
+  public static Estimate stratified(List<StratumTally> strata) {
+    long population = 0;
+    long observed = 0;
+    long positives = 0;
+    for (StratumTally s : strata) {
+      if (s.observed() > 0) {
+        population += s.population();
+        observed += s.observed();
+        positives += s.positives();
+      }
+    }
+    if (observed == 0) {
+      return null;
+    }
+    if (positives == 0 || positives == observed) {
+      return extreme(positives > 0, observed, observed);
+    }
+    double estimate = 0;
+    double variance = 0;
+    for (StratumTally s : strata) {
+      if (s.observed() == 0) {
+        continue;
+      }
+      double w = (double) s.population() / population;
+      double p = (double) s.positives() / s.observed();
+      estimate += w * p;
+      if (s.observed() > 1) {
+        double fpc = 1.0 - (double) s.observed() / s.population();
+        variance += w * w * fpc * p * (1 - p) / (s.observed() - 1);
+      }
+    }
+    double half = Z * Math.sqrt(variance);
+    return new Estimate(estimate, clip(estimate - half), clip(estimate + half), observed);
+  }
+
+  /** Ratio estimate Σw·y / Σw with a Wilson interval on the effective n; null when empty. */
+  public static Estimate ratio(WeightedTally tally) {
+    if (tally.observed() == 0 || tally.weightSum() == 0) {
+      return null;
+    }
+    double nEff = tally.effectiveN();
+    if (tally.positives() == 0 || tally.positives() == tally.observed()) {
+      return extreme(tally.positives() > 0, nEff, tally.observed());
+    }
+    double p = tally.weightedPositives() / tally.weightSum();
+    double z2 = Z * Z;
+    double denominator = 1 + z2 / nEff;
+    double centre = (p + z2 / (2 * nEff)) / denominator;
+    double half = Z / denominator * Math.sqrt(p * (1 - p) / nEff + z2 / (4 * nEff * nEff));
+    return new Estimate(p, clip(centre - half), clip(centre + half), tally.observed());
+  }
+
+  /** 1 − 0.05^(1/n): the 95% upper bound on a proportion when none of n items is positive. */
+  public static double zeroUpperBound(double n) {
+    return 1 - Math.pow(0.05, 1 / n);
+  }
+
+  private static Estimate extreme(boolean allPositive, double boundN, long n) {
+    double bound = zeroUpperBound(boundN);
+    return allPositive ? new Estimate(1, 1 - bound, 1, n) : new Estimate(0, 0, bound, n);
+  }
+
+  private static double clip(double x) {
+    return Math.max(0, Math.min(1, x));
+  }
+}

@@ -1,0 +1,197 @@
+package io.ecolens.report;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.github.mustachejava.DefaultMustacheFactory;
+import com.github.mustachejava.Mustache;
+import io.ecolens.Errors;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.policy.Policy;
+import io.ecolens.tables.Table;
+import io.ecolens.tables.TableStore;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The report stage: estimates label prevalence on the sample, writes it to {@code metrics}
+ * (report = prevalence), and renders the run's figures to {@code <report.output>/<run_id>/}
+ * as a self-contained {@code report.html} and a machine-readable {@code summary.json}.
+ *
+ * <p>Needs the run's {@code samples} and {@code scores}; everything else ({@code content},
+ * {@code evaluations}, {@code review_queue}, other {@code metrics} sections, the {@code runs}
+ * row) is optional, and a missing part shows as "not available". Re-running with the same run
+ * id replaces the prevalence rows and overwrites the files. See {@link PrevalenceEstimator} for
+ * the estimators and {@link ReportModel} for where headline counts come from.
+ */
+public final class ReportStage {
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final String TEMPLATE = "report.html.mustache";
+  private static final String STAGE = "report";
+
+  private final SparkSession spark;
+  private final TableStore store;
+  private final EcolensConfig config;
+  private final Policy policy;
+
+  /** What one report run produced. */
+  public record Result(String runId, Path reportDir, Path htmlPath, Path summaryPath, long prevalenceRows,
+      double seconds) {}
+
+  public ReportStage(SparkSession spark, TableStore store, EcolensConfig config, Policy policy) {
+    this.spark = Objects.requireNonNull(spark, "spark");
+    this.store = Objects.requireNonNull(store, "store");
+    this.config = Objects.requireNonNull(config, "config");
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  /** Computes prevalence for {@code runId}, writes it to {@code metrics}, and writes the report files. */
+  public Result execute(String runId) {
+    checkRunId(runId);
+    long start = System.nanoTime();
+    spark.sparkContext().setJobGroup("ecolens-report", "report run_id=" + runId, false);
+    try {
+      List<MetricRow> prevalence = prevalence(runId);
+      describe("report: write prevalence metrics, run_id=" + runId);
+      store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.REPORT,
+          MetricRow.toFrame(spark, prevalence));
+
+      ReportData data = readBack(runId);
+      Path dir = Path.of(config.report().output()).resolve(runId);
+      ReportModel.Paths paths = new ReportModel.Paths(dir, dir.resolve("report.html"), dir.resolve("summary.json"));
+      ReportModel model = new ReportModel(data, policy, paths);
+      writeFiles(model, paths);
+      return new Result(runId, paths.reportDir(), paths.html(), paths.summary(), prevalence.size(),
+          (System.nanoTime() - start) / 1e9);
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+
+  private static void checkRunId(String runId) {
+    if (runId == null || !RUN_ID.matcher(runId).matches()) {
+      throw Errors.config("command line", "--run-id",
+          "must start with a letter or digit and hold only letters, digits, '.', '_' or '-' (it names the report"
+              + " folder), cannot be: " + runId);
+    }
+  }
+
+  private void describe(String description) {
+    spark.sparkContext().setJobDescription(description);
+  }
+
+  /** Model-label prevalence, then human-label prevalence when the run has evaluations. */
+  private List<MetricRow> prevalence(String runId) {
+    describe("report: prevalence tallies per category x stratum x format, run_id=" + runId);
+    Dataset<Row> samples = store.requireRun(Table.SAMPLES, runId, "sample");
+    Dataset<Row> scores = store.requireRun(Table.SCORES, runId, "score");
+    Dataset<Row> content = store.readRun(Table.CONTENT, runId);
+
+    Dataset<Row> modelLabels = scores
+        .filter(col("status").isin("ok", "cached"))
+        .select(col("content_id"), col("category"), col("label"));
+    List<MetricRow> rows = new ArrayList<>(estimate(runId, PrevalenceMetrics.MODEL, modelLabels, samples, content));
+
+    Dataset<Row> humanLabels = store.readRun(Table.EVALUATIONS, runId)
+        .select(col("content_id"), col("category"), col("human_label").as("label"));
+    rows.addAll(estimate(runId, PrevalenceMetrics.HUMAN, humanLabels, samples, content));
+    return rows;
+  }
+
+  private List<MetricRow> estimate(String runId, String metric, Dataset<Row> labels, Dataset<Row> samples,
+      Dataset<Row> content) {
+    List<PrevalenceMetrics.Cell> cells = PrevalenceMetrics.collect(PrevalenceMetrics.tallies(labels, samples, content));
+    try {
+      return PrevalenceMetrics.metricRows(runId, metric, cells);
+    } catch (IllegalArgumentException e) {
+      throw Errors.stageFailed(STAGE,
+          "the samples of run '" + runId + "' are inconsistent (" + e.getMessage() + "); re-run 'sample' with --run-id "
+              + runId + " so every sampled row carries its stratum_population",
+          e);
+    }
+  }
+
+  private ReportData readBack(String runId) {
+    describe("report: read back metrics, runs, review queue and score counts, run_id=" + runId);
+    List<MetricRow> metrics = store.readRun(Table.METRICS, runId).collectAsList().stream().map(MetricRow::of).toList();
+
+    List<Row> runRows = store.readRun(Table.RUNS, runId).limit(1).collectAsList();
+    RunRecord run = runRows.isEmpty() ? null : RunRecord.of(runRows.get(0));
+
+    Map<String, Long> reviewQueue = countsBy(store.readRun(Table.REVIEW_QUEUE, runId), "category");
+
+    Dataset<Row> scores = store.readRun(Table.SCORES, runId);
+    Map<String, Long> scoreStatus = countsBy(scores, "status");
+    Row totals = scores.agg(
+        countDistinct(when(col("status").isin("ok", "cached"), col("content_id"))).as("scored"),
+        sum(col("cost_usd")).as("cost_usd"),
+        sum(col("input_tokens")).as("input_tokens"),
+        sum(col("output_tokens")).as("output_tokens")).first();
+
+    Map<String, Long> tableCounts = new TreeMap<>();
+    tableCounts.put("sampled", store.readRun(Table.SAMPLES, runId).count());
+    tableCounts.put("scored", totals.<Long>getAs("scored"));
+    tableCounts.put("errors", scoreStatus.getOrDefault("error", 0L));
+
+    return new ReportData(runId, Instant.now(), metrics, run, reviewQueue, scoreStatus, tableCounts,
+        totals.getAs("cost_usd"), totals.getAs("input_tokens"), totals.getAs("output_tokens"));
+  }
+
+  /** Row count per value of {@code column} (null counted as "unknown"). */
+  private static Map<String, Long> countsBy(Dataset<Row> rows, String column) {
+    Map<String, Long> counts = new TreeMap<>();
+    for (Row r : rows.groupBy(coalesce(col(column), lit("unknown")).as("key")).count().collectAsList()) {
+      counts.put(r.getString(0), r.getLong(1));
+    }
+    return counts;
+  }
+
+  private static void writeFiles(ReportModel model, ReportModel.Paths paths) {
+    try {
+      Files.createDirectories(paths.reportDir());
+      StringWriter html = new StringWriter();
+      Mustache template = new DefaultMustacheFactory("io/ecolens/report").compile(TEMPLATE);
+      template.execute(html, model.view()).flush();
+      writeAtomically(paths.html(), html.toString());
+      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      writeAtomically(paths.summary(), json.writeValueAsString(model.summary()));
+    } catch (IOException e) {
+      throw Errors.stageFailed(STAGE,
+          "cannot write the report to " + paths.reportDir() + ": " + e.getMessage()
+              + "; check that report.output points to a writable local folder",
+          e);
+    }
+  }
+
+  /** Writes next to the target and renames, so a reader never sees half a file. */
+  private static void writeAtomically(Path target, String text) throws IOException {
+    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.writeString(temp, text, StandardCharsets.UTF_8);
+    try {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package io.ecolens.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ecolens.EcolensException;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.policy.Policy;
+import io.ecolens.tables.Table;
+import io.ecolens.tables.TableStore;
+import io.ecolens.testing.SparkTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructField;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportStageTest extends SparkTest {
+  private static final String DB = "report_test";
+  private static TableStore store;
+
+  @TempDir
+  Path output;
+
+  @BeforeAll
+  static void createTables() {
+    store = new TableStore(spark, DB);
+    store.ensureAll();
+  }
+
+  private static Policy policy() {
+    return new Policy("test", "2026.1", "two categories", List.of(
+        new Policy.Category("spam_scam", "Spam and scams", "medium", 0.5, "Scams.", null, null),
+        new Policy.Category("hate_speech", "Hate speech", "high", 0.5, "Hate.", null, null)),
+        new Policy.Prompt("v1", "system"));
+  }
+
+  private ReportStage stage() {
+    EcolensConfig config = new EcolensConfig(null, null, null, null, null, null, null, null,
+        new EcolensConfig.ReportSettings(output.toString()));
+    return new ReportStage(spark, store, config, policy());
+  }
+
+  /** Rows of a table from column → value maps; columns left out are null. */
+  @SafeVarargs
+  private static Dataset<Row> rows(Table table, Map<String, Object>... values) {
+    List<Row> rows = new ArrayList<>();
+    for (Map<String, Object> v : values) {
+      StructField[] fields = table.schema().fields();
+      Object[] cells = new Object[fields.length];
+      for (int i = 0; i < fields.length; i++) {
+        cells[i] = v.get(fields[i].name());
+      }
+      rows.add(RowFactory.create(cells));
+    }
+    return spark.createDataFrame(rows, table.schema());
+  }
+
+  private static Map<String, Object> row(Object... keysAndValues) {
+    Map<String, Object> map = new HashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
+
+  /**
+   * Two strata: video (N=100, n=4, weight 25) and photo (N=20, n=2, weight 10). Items v1..v4 are
+   * videos and p1, p2 photos.
+   */
+  private static void writeSample(String runId) {
+    List<Map<String, Object>> samples = new ArrayList<>();
+    for (String id : List.of("v1", "v2", "v3", "v4")) {
+      samples.add(row("run_id", runId, "content_id", id, "stratum", "video", "inclusion_probability", 0.04,
+          "weight", 25.0, "stratum_population", 100L, "stratum_sample_size", 4L));
+    }
+    for (String id : List.of("p1", "p2")) {
+      samples.add(row("run_id", runId, "content_id", id, "stratum", "photo", "inclusion_probability", 0.1,
+          "weight", 10.0, "stratum_population", 20L, "stratum_sample_size", 2L));
+    }
+    store.replaceRun(Table.SAMPLES, runId, rows(Table.SAMPLES, samples.toArray(Map[]::new)));
+  }
+
+  private static Map<String, Object> score(String runId, String id, String category, Boolean label, String status) {
+    return row("run_id", runId, "content_id", id, "category", category, "label", label, "status", status,
+        "score", label == null ? null : (label ? 0.9 : 0.1), "cost_usd", 0.001, "input_tokens", 100L,
+        "output_tokens", 10L);
+  }
+
+  /**
+   * spam_scam: v1 and p1 violate, v2, v3, v4, p2 do not. hate_speech: nothing violates; v4 failed
+   * to score (error, excluded) and p1 is a cached row (included).
+   */
+  private static void writeScores(String runId) {
+    store.replaceRun(Table.SCORES, runId, rows(Table.SCORES,
+        score(runId, "v1", "spam_scam", true, "ok"),
+        score(runId, "v2", "spam_scam", false, "ok"),
+        score(runId, "v3", "spam_scam", false, "ok"),
+        score(runId, "v4", "spam_scam", false, "ok"),
+        score(runId, "p1", "spam_scam", true, "ok"),
+        score(runId, "p2", "spam_scam", false, "cached"),
+        score(runId, "v1", "hate_speech", false, "ok"),
+        score(runId, "v2", "hate_speech", false, "ok"),
+        score(runId, "v3", "hate_speech", false, "ok"),
+        score(runId, "v4", "hate_speech", null, "error"),
+        score(runId, "p1", "hate_speech", false, "cached"),
+        score(runId, "p2", "hate_speech", false, "ok")));
+  }
+
+  private static void writeFullRun(String runId) {
+    writeSample(runId);
+    writeScores(runId);
+    store.replaceRun(Table.CONTENT, runId, rows(Table.CONTENT,
+        row("run_id", runId, "content_id", "v1", "format", "video"),
+        row("run_id", runId, "content_id", "v2", "format", "video"),
+        row("run_id", runId, "content_id", "v3", "format", "video"),
+        row("run_id", runId, "content_id", "v4", "format", "video"),
+        row("run_id", runId, "content_id", "p1", "format", "photo"),
+        row("run_id", runId, "content_id", "p2", "format", "photo")));
+    // Human labels for spam_scam only: v1, v2 violate; v3, p1 do not; p2's annotators tied (null).
+    store.replaceRun(Table.EVALUATIONS, runId, rows(Table.EVALUATIONS,
+        row("run_id", runId, "content_id", "v1", "category", "spam_scam", "human_label", true, "model_label", true),
+        row("run_id", runId, "content_id", "v2", "category", "spam_scam", "human_label", true, "model_label", false),
+        row("run_id", runId, "content_id", "v3", "category", "spam_scam", "human_label", false, "model_label", false),
+        row("run_id", runId, "content_id", "p1", "category", "spam_scam", "human_label", false, "model_label", true),
+        row("run_id", runId, "content_id", "p2", "category", "spam_scam", "human_label", null, "model_label", false)));
+    store.replaceRun(Table.REVIEW_QUEUE, runId, rows(Table.REVIEW_QUEUE,
+        row("run_id", runId, "content_id", "v2", "category", "spam_scam", "reason", "false_negative"),
+        row("run_id", runId, "content_id", "p1", "category", "spam_scam", "reason", "false_positive")));
+    store.replaceRunPart(Table.METRICS, runId, "report", "ingest", rows(Table.METRICS,
+        metric(runId, "ingest", "read", "", 12_345.0),
+        metric(runId, "ingest", "accepted", "", 12_000.0),
+        metric(runId, "ingest", "quarantined", "", 300.0),
+        metric(runId, "ingest", "duplicates", "", 45.0)));
+    store.replaceRunPart(Table.METRICS, runId, "report", "agreement", rows(Table.METRICS,
+        metric(runId, "agreement", "precision", "spam_scam", 0.5),
+        metric(runId, "agreement", "recall", "spam_scam", 0.5),
+        metric(runId, "agreement", "f1", "spam_scam", 0.5),
+        metric(runId, "agreement", "tp", "spam_scam", 1.0),
+        metric(runId, "agreement", "fp", "spam_scam", 1.0),
+        metric(runId, "agreement", "fn", "spam_scam", 1.0),
+        metric(runId, "agreement", "tn", "spam_scam", 1.0),
+        metric(runId, "agreement", "f1", "micro", 0.5)));
+    store.replaceRun(Table.RUNS, runId, rows(Table.RUNS,
+        row("run_id", runId, "status", "running", "stage_seconds", Map.of("ingest", 12.5, "sample", 3.25),
+            "counts", Map.of("read", 12_345L, "sampled", 6L), "input_tokens", 1200L, "output_tokens", 120L,
+            "cost_usd", 0.0123)));
+  }
+
+  private static Map<String, Object> metric(String runId, String report, String metric, String category, double value) {
+    return row("run_id", runId, "report", report, "metric", metric, "category", category, "slice_key", "all",
+        "slice_value", "all", "value", value);
+  }
+
+  private static Row prevalenceRow(String runId, String metric, String category, String sliceValue) {
+    List<Row> found = store.readRun(Table.METRICS, runId)
+        .filter("report = 'prevalence' AND metric = '" + metric + "' AND category = '" + category
+            + "' AND slice_value = '" + sliceValue + "'")
+        .collectAsList();
+    assertThat(found).as("%s %s %s", metric, category, sliceValue).hasSize(1);
+    return found.get(0);
+  }
+
+  private static void assertEstimate(Row row, double value, double low, double high, long n) {
+    assertThat(row.<Double>getAs("value")).isCloseTo(value, within(1e-9));
+    assertThat(row.<Double>getAs("ci_low")).isCloseTo(low, within(1e-9));
+    assertThat(row.<Double>getAs("ci_high")).isCloseTo(high, within(1e-9));
+    assertThat(row.<Long>getAs("n")).isEqualTo(n);
+  }
+
+  @Test
+  void writesPrevalenceMetricsReportAndSummary() throws Exception {
+    String runId = "r-full";
+    writeFullRun(runId);
+
+    ReportStage.Result result = stage().execute(runId);
+
+    // spam_scam, whole run (stratified):
+    //   video p = 1/4, photo p = 1/2; W = 100/120, 20/120; p = 5/6*1/4 + 1/6*1/2 = 7/24 = 0.2916667
+    //   var = (5/6)²(1-4/100)(.25*.75)/3 + (1/6)²(1-2/20)(.5*.5)/1 = 1.5/36 + 0.225/36 = 0.0479167
+    //   se = 0.2188988; CI = [0 (clipped from -0.1373749), 0.7207082]
+    assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "all"), 7.0 / 24, 0, 0.7207082342, 6);
+    // spam_scam per format (equal weights within a format, so n_eff = n): Wilson(1/4, 4) and Wilson(1/2, 2)
+    assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "video"), 0.25, 0.0455860626, 0.6993639476, 4);
+    assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "photo"), 0.5, 0.0945286548, 0.9054713452, 2);
+    // hate_speech: none of the 5 usable labels violates (v4 errored): [0, 1 - 0.05^(1/5)]
+    assertEstimate(prevalenceRow(runId, "prevalence", "hate_speech", "all"), 0, 0, 0.4507197283, 5);
+    // human spam_scam (p2 tied, left out): video 2/3 of 3, photo 0 of 1; p = 5/6*2/3 = 0.5555556;
+    //   var = (5/6)²(1-3/100)(2/9)/2 + 0 (one photo item) ; CI = [0.0193399641, 1 (clipped)]
+    assertEstimate(prevalenceRow(runId, "human_prevalence", "spam_scam", "all"), 5.0 / 9, 0.0193399641, 1, 4);
+    assertEstimate(prevalenceRow(runId, "human_prevalence", "spam_scam", "photo"), 0, 0, 0.95, 1);
+
+    // 2 categories x (all, video, photo) model rows + 3 human rows for spam_scam
+    assertThat(result.prevalenceRows()).isEqualTo(9);
+    assertThat(store.readRun(Table.METRICS, runId).filter("report = 'prevalence'").count()).isEqualTo(9);
+    assertThat(result.reportDir()).isEqualTo(output.resolve(runId));
+
+    String html = Files.readString(result.htmlPath());
+    assertThat(html).contains(runId, "Spam and scams", "Hate speech", "2026.1");
+    assertThat(html).contains("29.2%", "12,345", "$0.0123", "12.5 s", "Micro average");
+    assertSelfContained(html);
+
+    JsonNode summary = new ObjectMapper().readTree(result.summaryPath().toFile());
+    assertThat(summary.path("run_id").asText()).isEqualTo(runId);
+    assertThat(summary.path("status").asText()).isEqualTo("running");
+    assertThat(summary.path("counts").path("read").asLong()).isEqualTo(12_345);
+    assertThat(summary.path("counts").path("sampled").asLong()).isEqualTo(6);
+    assertThat(summary.path("counts").path("errors").asLong()).isEqualTo(1);
+    JsonNode spam = summary.path("prevalence").path("spam_scam");
+    assertThat(spam.path("value").asDouble()).isCloseTo(7.0 / 24, within(1e-12));
+    assertThat(spam.path("ci_low").asDouble()).isZero();
+    assertThat(spam.path("ci_high").asDouble()).isCloseTo(0.7207082342, within(1e-9));
+    assertThat(summary.path("prevalence").path("hate_speech").path("ci_high").asDouble())
+        .isCloseTo(0.4507197283, within(1e-9));
+    assertThat(summary.path("agreement").path("spam_scam").path("f1").asDouble()).isEqualTo(0.5);
+    assertThat(summary.path("cost_usd").asDouble()).isEqualTo(0.0123);
+    assertThat(summary.path("paths").path("html").asText()).isEqualTo(result.htmlPath().toString());
+
+    long metricRows = store.readRun(Table.METRICS, runId).count();
+    stage().execute(runId);
+    assertThat(store.readRun(Table.METRICS, runId).count()).isEqualTo(metricRows);
+    assertThat(store.readRun(Table.METRICS, runId).filter("report = 'prevalence'").count()).isEqualTo(9);
+    assertThat(store.readRun(Table.METRICS, runId).filter("report = 'ingest'").count()).isEqualTo(4);
+  }
+
+  @Test
+  void optionalInputsMissingShowAsNotAvailable() throws Exception {
+    String runId = "r-bare";
+    writeSample(runId);
+    writeScores(runId);
+
+    ReportStage.Result result = stage().execute(runId);
+
+    assertThat(store.readRun(Table.METRICS, runId).filter("metric = 'human_prevalence'").count()).isZero();
+    // no content rows: every item is of unknown format. Ratio estimator over both strata:
+    //   Σw = 4*25 + 2*10 = 120, Σw·y = 25 (v1) + 10 (p1) = 35, p = 35/120; Σw² = 2700, n_eff = 120²/2700 = 5.333
+    //   Wilson(35/120, 5.333) = [0.0721192375, 0.6856749457]
+    assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "unknown"), 35.0 / 120, 0.0721192375, 0.6856749457, 6);
+    String html = Files.readString(result.htmlPath());
+    assertThat(html).contains("Human-label prevalence: not available", "Agreement: not available",
+        "Stage timings: not available", "Review queue: not available", "Spam and scams", runId);
+    assertSelfContained(html);
+    JsonNode summary = new ObjectMapper().readTree(result.summaryPath().toFile());
+    assertThat(summary.path("status").isNull()).isTrue();
+    assertThat(summary.path("human_prevalence").size()).isZero();
+    assertThat(summary.path("cost_usd").asDouble()).isCloseTo(0.012, within(1e-12));
+  }
+
+  @Test
+  void missingScoresNameTheStageToRunFirst() {
+    writeSample("r-unscored");
+    assertThatThrownBy(() -> stage().execute("r-unscored"))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining("report_test.scores has no rows for run_id 'r-unscored'")
+        .hasMessageContaining("Run 'score' with --run-id r-unscored first");
+  }
+
+  @Test
+  void runIdThatIsNotAFolderNameIsRejected() {
+    assertThatThrownBy(() -> stage().execute("../etc"))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining("'--run-id'")
+        .hasMessageContaining("cannot be: ../etc");
+  }
+
+  private static void assertSelfContained(String html) {
+    assertThat(html).doesNotContain("http://", "https://", "<link", "src=", "url(", "@import", "<script");
+  }
+}
