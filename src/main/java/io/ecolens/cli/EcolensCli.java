@@ -29,7 +29,12 @@ public final class EcolensCli implements Runnable {
 
   /** Runs the command line and returns the exit code (0 success, 2 config, 3 input, 4 stage). */
   public static int execute(String... args) {
-    CommandLine cli = new CommandLine(new EcolensCli());
+    return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line with the given output streams (for tests and embedding). */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new EcolensCli()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       EcolensException known = find(e);

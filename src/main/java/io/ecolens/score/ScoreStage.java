@@ -41,10 +41,10 @@ public final class ScoreStage {
       long inputTokens, long outputTokens, double costUsd, double seconds) {
     public Map<String, Long> counts() {
       Map<String, Long> m = new LinkedHashMap<>();
-      m.put("scored_items", items);
-      m.put("cached_items", cachedItems);
+      m.put("scored", items);
+      m.put("cached", cachedItems);
       m.put("score_rows_ok", okRows);
-      m.put("score_rows_error", errorRows);
+      m.put("errors", errorRows);
       return m;
     }
   }

@@ -1,0 +1,129 @@
+package io.ecolens.cli;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ecolens.config.ConfigLoader;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.run.RunContext;
+import io.ecolens.tables.Table;
+import io.ecolens.tables.TableStore;
+import io.ecolens.testing.SparkTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline ('run') on a small generated corpus, twice, and once more under a new run id. */
+class EndToEndTest extends SparkTest {
+  private static final int ROWS = 3000;
+  private static final int SAMPLE = 600;
+  @TempDir static Path dir;
+  private static EcolensConfig config;
+  private static TableStore store;
+  private static final Map<Table, Long> FIRST = new EnumMap<>(Table.class);
+
+  @BeforeAll
+  static void runPipelineTwice() {
+    config = ConfigLoader.load(Path.of("conf/local.yaml"), List.of(
+        "generate.rows=" + ROWS,
+        "generate.output=" + dir.resolve("demo"),
+        "input.corpus.path=" + dir.resolve("demo/corpus"),
+        "input.labels.path=" + dir.resolve("demo/labels"),
+        "catalog.database=e2e",
+        "sample.size=" + SAMPLE,
+        "report.output=" + dir.resolve("reports")));
+    RunContext ctx = new RunContext(spark, config, "e2e-1");
+    store = ctx.store();
+    new StageCommands.Run().run(ctx);
+    for (Table t : Table.values()) {
+      FIRST.put(t, store.readRun(t, "e2e-1").count());
+    }
+    new StageCommands.Run().run(ctx); // same run id again: must replace, not add
+  }
+
+  private static long rows(Table t, String runId) {
+    return store.readRun(t, runId).count();
+  }
+
+  @Test
+  void everyTableHasRowsForTheRunAndIsReadableByNameAndPath() {
+    for (Table t : Table.values()) {
+      assertThat(rows(t, "e2e-1")).as(t.tableName()).isPositive();
+      long byName = sql("SELECT count(*) FROM e2e." + t.tableName() + " WHERE run_id = 'e2e-1'").first().getLong(0);
+      long byPath = spark.read().format("delta").load(store.location(t)).filter(col("run_id").equalTo("e2e-1")).count();
+      assertThat(byName).isEqualTo(byPath).isEqualTo(rows(t, "e2e-1"));
+    }
+  }
+
+  @Test
+  void rerunningWithTheSameRunIdLeavesNoDuplicates() {
+    for (Table t : Table.values()) {
+      assertThat(rows(t, "e2e-1")).as(t.tableName()).isEqualTo(FIRST.get(t));
+    }
+  }
+
+  @Test
+  void ingestCountsReconcileAndAreRecordedInRuns() {
+    Row run = store.readRun(Table.RUNS, "e2e-1").first();
+    assertThat((String) run.getAs("status")).isEqualTo("succeeded");
+    Map<String, Object> counts = scala.collection.JavaConverters.mapAsJavaMap(run.getAs("counts"));
+    long read = (Long) counts.get("read");
+    long accepted = (Long) counts.get("accepted");
+    long quarantined = (Long) counts.get("quarantined");
+    long duplicates = (Long) counts.get("duplicates");
+    assertThat(read).isEqualTo(ROWS);
+    assertThat(accepted + quarantined + duplicates).isEqualTo(read);
+    assertThat(quarantined).isPositive();
+    assertThat(duplicates).isPositive();
+    assertThat(rows(Table.CONTENT, "e2e-1")).isEqualTo(accepted);
+    assertThat(rows(Table.CONTENT_QUARANTINE, "e2e-1")).isEqualTo(quarantined);
+    assertThat(store.readRun(Table.CONTENT_QUARANTINE, "e2e-1").filter("size(reasons) = 0").count()).isZero();
+    String configJson = run.getAs("config_json");
+    assertThat(configJson).contains("\"database\":\"e2e\"");
+    Map<String, Object> seconds = scala.collection.JavaConverters.mapAsJavaMap(run.getAs("stage_seconds"));
+    assertThat(seconds).containsKeys("ingest", "sample", "score", "evaluate", "report");
+  }
+
+  @Test
+  void sampleScoresAndEvaluationsLineUp() {
+    int categories = 10;
+    assertThat(rows(Table.SAMPLES, "e2e-1")).isEqualTo(SAMPLE);
+    assertThat(rows(Table.SCORES, "e2e-1")).isEqualTo((long) SAMPLE * categories);
+    assertThat(store.readRun(Table.SCORES, "e2e-1").filter("status = 'error'").count()).isZero();
+    assertThat(sql("SELECT sum(weight) FROM e2e.samples WHERE run_id = 'e2e-1'").first().getDouble(0))
+        .isCloseTo((double) rows(Table.CONTENT, "e2e-1"), org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(rows(Table.EVALUATIONS, "e2e-1")).isEqualTo((long) SAMPLE * categories);
+    List<Row> f1 = sql("SELECT category, value FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'agreement'"
+        + " AND metric = 'f1' AND category NOT IN ('micro', 'macro')").collectAsList();
+    assertThat(f1).hasSize(categories);
+    // the rules scorer is good but not perfect on the generated corpus
+    double microF1 = sql("SELECT value FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'agreement'"
+        + " AND metric = 'f1' AND category = 'micro'").first().getDouble(0);
+    assertThat(microF1).isBetween(0.3, 0.99);
+    assertThat(sql("SELECT count(*) FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'prevalence'"
+        + " AND slice_key = 'all'").first().getLong(0)).isEqualTo(categories);
+  }
+
+  @Test
+  void reportIsWritten() {
+    Path html = dir.resolve("reports/e2e-1/report.html");
+    assertThat(html).exists();
+    assertThat(dir.resolve("reports/e2e-1/summary.json")).exists();
+  }
+
+  @Test
+  void aNewRunReusesEarlierScoresInsteadOfScoringAgain() {
+    RunContext second = new RunContext(spark, config, "e2e-2");
+    StageCommands.StageCommand.ingest(second);
+    StageCommands.StageCommand.sample(second);
+    StageCommands.StageCommand.score(second);
+    assertThat(store.readRun(Table.SCORES, "e2e-2").filter("status <> 'cached'").count()).isZero();
+    assertThat(rows(Table.SCORES, "e2e-2")).isEqualTo(rows(Table.SCORES, "e2e-1"));
+  }
+}
