@@ -36,16 +36,16 @@ public final class EcolensCli implements Runnable {
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new EcolensCli()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
+      PrintWriter stderr = commandLine.getErr();
       EcolensException known = find(e);
       if (known != null) {
-        err.println("error: " + known.getMessage());
-        err.flush();
+        stderr.println("error: " + known.getMessage());
+        stderr.flush();
         return known.exitCode();
       }
-      err.println("error: " + e);
-      e.printStackTrace(err);
-      err.flush();
+      stderr.println("error: " + e);
+      e.printStackTrace(stderr);
+      stderr.flush();
       return Errors.EXIT_STAGE;
     });
     return cli.execute(args);

@@ -112,17 +112,17 @@ final class StageCommands {
     Long rows;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: generate.output).")
-    String out;
+    String outDir;
 
     @Override
     EcolensConfig configure(EcolensConfig c) {
       if (rows != null) {
         options.overrides.add("generate.rows=" + rows);
       }
-      if (out != null) {
-        options.overrides.add("generate.output=" + out);
+      if (outDir != null) {
+        options.overrides.add("generate.output=" + outDir);
       }
-      return rows == null && out == null ? c : options.config();
+      return rows == null && outDir == null ? c : options.config();
     }
 
     @Override
@@ -133,7 +133,7 @@ final class StageCommands {
     @Override
     void run(RunContext ctx) {
       CorpusGenerator.Result r = CorpusGenerator.execute(ctx.spark(), ctx.config().generate(), ctx.policy());
-      this.out.printf("generated %,d lines (%,d malformed) into %s; %,d human label rows into %s%n",
+      out.printf("generated %,d lines (%,d malformed) into %s; %,d human label rows into %s%n",
           r.rows(), r.malformedRows(), r.corpusPath(), r.labelRows(), r.labelsPath());
     }
   }
