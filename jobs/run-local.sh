@@ -26,6 +26,7 @@ if [[ $stale -eq 1 ]]; then
 fi
 
 opens=$(sed -n 's:.*<spark.java17.opens>\(.*\)</spark.java17.opens>.*:\1:p' pom.xml)
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 exec java ${ECOLENS_JAVA_OPTS:--Xmx4g} $opens \
   -Dlog4j2.configurationFile=conf/log4j2.properties \
   -cp "$jar:$(cat "$cp_file")" io.ecolens.cli.EcolensCli "$@"
