@@ -24,6 +24,35 @@ public final class PolicyLoader {
 
   private PolicyLoader() {}
 
+  /**
+   * Reads a policy from {@code classpath:NAME} (a policy bundled in the jar, e.g.
+   * classpath:policies/default.yaml), a local file, or any Hadoop path (s3a://, hdfs://).
+   */
+  public static Policy load(String location, org.apache.hadoop.conf.Configuration hadoop) {
+    if (location.startsWith("classpath:")) {
+      String name = location.substring("classpath:".length());
+      InputStream in = PolicyLoader.class.getClassLoader().getResourceAsStream(name);
+      if (in == null) {
+        throw Errors.policy(location, "(file)", "no such resource in the application jar; bundled: classpath:policies/default.yaml");
+      }
+      try (in) {
+        return parse(location, in);
+      } catch (IOException e) {
+        throw Errors.policy(location, "(file)", "cannot be read: " + e.getMessage());
+      }
+    }
+    if (!location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      return load(Path.of(location));
+    }
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
+    try (InputStream in = path.getFileSystem(hadoop).open(path)) {
+      return parse(location, in);
+    } catch (IOException e) {
+      throw Errors.policy(location, "(file)", "cannot be read: " + e.getMessage()
+          + "; check score.policy and the storage credentials");
+    }
+  }
+
   /** Reads a policy from a local file. */
   public static Policy load(Path file) {
     if (!Files.isRegularFile(file)) {

@@ -4,7 +4,6 @@ import io.ecolens.config.EcolensConfig;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.tables.TableStore;
-import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -44,7 +43,7 @@ public final class RunContext {
   /** The policy named by {@code score.policy}, loaded once. */
   public synchronized Policy policy() {
     if (policy == null) {
-      policy = PolicyLoader.load(Path.of(config.score().policy()));
+      policy = PolicyLoader.load(config.score().policy(), spark.sparkContext().hadoopConfiguration());
     }
     return policy;
   }

@@ -106,8 +106,10 @@ class EndToEndTest extends SparkTest {
     double microF1 = sql("SELECT value FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'agreement'"
         + " AND metric = 'f1' AND category = 'micro'").first().getDouble(0);
     assertThat(microF1).isBetween(0.3, 0.99);
-    assertThat(sql("SELECT count(*) FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'prevalence'"
-        + " AND slice_key = 'all'").first().getLong(0)).isEqualTo(categories);
+    for (String metric : List.of("prevalence", "human_prevalence")) {
+      assertThat(sql("SELECT count(*) FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'prevalence'"
+          + " AND slice_key = 'all' AND metric = '" + metric + "'").first().getLong(0)).as(metric).isEqualTo(categories);
+    }
   }
 
   @Test
