@@ -44,6 +44,8 @@ public final class SyntheticItems implements Serializable {
   public static final double UNKNOWN_CATEGORY_PREVALENCE = 0.02;
   /** Length of a {@link MalformedKind#HUGE_TEXT} transcript (1 MiB of characters). */
   public static final int HUGE_TEXT_CHARS = 1 << 20;
+  /** At most this many {@link MalformedKind#HUGE_TEXT} lines per corpus (about 50 MiB). */
+  public static final long MAX_HUGE_TEXT_LINES = 50;
   /** The {@code created_at} of a {@link MalformedKind#BAD_TIMESTAMP} line. */
   public static final String BAD_TIMESTAMP = "31/02/2026 25:61";
   /** Zipf exponent of items per creator. */
@@ -218,9 +220,16 @@ public final class SyntheticItems implements Serializable {
     }
     long start = blockStart(block);
     long position = start + random(MALFORMED, block).nextLong(blockStart(block + 1) - start);
-    return position == index
-        ? Optional.of(KINDS[(int) Math.floorMod(block + seed, (long) KINDS.length)])
-        : Optional.empty();
+    if (position != index) {
+      return Optional.empty();
+    }
+    MalformedKind kind = KINDS[(int) Math.floorMod(block + seed, (long) KINDS.length)];
+    // Past MAX_HUGE_TEXT_LINES one-MiB lines a large corpus would be mostly padding (10M rows
+    // would carry ~7 GB of it); later huge-text slots hold wrong-type lines instead.
+    if (kind == MalformedKind.HUGE_TEXT && block / KINDS.length >= MAX_HUGE_TEXT_LINES) {
+      kind = MalformedKind.WRONG_TYPES;
+    }
+    return Optional.of(kind);
   }
 
   // Block j of the malformed layout is [blockStart(j), blockStart(j + 1)); blockStart(m) == rows.

@@ -120,6 +120,39 @@ class EndToEndTest extends SparkTest {
   }
 
   @Test
+  void everyNotebookSqlCellRunsAgainstTheTables() throws java.io.IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<Path> notebooks;
+    try (var files = Files.list(Path.of("notebooks"))) {
+      notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
+    }
+    assertThat(notebooks).isNotEmpty();
+    int cells = 0;
+    try {
+      for (Path notebook : notebooks) {
+        for (var cell : json.readTree(notebook.toFile()).get("cells")) {
+          StringBuilder source = new StringBuilder();
+          cell.get("source").forEach(line -> source.append(line.asText()));
+          String text = source.toString();
+          if (!cell.get("cell_type").asText().equals("code") || !text.startsWith("%%sql")) {
+            continue;
+          }
+          String statement = text.substring("%%sql".length()).trim().replace("USE ecolens", "USE e2e");
+          List<Row> result = sql(statement).collectAsList();
+          // queries over all runs always have rows after a run; those of the latest run may not
+          if (!statement.startsWith("USE") && !statement.contains("max(run_id)")) {
+            assertThat(result).as(notebook + ": " + statement).isNotEmpty();
+          }
+          cells++;
+        }
+      }
+    } finally {
+      sql("USE default");
+    }
+    assertThat(cells).isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
   void aNewRunReusesEarlierScoresInsteadOfScoringAgain() {
     RunContext second = new RunContext(spark, config, "e2e-2");
     StageCommands.StageCommand.ingest(second);

@@ -272,4 +272,17 @@ class SyntheticItemsTest {
     assertThat(LongStream.range(0, 50).allMatch(i -> items.malformedKind(i).isPresent())).isTrue();
     assertThat(items.duplicateSource(firstOfKind(items, MalformedKind.DUPLICATE_ID))).isEqualTo(-1);
   }
+
+  @Test
+  void hugeTextLinesAreCappedSoLargeCorporaStayReasonable() {
+    // 100,000 rows at 5% malformed: 5,000 slots, 714 of them would be 1 MiB lines without the cap
+    SyntheticItems big = new SyntheticItems(3, 100_000, 0.05, 1.0, ERRORS, POLICY, BANK);
+    java.util.Map<MalformedKind, Long> kinds = new java.util.EnumMap<>(MalformedKind.class);
+    for (long i = 0; i < 100_000; i++) {
+      big.malformedKind(i).ifPresent(k -> kinds.merge(k, 1L, Long::sum));
+    }
+    assertThat(kinds.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(5_000);
+    assertThat(kinds.get(MalformedKind.HUGE_TEXT)).isEqualTo(SyntheticItems.MAX_HUGE_TEXT_LINES);
+    assertThat(kinds.get(MalformedKind.WRONG_TYPES)).isGreaterThan(kinds.get(MalformedKind.BROKEN_JSON));
+  }
 }
