@@ -137,7 +137,7 @@ public final class SyntheticItems implements Serializable {
     this.nativeTextShare = bank.nativeTextShare();
     this.formats = Weighted.of(bank.formats());
     this.languageTables = bank.languages().toArray(PhraseBank.Language[]::new);
-    this.languages = new Weighted(
+    this.languages = Weighted.of(
         bank.languages().stream().map(PhraseBank.Language::code).toArray(String[]::new),
         bank.languages().stream().mapToDouble(PhraseBank.Language::weight).toArray());
     this.regionsByLanguage = bank.languages().stream().map(l -> Weighted.of(l.regions())).toArray(Weighted[]::new);
@@ -566,24 +566,27 @@ public final class SyntheticItems implements Serializable {
   }
 
   /** Values with weights, drawn by a uniform number in [0, 1). */
+  /**
+   * Values with cumulative probabilities. The record's constructor takes the cumulative array
+   * as is: Java deserialization calls it again on executors, so it must not transform its input.
+   */
   private record Weighted(String[] values, double[] cumulative) implements Serializable {
-    Weighted {
+    static Weighted of(Map<String, Double> weights) {
+      return of(weights.keySet().toArray(String[]::new),
+          weights.values().stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    static Weighted of(String[] values, double[] weights) {
       double total = 0;
-      double[] sums = new double[cumulative.length];
-      for (int i = 0; i < cumulative.length; i++) {
-        total += cumulative[i];
+      double[] sums = new double[weights.length];
+      for (int i = 0; i < weights.length; i++) {
+        total += weights[i];
         sums[i] = total;
       }
       for (int i = 0; i < sums.length; i++) {
         sums[i] /= total;
       }
-      cumulative = sums;
-    }
-
-    static Weighted of(Map<String, Double> weights) {
-      return new Weighted(
-          weights.keySet().toArray(String[]::new),
-          weights.values().stream().mapToDouble(Double::doubleValue).toArray());
+      return new Weighted(values, sums);
     }
 
     int index(double u) {
