@@ -5,6 +5,7 @@ import io.ecolens.evaluate.EvaluateStage;
 import io.ecolens.generate.CorpusGenerator;
 import io.ecolens.ingest.IngestStage;
 import io.ecolens.report.ReportStage;
+import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.RunLedger;
 import io.ecolens.sample.SampleStage;
@@ -51,7 +52,12 @@ final class StageCommands {
       return config;
     }
 
-    abstract String name();
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The command's name, from its {@code @Command} annotation. */
+    String name() {
+      return spec.name();
+    }
 
     abstract void run(RunContext ctx);
 
@@ -61,7 +67,7 @@ final class StageCommands {
       RunLedger ledger = new RunLedger(ctx);
       ctx.store().ensureAll();
       ledger.started(stage);
-      try {
+      try (Progress tasks = stage.equals("score") ? null : Progress.tasks(ctx.spark(), stage)) {
         R result = body.apply(ctx);
         ledger.finished(stage, seconds.apply(result), counts.apply(result));
         if (result instanceof ScoreStage.Result s) {
@@ -125,10 +131,6 @@ final class StageCommands {
       return rows == null && outDir == null ? c : options.config();
     }
 
-    @Override
-    String name() {
-      return "generate";
-    }
 
     @Override
     void run(RunContext ctx) {
@@ -141,10 +143,6 @@ final class StageCommands {
   @Command(name = "ingest", mixinStandardHelpOptions = true,
       description = "Validate, normalise and dedupe the corpus into content / content_quarantine; load labels.")
   static final class Ingest extends StageCommand {
-    @Override
-    String name() {
-      return "ingest";
-    }
 
     @Override
     void run(RunContext ctx) {
@@ -157,10 +155,6 @@ final class StageCommands {
   @Command(name = "sample", mixinStandardHelpOptions = true,
       description = "Draw the stratified sample of the run's content into samples.")
   static final class Sample extends StageCommand {
-    @Override
-    String name() {
-      return "sample";
-    }
 
     @Override
     void run(RunContext ctx) {
@@ -172,10 +166,6 @@ final class StageCommands {
   @Command(name = "score", mixinStandardHelpOptions = true,
       description = "Score the sampled items against every policy category into scores.")
   static final class Score extends StageCommand {
-    @Override
-    String name() {
-      return "score";
-    }
 
     @Override
     void run(RunContext ctx) {
@@ -188,10 +178,6 @@ final class StageCommands {
   @Command(name = "evaluate", mixinStandardHelpOptions = true,
       description = "Compare scores with adjudicated human labels into evaluations, metrics and review_queue.")
   static final class Evaluate extends StageCommand {
-    @Override
-    String name() {
-      return "evaluate";
-    }
 
     @Override
     void run(RunContext ctx) {
@@ -203,10 +189,6 @@ final class StageCommands {
   @Command(name = "report", mixinStandardHelpOptions = true,
       description = "Write prevalence metrics, report.html and summary.json for the run.")
   static final class Report extends StageCommand {
-    @Override
-    String name() {
-      return "report";
-    }
 
     @Override
     void run(RunContext ctx) {
@@ -218,10 +200,6 @@ final class StageCommands {
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = "Run every stage in order: generate (when generate.enabled), ingest, sample, score, evaluate, report.")
   static final class Run extends StageCommand {
-    @Override
-    String name() {
-      return "run";
-    }
 
     @Override
     void run(RunContext ctx) {

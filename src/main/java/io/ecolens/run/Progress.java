@@ -22,8 +22,10 @@ public final class Progress implements AutoCloseable {
   private final LongAccumulator done;
   private final long startNanos = System.nanoTime();
   private final ScheduledExecutorService timer;
+  private final SparkSession spark;
 
   private Progress(SparkSession spark, String stage, String unit, long total, Duration every) {
+    this.spark = spark;
     this.stage = stage;
     this.unit = unit;
     this.total = total;
@@ -39,6 +41,14 @@ public final class Progress implements AutoCloseable {
   /** Starts reporting; {@code total} is the expected count (0 when unknown). */
   public static Progress start(SparkSession spark, String stage, String unit, long total) {
     return new Progress(spark, stage, unit, total, Duration.ofSeconds(5));
+  }
+
+  /**
+   * Reports Spark tasks done out of those of the running stages, for stages that cannot count
+   * rows as they go (reads, joins, writes).
+   */
+  public static Progress tasks(SparkSession spark, String stage) {
+    return new Progress(spark, stage, null, 0, Duration.ofSeconds(10));
   }
 
   /** The accumulator tasks add finished rows to. Serializable; safe to capture in closures. */
@@ -69,7 +79,25 @@ public final class Progress implements AutoCloseable {
   }
 
   private void report() {
-    LOG.info(line(stage, unit, done.value(), total, (System.nanoTime() - startNanos) / 1e9));
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    if (unit != null) {
+      LOG.info(line(stage, unit, done.value(), total, seconds));
+      return;
+    }
+    long completed = 0;
+    long all = 0;
+    var tracker = spark.sparkContext().statusTracker();
+    for (int id : tracker.getActiveStageIds()) {
+      var info = tracker.getStageInfo(id);
+      if (info.nonEmpty()) {
+        completed += info.get().numCompletedTasks();
+        all += info.get().numTasks();
+      }
+    }
+    if (all > 0) {
+      LOG.info(String.format("%s: %,d / %,d tasks of the running Spark stages, elapsed %s",
+          stage, completed, all, clock(seconds)));
+    }
   }
 
   @Override
