@@ -29,7 +29,9 @@ public final class SparkSessions {
         .config("spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()))
         .config("spark.sql.session.timeZone", "UTC");
     if (local) {
-      builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false");
+      // Delta reads its log with 50 tasks by default, sized for clusters; locally that is overhead
+      builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+          .config("spark.databricks.delta.snapshotPartitions", "4");
     }
     if (config.catalog().embedded()) {
       embeddedCatalog(builder, Path.of(config.catalog().warehouse()));
