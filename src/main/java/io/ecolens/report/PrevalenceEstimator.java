@@ -190,8 +190,50 @@ public final class PrevalenceEstimator {
       double sumZ2 = t.wa2y() * (1 - 2 * r) + r * r * t.wa2();
       variance += t.observed() / (t.observed() - 1.0) * (sumZ2 - sumZ * sumZ / t.observed());
     }
-    double half = Z * Math.sqrt(Math.max(0, variance)) / wa;
-    return new Estimate(r, clip(r - half), clip(r + half), observed);
+    return wilsonOnEffectiveN(r, variance / (wa * wa), observed);
+  }
+
+  /**
+   * The stratified estimate of {@link #stratified} with a Wilson interval on the effective sample
+   * size n_eff = p̂ (1 − p̂) / Var(p̂) (Korn &amp; Graubard 1998; Dean &amp; Pagano 2015) instead of the Wald
+   * interval: it covers far better when some strata have few or no violations. This is what the
+   * report writes.
+   */
+  public static Estimate stratifiedWilson(List<StratumTally> strata) {
+    Estimate wald = stratified(strata);
+    if (wald == null || wald.value() == 0 || wald.value() == 1) {
+      return wald;
+    }
+    double variance = stratifiedVariance(strata);
+    return wilsonOnEffectiveN(wald.value(), variance, wald.n());
+  }
+
+  private static double stratifiedVariance(List<StratumTally> strata) {
+    long population = 0;
+    for (StratumTally s : strata) {
+      if (s.observed() > 0) {
+        population += s.population();
+      }
+    }
+    double variance = 0;
+    for (StratumTally s : strata) {
+      if (s.observed() > 1) {
+        double w = (double) s.population() / population;
+        double p = (double) s.positives() / s.observed();
+        variance += w * w * (1.0 - (double) s.observed() / s.population()) * p * (1 - p) / (s.observed() - 1);
+      }
+    }
+    return variance;
+  }
+
+  /** Wilson interval for p̂ on n_eff = p̂(1 − p̂)/variance (the observed n when the variance is 0). */
+  static Estimate wilsonOnEffectiveN(double p, double variance, long observed) {
+    double nEff = variance > 0 ? p * (1 - p) / variance : observed;
+    double z2 = Z * Z;
+    double denominator = 1 + z2 / nEff;
+    double centre = (p + z2 / (2 * nEff)) / denominator;
+    double half = Z / denominator * Math.sqrt(p * (1 - p) / nEff + z2 / (4 * nEff * nEff));
+    return new Estimate(p, clip(centre - half), clip(centre + half), observed);
   }
 
   /** 1 − 0.05^(1/n): the 95% upper bound on a proportion when none of n items is positive. */
