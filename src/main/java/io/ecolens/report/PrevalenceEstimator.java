@@ -196,8 +196,8 @@ public final class PrevalenceEstimator {
   /**
    * The stratified estimate of {@link #stratified} with a Wilson interval on the effective sample
    * size n_eff = p̂ (1 − p̂) / Var(p̂) (Korn &amp; Graubard 1998; Dean &amp; Pagano 2015) instead of the Wald
-   * interval: it covers far better when some strata have few or no violations. This is what the
-   * report writes.
+   * interval: it covers better when some strata have few violations (the report still writes the
+   * Wald interval of {@link #stratified}; see PrevalenceCoverageTest).
    */
   public static Estimate stratifiedWilson(List<StratumTally> strata) {
     Estimate wald = stratified(strata);
