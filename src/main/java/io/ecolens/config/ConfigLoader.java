@@ -240,7 +240,32 @@ public final class ConfigLoader {
     oneOf(source, "score.scorer", c.score().scorer(), List.of("rules"));
     nonBlank(source, "score.policy", c.score().policy());
     positive(source, "score.batch-size", c.score().batchSize());
+    oneOf(source, "sample.allocation", c.sample().allocation(), List.of("proportional", "equal", "neyman", "fixed"));
+    oneOf(source, "sample.weighting", c.sample().weighting(), List.of("items", "views"));
+    share(source, "sample.default-prior-prevalence", c.sample().defaultPriorPrevalence());
+    c.sample().priorPrevalence().forEach((k, v) -> share(source, "sample.prior-prevalence." + k, v));
+    c.sample().fixedSizes().forEach((k, v) -> {
+      if (v < 0) {
+        throw Errors.config(source, "sample.fixed-sizes." + k, "must be at least 0, cannot be: " + v);
+      }
+    });
+    if (c.sample().allocation().equals("fixed") && c.sample().fixedSizes().isEmpty()) {
+      throw Errors.config(source, "sample.fixed-sizes", "allocation 'fixed' needs a size per stratum, e.g. {video|US: 100}");
+    }
+    c.sample().buckets().forEach((name, b) -> {
+      nonBlank(source, "sample.buckets." + name + ".column", b.column());
+      for (int i = 1; i < b.bounds().size(); i++) {
+        if (b.bounds().get(i) <= b.bounds().get(i - 1)) {
+          throw Errors.config(source, "sample.buckets." + name + ".bounds", "must be strictly ascending, cannot be: " + b.bounds());
+        }
+      }
+    });
     positive(source, "evaluate.review-queue-per-category", c.evaluate().reviewQueuePerCategory());
+    positive(source, "evaluate.min-slice-items", c.evaluate().minSliceItems());
+    positive(source, "evaluate.sweep-steps", c.evaluate().sweepSteps());
+    positive(source, "evaluate.calibration-bins", c.evaluate().calibrationBins());
+    positive(source, "evaluate.dawid-skene-iterations", c.evaluate().dawidSkeneIterations());
+    oneOf(source, "evaluate.adjudication", c.evaluate().adjudication(), List.of("majority", "unanimity", "dawid-skene"));
     share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
     nonBlank(source, "report.output", c.report().output());
   }

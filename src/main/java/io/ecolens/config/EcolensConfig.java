@@ -27,9 +27,9 @@ public record EcolensConfig(
     generate = generate == null ? new GenerateSettings(null, null, null, null, null, null, null) : generate;
     input = input == null ? new InputSettings(null, null) : input;
     ingest = ingest == null ? new IngestSettings(null) : ingest;
-    sample = sample == null ? new SampleSettings(null, null, null, null) : sample;
+    sample = sample == null ? new SampleSettings(null, null, null, null, null, null, null, null, null, null) : sample;
     score = score == null ? new ScoreSettings(null, null, null) : score;
-    evaluate = evaluate == null ? new EvaluateSettings(null, null) : evaluate;
+    evaluate = evaluate == null ? new EvaluateSettings(null, null, null, null, null, null, null, null, null) : evaluate;
     report = report == null ? new ReportSettings(null) : report;
   }
 
@@ -122,13 +122,46 @@ public record EcolensConfig(
     }
   }
 
-  /** Stratified sampling: strata columns, total size, seed, and the floor per stratum. */
-  public record SampleSettings(Integer size, Long seed, List<String> strata, Integer minPerStratum) {
+  /**
+   * Stratified sampling: strata columns (content columns or derived {@code buckets}), total size,
+   * seed, the floor per stratum, how the size is allocated over strata ({@code proportional},
+   * {@code equal}, {@code neyman} with prior prevalences, or {@code fixed} sizes per stratum), and
+   * whether items are drawn with equal probability within a stratum ({@code items}) or with
+   * probability proportional to views ({@code views}).
+   */
+  public record SampleSettings(
+      Integer size,
+      Long seed,
+      List<String> strata,
+      Integer minPerStratum,
+      String allocation,
+      Map<String, Long> fixedSizes,
+      Map<String, Double> priorPrevalence,
+      Double defaultPriorPrevalence,
+      String weighting,
+      Map<String, BucketSettings> buckets) {
     public SampleSettings {
       size = size == null ? 2_000 : size;
       seed = seed == null ? 7L : seed;
       strata = strata == null ? List.of("format", "region") : List.copyOf(strata);
       minPerStratum = minPerStratum == null ? 2 : minPerStratum;
+      allocation = allocation == null ? "proportional" : allocation.toLowerCase(java.util.Locale.ROOT);
+      fixedSizes = fixedSizes == null ? Map.of() : Map.copyOf(fixedSizes);
+      priorPrevalence = priorPrevalence == null ? Map.of() : Map.copyOf(priorPrevalence);
+      defaultPriorPrevalence = defaultPriorPrevalence == null ? 0.05 : defaultPriorPrevalence;
+      weighting = weighting == null ? "items" : weighting.toLowerCase(java.util.Locale.ROOT);
+      buckets = buckets == null ? Map.of() : Map.copyOf(buckets);
+    }
+  }
+
+  /**
+   * A derived stratum column: {@code column} cut at ascending {@code bounds}; with {@code per}
+   * (e.g. creator_id) the column is first summed over that key, e.g. a creator tier from the
+   * creator's total views.
+   */
+  public record BucketSettings(String column, String per, List<Double> bounds) {
+    public BucketSettings {
+      bounds = bounds == null ? List.of() : List.copyOf(bounds);
     }
   }
 
@@ -142,13 +175,32 @@ public record EcolensConfig(
   }
 
   /**
-   * Evaluation: how many review-queue rows each category may take, and the distance from the
-   * threshold under which a model score counts as uncertain.
+   * Evaluation: how many review-queue rows each category (and each value of {@code review-queue-slice})
+   * may take, the distance from the threshold under which a model score counts as uncertain, the
+   * slices metrics are also computed for, the fewest items a slice needs before its figures are
+   * trusted, the threshold grid of the PR sweep, the calibration bins, and how human votes are
+   * adjudicated ({@code majority}, {@code unanimity} or {@code dawid-skene}).
    */
-  public record EvaluateSettings(Integer reviewQueuePerCategory, Double uncertaintyBand) {
+  public record EvaluateSettings(
+      Integer reviewQueuePerCategory,
+      Double uncertaintyBand,
+      List<String> slices,
+      Integer minSliceItems,
+      Integer sweepSteps,
+      Integer calibrationBins,
+      String adjudication,
+      Integer dawidSkeneIterations,
+      String reviewQueueSlice) {
     public EvaluateSettings {
       reviewQueuePerCategory = reviewQueuePerCategory == null ? 50 : reviewQueuePerCategory;
       uncertaintyBand = uncertaintyBand == null ? 0.1 : uncertaintyBand;
+      slices = slices == null ? List.of("format", "region", "language") : List.copyOf(slices);
+      minSliceItems = minSliceItems == null ? 30 : minSliceItems;
+      sweepSteps = sweepSteps == null ? 20 : sweepSteps;
+      calibrationBins = calibrationBins == null ? 10 : calibrationBins;
+      adjudication = adjudication == null ? "majority" : adjudication.toLowerCase(java.util.Locale.ROOT);
+      dawidSkeneIterations = dawidSkeneIterations == null ? 30 : dawidSkeneIterations;
+      reviewQueueSlice = reviewQueueSlice == null ? "format" : reviewQueueSlice;
     }
   }
 

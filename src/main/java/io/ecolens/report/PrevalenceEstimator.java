@@ -19,6 +19,12 @@ import java.util.List;
  *       effective sample size (Σ w)² / Σ w². Within a slice the per-stratum populations of the
  *       slice are unknown, so the stratified formula does not apply; Wilson behaves well for the
  *       small proportions and small slices typical here, where a Wald interval would collapse.
+ *
+ *   <li>{@link #linearizedRatio} — any design with unequal weights within a stratum (view-weighted
+ *       πps samples) and every per-view rate: R̂ = Σ w·a·y / Σ w·a with a = 1 per item or a = views
+ *       per view (the "violative view rate"), and the Taylor-linearised variance Σ_h n_h/(n_h − 1)
+ *       Σ_i (z_i − z̄_h)² / (Σ w·a)² of z_i = w_i a_i (y_i − R̂), the with-replacement approximation
+ *       within strata (Wolter 2007, ch. 6); Wald interval.
  * </ul>
  *
  * <p>When no violation is observed at all, both report 0 with the rule-of-three style one-sided
@@ -140,6 +146,94 @@ public final class PrevalenceEstimator {
     double centre = (p + z2 / (2 * nEff)) / denominator;
     double half = Z / denominator * Math.sqrt(p * (1 - p) / nEff + z2 / (4 * nEff * nEff));
     return new Estimate(p, clip(centre - half), clip(centre + half), tally.observed());
+  }
+
+  /**
+   * Sums of one stratum for the linearised ratio: items n, violations, Σ w·a, Σ w·a·y, Σ (w·a)² and
+   * Σ (w·a)²·y (y is 0/1, so these give Σ z and Σ z² for any R̂).
+   */
+  public record RatioTally(String stratum, long observed, long positives, double wa, double way, double wa2,
+      double wa2y) {
+    public RatioTally plus(RatioTally o) {
+      return new RatioTally(stratum, observed + o.observed, positives + o.positives, wa + o.wa, way + o.way,
+          wa2 + o.wa2, wa2y + o.wa2y);
+    }
+  }
+
+  /** Linearised ratio estimate over strata; null when nothing is observed. */
+  public static Estimate linearizedRatio(List<RatioTally> strata) {
+    double wa = 0;
+    double way = 0;
+    double wa2 = 0;
+    long observed = 0;
+    long positives = 0;
+    for (RatioTally t : strata) {
+      wa += t.wa();
+      way += t.way();
+      wa2 += t.wa2();
+      observed += t.observed();
+      positives += t.positives();
+    }
+    if (observed == 0 || wa <= 0) {
+      return null;
+    }
+    if (positives == 0 || positives == observed) {
+      return extreme(positives > 0, wa * wa / wa2, observed);
+    }
+    double r = way / wa;
+    double variance = 0;
+    for (RatioTally t : strata) {
+      if (t.observed() < 2) {
+        continue;
+      }
+      double sumZ = t.way() - r * t.wa();
+      double sumZ2 = t.wa2y() * (1 - 2 * r) + r * r * t.wa2();
+      variance += t.observed() / (t.observed() - 1.0) * (sumZ2 - sumZ * sumZ / t.observed());
+    }
+    return wilsonOnEffectiveN(r, variance / (wa * wa), observed);
+  }
+
+  /**
+   * The stratified estimate of {@link #stratified} with a Wilson interval on the effective sample
+   * size n_eff = p̂ (1 − p̂) / Var(p̂) (Korn &amp; Graubard 1998; Dean &amp; Pagano 2015) instead of the Wald
+   * interval: it covers better when some strata have few violations (the report still writes the
+   * Wald interval of {@link #stratified}; see PrevalenceCoverageTest).
+   */
+  public static Estimate stratifiedWilson(List<StratumTally> strata) {
+    Estimate wald = stratified(strata);
+    if (wald == null || wald.value() == 0 || wald.value() == 1) {
+      return wald;
+    }
+    double variance = stratifiedVariance(strata);
+    return wilsonOnEffectiveN(wald.value(), variance, wald.n());
+  }
+
+  private static double stratifiedVariance(List<StratumTally> strata) {
+    long population = 0;
+    for (StratumTally s : strata) {
+      if (s.observed() > 0) {
+        population += s.population();
+      }
+    }
+    double variance = 0;
+    for (StratumTally s : strata) {
+      if (s.observed() > 1) {
+        double w = (double) s.population() / population;
+        double p = (double) s.positives() / s.observed();
+        variance += w * w * (1.0 - (double) s.observed() / s.population()) * p * (1 - p) / (s.observed() - 1);
+      }
+    }
+    return variance;
+  }
+
+  /** Wilson interval for p̂ on n_eff = p̂(1 − p̂)/variance (the observed n when the variance is 0). */
+  static Estimate wilsonOnEffectiveN(double p, double variance, long observed) {
+    double nEff = variance > 0 ? p * (1 - p) / variance : observed;
+    double z2 = Z * Z;
+    double denominator = 1 + z2 / nEff;
+    double centre = (p + z2 / (2 * nEff)) / denominator;
+    double half = Z / denominator * Math.sqrt(p * (1 - p) / nEff + z2 / (4 * nEff * nEff));
+    return new Estimate(p, clip(centre - half), clip(centre + half), observed);
   }
 
   /** 1 − 0.05^(1/n): the 95% upper bound on a proportion when none of n items is positive. */

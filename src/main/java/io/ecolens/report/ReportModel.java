@@ -33,7 +33,7 @@ final class ReportModel {
       "errors", "Scoring errors");
   private static final Set<String> COUNT_SECTIONS = Set.of("ingest", "sample", "score");
   private static final String AGREEMENT = "agreement";
-  private static final List<String> AGREEMENT_METRICS = List.of("precision", "recall", "f1", "tp", "fp", "fn", "tn");
+  private static final List<String> AGREEMENT_METRICS = List.of("precision", "recall", "f1", "tp", "fp", "fn", "tn", "human_f1");
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -258,6 +258,8 @@ final class ReportModel {
         MetricRow m = metrics.get(metric);
         row.put(metric, m == null ? "–" : Formats.count(m.value()));
       }
+      MetricRow human = metrics.get("human_f1"); // the human ceiling: one annotator against the others
+      row.put("humanF1", human == null ? "–" : Formats.percent(human.value()));
       rows.add(row);
     }
     section.put("rows", rows);

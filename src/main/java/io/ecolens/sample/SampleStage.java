@@ -55,9 +55,9 @@ public final class SampleStage {
     SampleSettings settings = ctx.config().sample();
     ctx.describe("sample", "size " + settings.size() + ", strata " + settings.strata());
     Dataset<Row> content = ctx.store().requireRun(Table.CONTENT, ctx.runId(), "ingest");
-    checkStrata(content, settings.strata());
+    checkStrata(withBuckets(content, settings.buckets()), settings.strata());
 
-    Dataset<Row> keyed = withStratum(content, settings.strata());
+    Dataset<Row> keyed = withStratum(withBuckets(content, settings.buckets()), settings.strata());
     List<Row> counts = keyed.groupBy("stratum").count().collectAsList(); // one row per stratum
     if (counts.size() > MAX_STRATA) {
       throw Errors.config("the config", "sample.strata", counts.size() + " strata is too many (limit "
@@ -65,9 +65,11 @@ public final class SampleStage {
     }
     Map<String, Long> population = new TreeMap<>();
     counts.forEach(r -> population.put(r.getString(0), r.getLong(1)));
-    Map<String, Long> allocation = Allocation.proportional(population, settings.size(), settings.minPerStratum());
+    Map<String, Long> allocation = allocate(settings, population);
 
-    Dataset<Row> sample = draw(keyed, population, allocation, settings.seed(), ctx.runId());
+    Dataset<Row> sample = settings.weighting().equals("views")
+        ? ViewWeightedDraw.draw(keyed, population, allocation, settings.seed(), ctx.runId())
+        : draw(keyed, population, allocation, settings.seed(), ctx.runId());
     ctx.store().replaceRun(Table.SAMPLES, ctx.runId(), sample);
     long sampled = allocation.values().stream().mapToLong(Long::longValue).sum();
     long total = population.values().stream().mapToLong(Long::longValue).sum();
@@ -81,6 +83,49 @@ public final class SampleStage {
     LOG.info("sample: drew {} of {} items over {} strata ({})", sampled, total, population.size(),
         String.join(", ", settings.strata()));
     return new Result(total, sampled, population.size(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Sizes per stratum under the configured allocation. */
+  static Map<String, Long> allocate(SampleSettings s, Map<String, Long> population) {
+    return switch (s.allocation()) {
+      case "equal" -> Allocation.equal(population, s.size(), s.minPerStratum());
+      case "neyman" -> Allocation.neyman(population, s.priorPrevalence(), s.defaultPriorPrevalence(), s.size(),
+          s.minPerStratum());
+      case "fixed" -> Allocation.fixed(population, s.fixedSizes(), s.minPerStratum());
+      default -> Allocation.proportional(population, s.size(), s.minPerStratum());
+    };
+  }
+
+  /**
+   * Adds the derived bucket columns: the source column (summed over {@code per} first, when set)
+   * cut at the bounds into labels "&lt;b0", "[b0,b1)", …, "&gt;=bk" ("null" when the value is missing).
+   */
+  static Dataset<Row> withBuckets(Dataset<Row> content, Map<String, io.ecolens.config.EcolensConfig.BucketSettings> buckets) {
+    Dataset<Row> out = content;
+    for (Map.Entry<String, io.ecolens.config.EcolensConfig.BucketSettings> e : new TreeMap<>(buckets).entrySet()) {
+      io.ecolens.config.EcolensConfig.BucketSettings b = e.getValue();
+      checkStrata(out, b.per() == null ? List.of(b.column()) : List.of(b.column(), b.per()));
+      Column value = b.per() == null ? col(b.column()).cast("double")
+          : org.apache.spark.sql.functions.sum(col(b.column()).cast("double")).over(Window.partitionBy(col(b.per())));
+      List<Double> bounds = b.bounds();
+      Column label = lit("null");
+      if (bounds.isEmpty()) {
+        label = lit("all");
+      } else {
+        org.apache.spark.sql.Column chain = org.apache.spark.sql.functions.when(value.isNull(), lit("null"))
+            .when(value.lt(bounds.get(0)), lit("<" + number(bounds.get(0))));
+        for (int i = 1; i < bounds.size(); i++) {
+          chain = chain.when(value.lt(bounds.get(i)), lit("[" + number(bounds.get(i - 1)) + "," + number(bounds.get(i)) + ")"));
+        }
+        label = chain.otherwise(lit(">=" + number(bounds.get(bounds.size() - 1))));
+      }
+      out = out.withColumn(e.getKey(), label);
+    }
+    return out;
+  }
+
+  private static String number(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
   /** Fails, naming them, when strata columns are not in the content table. */
