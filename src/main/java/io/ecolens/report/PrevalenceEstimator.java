@@ -12,7 +12,8 @@ import java.util.List;
  *       stratified variance Σ_h W_h² (1 − m_h/N_h) p̂_h (1 − p̂_h) / (m_h − 1). Here m_h is the
  *       number of sampled items of the stratum that carry a usable label; it equals the drawn n_h
  *       unless scoring failed for some items, which are then treated as missing at random within
- *       their stratum. Strata with m_h = 1 add no variance (it cannot be estimated from one item),
+ *       their stratum. {@link #stratified} gives the Wald interval, {@link #stratifiedWilson} (what
+ *       the report writes) a Wilson interval on the effective sample size. Strata with m_h = 1 add no variance (it cannot be estimated from one item),
  *       and strata with no usable label are left out, N being the population of the strata kept.
  *   <li>{@link #ratio} — a slice that cuts across strata (e.g. one content format): the ratio
  *       estimator Σ w·y / Σ w with the design weights, and a Wilson score interval on Kish's
@@ -196,8 +197,8 @@ public final class PrevalenceEstimator {
   /**
    * The stratified estimate of {@link #stratified} with a Wilson interval on the effective sample
    * size n_eff = p̂ (1 − p̂) / Var(p̂) (Korn &amp; Graubard 1998; Dean &amp; Pagano 2015) instead of the Wald
-   * interval: it covers better when some strata have few violations (the report still writes the
-   * Wald interval of {@link #stratified}; see PrevalenceCoverageTest).
+   * interval: it covers better when some strata have few violations (94% against the Wald
+   * interval's 92.5% in PrevalenceCoverageTest). The report writes this interval.
    */
   public static Estimate stratifiedWilson(List<StratumTally> strata) {
     Estimate wald = stratified(strata);

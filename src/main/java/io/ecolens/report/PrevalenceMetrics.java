@@ -120,7 +120,7 @@ final class PrevalenceMetrics {
         formats.merge(cell.format(), cell.weightedTally(), WeightedTally::plus);
       }
       add(rows, runId, metric, category, MetricRow.ALL, MetricRow.ALL,
-          PrevalenceEstimator.stratified(new ArrayList<>(strata.values())));
+          PrevalenceEstimator.stratifiedWilson(new ArrayList<>(strata.values())));
       for (String format : new TreeSet<>(formats.keySet())) {
         add(rows, runId, metric, category, FORMAT, format, PrevalenceEstimator.ratio(formats.get(format)));
       }

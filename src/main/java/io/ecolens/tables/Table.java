@@ -112,7 +112,7 @@ public enum Table {
           dbl("model_score", "Model score in 0..1"),
           bool("model_label", "Model label"),
           bool("human_label", "Adjudicated human label"),
-          integer("priority", "Rank within the category, 1 = review first"))),
+          integer("priority", "Rank within the category and slice (evaluate.review-queue-slice), 1 = review first"))),
 
   METRICS("metrics", "Every figure a report shows, in long format",
       columns(

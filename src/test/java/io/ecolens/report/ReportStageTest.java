@@ -189,16 +189,21 @@ class ReportStageTest extends SparkTest {
     // spam_scam, whole run (stratified):
     //   video p = 1/4, photo p = 1/2; W = 100/120, 20/120; p = 5/6*1/4 + 1/6*1/2 = 7/24 = 0.2916667
     //   var = (5/6)²(1-4/100)(.25*.75)/3 + (1/6)²(1-2/20)(.5*.5)/1 = 1.5/36 + 0.225/36 = 0.0479167
-    //   se = 0.2188988; CI = [0 (clipped from -0.1373749), 0.7207082]
-    assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "all"), 7.0 / 24, 0, 0.7207082342, 6);
+    //   Wilson on n_eff = p(1-p)/var = 0.2065972/0.0479167 = 4.311594:
+    //   z²/n = 0.890962, centre = (p + z²/2n)/(1 + z²/n) = 0.7371477/1.890962 = 0.389827,
+    //   half = z·sqrt(var + z²/4n²)/(1 + z²/n) = 1.96·0.3155587/1.890962 = 0.327070
+    //   CI = [0.0627511, 0.7169061] (z = 1.96, as PrevalenceEstimator.Z)
+    assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "all"), 7.0 / 24, 0.0627511104, 0.7169060963, 6);
     // spam_scam per format (equal weights within a format, so n_eff = n): Wilson(1/4, 4) and Wilson(1/2, 2)
     assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "video"), 0.25, 0.0455860626, 0.6993639476, 4);
     assertEstimate(prevalenceRow(runId, "prevalence", "spam_scam", "photo"), 0.5, 0.0945286548, 0.9054713452, 2);
     // hate_speech: none of the 5 usable labels violates (v4 errored): [0, 1 - 0.05^(1/5)]
     assertEstimate(prevalenceRow(runId, "prevalence", "hate_speech", "all"), 0, 0, 0.4507197283, 5);
     // human spam_scam (p2 tied, left out): video 2/3 of 3, photo 0 of 1; p = 5/6*2/3 = 0.5555556;
-    //   var = (5/6)²(1-3/100)(2/9)/2 + 0 (one photo item) ; CI = [0.0193399641, 1 (clipped)]
-    assertEstimate(prevalenceRow(runId, "human_prevalence", "spam_scam", "all"), 5.0 / 9, 0.0193399641, 1, 4);
+    //   var = (5/6)²(1-3/100)(2/9)/2 + 0 (one photo item) = 0.0748457; n_eff = 0.2469136/0.0748457 = 3.298997
+    //   Wilson: centre = 1.1377711/2.164431 = 0.525667, half = 1.96·0.4038408/2.164431 = 0.365691
+    //   CI = [0.1599731, 0.8913606] (z = 1.96)
+    assertEstimate(prevalenceRow(runId, "human_prevalence", "spam_scam", "all"), 5.0 / 9, 0.1599730979, 0.8913606425, 4);
     assertEstimate(prevalenceRow(runId, "human_prevalence", "spam_scam", "photo"), 0, 0, 0.95, 1);
 
     // 2 categories x (all, video, photo) model rows + 3 human rows for spam_scam
@@ -219,8 +224,8 @@ class ReportStageTest extends SparkTest {
     assertThat(summary.path("counts").path("errors").asLong()).isEqualTo(1);
     JsonNode spam = summary.path("prevalence").path("spam_scam");
     assertThat(spam.path("value").asDouble()).isCloseTo(7.0 / 24, within(1e-12));
-    assertThat(spam.path("ci_low").asDouble()).isZero();
-    assertThat(spam.path("ci_high").asDouble()).isCloseTo(0.7207082342, within(1e-9));
+    assertThat(spam.path("ci_low").asDouble()).isCloseTo(0.0627511104, within(1e-9));
+    assertThat(spam.path("ci_high").asDouble()).isCloseTo(0.7169060963, within(1e-9));
     assertThat(summary.path("prevalence").path("hate_speech").path("ci_high").asDouble())
         .isCloseTo(0.4507197283, within(1e-9));
     assertThat(summary.path("agreement").path("spam_scam").path("f1").asDouble()).isEqualTo(0.5);
