@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Benchmarks. One case per argument; each prints its figures and ends with a line
+#   RESULT <name> <value>
+#   jobs/bench.sh embedded     # embedded scorer in the Spark pipeline vs the raw ONNX loop (ratio, target >= 0.85)
+#   jobs/bench.sh davidson     # zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets)
+# Options via env: BENCH_ITEMS (3000), BENCH_BATCH (64), BENCH_THREADS (cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+
+# the test classpath (benchmark code lives in src/test), built once per pom/source change
+test_classpath() {
+  local cp_file=target/test-classpath.txt
+  if [[ ! -f "$cp_file" || -n "$(find pom.xml src -newer "$cp_file" -print -quit)" ]]; then
+    echo "building ecolens (mvn -q -DskipTests test-compile)..." >&2
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile="$cp_file" >&2
+    touch "$cp_file"
+  fi
+  echo "target/test-classes:target/classes:$(cat "$cp_file")"
+}
+
+run_java() {
+  local opens
+  opens=$(sed -n 's:.*<spark.java17.opens>\(.*\)</spark.java17.opens>.*:\1:p' pom.xml)
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  java ${ECOLENS_JAVA_OPTS:--Xmx6g} $opens -Dlog4j2.configurationFile=conf/log4j2.properties \
+    -Decolens.shared.datasets="${ECOLENS_SHARED_DATASETS:-$PWD/../shared/datasets}" \
+    -Dbench.items="${BENCH_ITEMS:-3000}" -Dbench.batch="${BENCH_BATCH:-64}" \
+    -Dbench.threads="${BENCH_THREADS:-$(nproc)}" \
+    -cp "$(test_classpath)" "$@"
+}
+
+case "${1:-}" in
+  embedded)
+    run_java io.ecolens.bench.EmbeddedBench ratio
+    ;;
+  davidson)
+    run_java io.ecolens.bench.EmbeddedBench davidson
+    ;;
+  ""|-h|--help)
+    usage
+    ;;
+  *)
+    echo "unknown benchmark '$1'" >&2
+    usage >&2
+    exit 2
+    ;;
+esac
