@@ -1,38 +1,60 @@
 #!/usr/bin/env bash
-# Benchmarks, one case per argument:
-#   jobs/bench.sh evaluate [--small]   evaluate metrics over generated score rows with labels:
-#                                      1M and 10M rows (--small: 100k and 1M), wall time and driver
-#                                      peak heap; last line: RESULT evaluate_10m_seconds <value>
-# Runs on local[2] by default (BENCH_MASTER to change), driver heap from BENCH_XMX (default 4g).
+# Benchmarks. One case per argument; each prints its figures and ends with a line
+#   RESULT <name> <value>
+#   jobs/bench.sh embedded            embedded scorer in the Spark pipeline vs the raw ONNX loop (target >= 0.85)
+#   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets)
+#   jobs/bench.sh evaluate [--small]  evaluate over generated score rows with labels, 1M and 10M rows
+#                                     (--small: 100k and 1M): wall time and driver peak heap
+# Options via env: BENCH_ITEMS (3000), BENCH_BATCH (64), BENCH_THREADS (cores), BENCH_MASTER (local[2]),
+# ECOLENS_JAVA_OPTS (-Xmx6g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+
+# the test classpath (benchmark code lives in src/test), built once per pom/source change
 test_classpath() {
-  mvn -B -q test-compile >&2
-  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >&2
-  echo "target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
+  local cp_file=target/test-classpath.txt
+  if [[ ! -f "$cp_file" || -n "$(find pom.xml src -newer "$cp_file" -print -quit)" ]]; then
+    echo "building ecolens (mvn -q -DskipTests test-compile)..." >&2
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile="$cp_file" >&2
+    touch "$cp_file"
+  fi
+  echo "target/test-classes:target/classes:$(cat "$cp_file")"
 }
 
-opens="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
- --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
- --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
- --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
- --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
- --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
- --add-opens=java.base/sun.util.calendar=ALL-UNNAMED"
-
-bench_evaluate() {
-  local sizes=(1000000 10000000)
-  if [[ "${1:-}" == "--small" ]]; then sizes=(100000 1000000); fi
-  local cp; cp="$(test_classpath)"
-  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(java -version 2>&1 | head -1)"
+run_java() {
+  local opens
+  opens=$(sed -n 's:.*<spark.java17.opens>\(.*\)</spark.java17.opens>.*:\1:p' pom.xml)
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(java -version 2>&1 | head -1)" >&2
   # shellcheck disable=SC2086
-  java -Xmx"${BENCH_XMX:-4g}" $opens -Dbench.master="${BENCH_MASTER:-local[2]}" \
-    -Dlog4j2.configurationFile=conf/log4j2.properties \
-    -cp "$cp" io.ecolens.bench.EvaluateBench "${sizes[@]}"
+  java ${ECOLENS_JAVA_OPTS:--Xmx6g} $opens -Dlog4j2.configurationFile=conf/log4j2.properties \
+    -Decolens.shared.datasets="${ECOLENS_SHARED_DATASETS:-$PWD/../shared/datasets}" \
+    -Dbench.items="${BENCH_ITEMS:-3000}" -Dbench.batch="${BENCH_BATCH:-64}" \
+    -Dbench.threads="${BENCH_THREADS:-$(nproc)}" -Dbench.master="${BENCH_MASTER:-local[2]}" \
+    -cp "$(test_classpath)" "$@"
 }
 
 case "${1:-}" in
-  evaluate) shift; bench_evaluate "$@" ;;
-  *) echo "usage: jobs/bench.sh evaluate [--small]" >&2; exit 2 ;;
+  embedded)
+    run_java io.ecolens.bench.EmbeddedBench ratio
+    ;;
+  davidson)
+    run_java io.ecolens.bench.EmbeddedBench davidson
+    ;;
+  evaluate)
+    sizes=(1000000 10000000)
+    if [[ "${2:-}" == "--small" ]]; then sizes=(100000 1000000); fi
+    run_java io.ecolens.bench.EvaluateBench "${sizes[@]}"
+    ;;
+  ""|-h|--help)
+    usage
+    ;;
+  *)
+    echo "unknown benchmark '$1'" >&2
+    usage >&2
+    exit 2
+    ;;
 esac

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         StageCommands.Ingest.class,
         StageCommands.Sample.class,
         StageCommands.Score.class,
+        StageCommands.Train.class,
         StageCommands.Evaluate.class,
         StageCommands.Report.class,
         StageCommands.Run.class})

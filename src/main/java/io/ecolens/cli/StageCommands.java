@@ -175,6 +175,31 @@ final class StageCommands {
     }
   }
 
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Fit the embedded scorer's per-category heads on the run's human labels; cross-validated "
+          + "precision/recall/F1/AUPRC into metrics (report 'train').")
+  static final class Train extends StageCommand {
+    @Override
+    String name() {
+      return "train";
+    }
+
+    @Override
+    void run(RunContext ctx) {
+      io.ecolens.score.embedded.TrainStage.Result r = stage(ctx, "train",
+          c -> new io.ecolens.score.embedded.TrainStage(c).execute(),
+          io.ecolens.score.embedded.TrainStage.Result::counts, io.ecolens.score.embedded.TrainStage.Result::seconds);
+      out.printf("trained heads on %,d labelled items, saved to %s%n", r.items(), r.path());
+      out.printf("  %-24s %7s %9s %9s %9s %9s %9s%n", "category", "items", "precision", "recall", "f1", "auprc",
+          "threshold");
+      r.fits().values().forEach(f -> out.printf("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f%n",
+          f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold()));
+      if (!r.skipped().isEmpty()) {
+        out.printf("  no head (too few labels of one class): %s%n", String.join(", ", r.skipped()));
+      }
+    }
+  }
+
   @Command(name = "evaluate", mixinStandardHelpOptions = true,
       description = "Compare scores with adjudicated human labels into evaluations, metrics and review_queue.")
   static final class Evaluate extends StageCommand {

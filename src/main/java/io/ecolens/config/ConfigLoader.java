@@ -31,6 +31,11 @@ public final class ConfigLoader {
   private static final List<String> MAP_SECTIONS = List.of(
       "spark.conf", "input.corpus.options", "input.corpus.columns", "input.labels.options", "input.labels.columns");
 
+  /** Scorer types {@code score.scorer} accepts. */
+  static final List<String> SCORERS = List.of("rules", "embedded", "cascade");
+  /** Scorer types a cascade step may be (a cascade does not nest). */
+  static final List<String> CASCADE_STEPS = List.of("rules", "embedded");
+
   private ConfigLoader() {}
 
   /** The mapper configured for ecolens's YAML files (kebab-case, unknown keys rejected). */
@@ -237,7 +242,23 @@ public final class ConfigLoader {
     if (c.sample().minPerStratum() < 0) {
       throw Errors.config(source, "sample.min-per-stratum", "must be at least 0, cannot be: " + c.sample().minPerStratum());
     }
-    oneOf(source, "score.scorer", c.score().scorer(), List.of("rules"));
+    oneOf(source, "score.scorer", c.score().scorer(), SCORERS);
+    oneOf(source, "score.embedded.mode", c.score().embedded().mode(), List.of("auto", "zero-shot", "trained"));
+    positive(source, "score.embedded.intra-op-threads", c.score().embedded().intraOpThreads());
+    positive(source, "score.embedded.max-tokens", c.score().embedded().maxTokens());
+    if (c.score().embedded().maxTokens() > 512) {
+      throw Errors.config(source, "score.embedded.max-tokens", "must be at most 512 (the model's window), cannot be: " + c.score().embedded().maxTokens());
+    }
+    if (c.score().embedded().train().folds() < 2) {
+      throw Errors.config(source, "score.embedded.train.folds", "must be at least 2, cannot be: " + c.score().embedded().train().folds());
+    }
+    positive(source, "score.embedded.train.max-items", c.score().embedded().train().maxItems());
+    oneOf(source, "score.cascade.first", c.score().cascade().first(), CASCADE_STEPS);
+    oneOf(source, "score.cascade.second", c.score().cascade().second(), CASCADE_STEPS);
+    share(source, "score.cascade.band", c.score().cascade().band());
+    if (c.score().cascade().targetShare() != null) {
+      share(source, "score.cascade.target-share", c.score().cascade().targetShare());
+    }
     nonBlank(source, "score.policy", c.score().policy());
     positive(source, "score.batch-size", c.score().batchSize());
     oneOf(source, "sample.allocation", c.sample().allocation(), List.of("proportional", "equal", "neyman", "fixed"));

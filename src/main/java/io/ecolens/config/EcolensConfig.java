@@ -166,11 +166,61 @@ public record EcolensConfig(
   }
 
   /** Which scorer runs, against which policy file, in batches of what size. */
-  public record ScoreSettings(String scorer, String policy, Integer batchSize) {
+  public record ScoreSettings(String scorer, String policy, Integer batchSize, EmbeddedSettings embedded,
+      CascadeSettings cascade) {
     public ScoreSettings {
       scorer = scorer == null ? "rules" : scorer;
       policy = policy == null ? "conf/policies/default.yaml" : policy;
       batchSize = batchSize == null ? 64 : batchSize;
+      embedded = embedded == null ? new EmbeddedSettings(null, null, null, null, null) : embedded;
+      cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
+    }
+
+    public ScoreSettings(String scorer, String policy, Integer batchSize) {
+      this(scorer, policy, batchSize, null, null);
+    }
+  }
+
+  /**
+   * The {@code embedded} scorer (all-MiniLM-L6-v2, in process). {@code mode}: {@code auto} uses
+   * the trained head of the policy version when one was saved under {@code heads}, else zero-shot;
+   * {@code zero-shot} and {@code trained} force one (trained fails when no head exists).
+   * {@code intra-op-threads} is ONNX Runtime's thread count per call (Spark already runs one task
+   * per core); {@code max-tokens} is the model window (longer texts are truncated, and say so).
+   * {@code heads} is the folder of trained heads (default {@code <catalog.warehouse>/models/embedded-heads});
+   * {@code train} drives the {@code train} command.
+   */
+  public record EmbeddedSettings(String mode, Integer intraOpThreads, Integer maxTokens, String heads,
+      TrainSettings train) {
+    public EmbeddedSettings {
+      mode = mode == null ? "auto" : mode;
+      intraOpThreads = intraOpThreads == null ? 1 : intraOpThreads;
+      maxTokens = maxTokens == null ? 256 : maxTokens;
+      train = train == null ? new TrainSettings(null, null, null, null) : train;
+    }
+  }
+
+  /** Fitting the trained heads: folds of the cross-validation, item cap, regularisation, seed. */
+  public record TrainSettings(Integer folds, Integer maxItems, Double regularization, Long seed) {
+    public TrainSettings {
+      folds = folds == null ? 5 : folds;
+      maxItems = maxItems == null ? 50_000 : maxItems;
+      regularization = regularization == null ? 0.01 : regularization;
+      seed = seed == null ? 11L : seed;
+    }
+  }
+
+  /**
+   * The {@code cascade} scorer: {@code first} scores every item; an item whose score lies within
+   * {@code band} of a category's threshold (for any category) goes to {@code second}, which then
+   * decides all its categories. With {@code target-share} set, the band is the one under which
+   * about that share of each batch goes to the second scorer (the band is then an upper bound).
+   */
+  public record CascadeSettings(String first, String second, Double band, Double targetShare) {
+    public CascadeSettings {
+      first = first == null ? "embedded" : first;
+      second = second == null ? "rules" : second;
+      band = band == null ? 0.15 : band;
     }
   }
 

@@ -31,11 +31,33 @@ public record Policy(String id, String version, String description, List<Categor
       Double threshold,
       String definition,
       Examples examples,
-      List<Rule> rules) implements Serializable {
+      List<Rule> rules,
+      Embedded embedded) implements Serializable {
     public Category {
       threshold = threshold == null ? 0.5 : threshold;
       examples = examples == null ? new Examples(null, null) : examples;
       rules = rules == null ? List.of() : List.copyOf(rules);
+      embedded = embedded == null ? new Embedded(null, null, null) : embedded;
+    }
+
+    /** A category without embedded-scorer calibration (the defaults apply). */
+    public Category(String id, String name, String severity, Double threshold, String definition,
+        Examples examples, List<Rule> rules) {
+      this(id, name, severity, threshold, definition, examples, rules, null);
+    }
+  }
+
+  /**
+   * Optional calibration of the {@code embedded} scorer for one category. The zero-shot score is
+   * {@code sigmoid(scale * (similarity - center))}, where similarity is the item's cosine
+   * similarity to the closest of the definition and violating examples, lowered by how much
+   * closer the item is to an allowed example. An item is labelled violating at or above
+   * {@code threshold}; when it is absent the category's {@code threshold} applies.
+   */
+  public record Embedded(Double threshold, Double center, Double scale) implements Serializable {
+    public Embedded {
+      center = center == null ? 0.35 : center;
+      scale = scale == null ? 12.0 : scale;
     }
   }
 

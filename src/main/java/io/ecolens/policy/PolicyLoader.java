@@ -116,6 +116,13 @@ public final class PolicyLoader {
       if (c.threshold() < 0 || c.threshold() > 1) {
         throw Errors.policy(source, key + ".threshold", "must be between 0 and 1, cannot be: " + c.threshold());
       }
+      Policy.Embedded calibration = c.embedded();
+      if (calibration.threshold() != null && (calibration.threshold() < 0 || calibration.threshold() > 1)) {
+        throw Errors.policy(source, key + ".embedded.threshold", "must be between 0 and 1, cannot be: " + calibration.threshold());
+      }
+      if (calibration.scale() <= 0) {
+        throw Errors.policy(source, key + ".embedded.scale", "must be above 0, cannot be: " + calibration.scale());
+      }
       for (int r = 0; r < c.rules().size(); r++) {
         Policy.Rule rule = c.rules().get(r);
         String rkey = key + ".rules[" + r + "]";

@@ -15,7 +15,22 @@ public record CategoryScore(
     long outputTokens,
     double latencyMs,
     double costUsd,
-    int attempts) {
+    int attempts,
+    String decidedBy) {
+
+  /** A verdict whose deciding scorer is the configured one (recorded by the score stage). */
+  public CategoryScore(String contentId, String category, Boolean label, Double score, String rationale,
+      String error, long inputTokens, long outputTokens, double latencyMs, double costUsd, int attempts) {
+    this(contentId, category, label, score, rationale, error, inputTokens, outputTokens, latencyMs, costUsd,
+        attempts, null);
+  }
+
+  /** The same verdict, recorded as decided by the scorer of type {@code scorer} (e.g. in a cascade). */
+  public CategoryScore decidedBy(String scorer, String rationalePrefix) {
+    return new CategoryScore(contentId, category, label, score,
+        rationalePrefix == null ? rationale : rationalePrefix + rationale, error, inputTokens, outputTokens,
+        latencyMs, costUsd, attempts, scorer);
+  }
 
   /** A successful verdict with no token cost (local scorers). */
   public static CategoryScore local(String contentId, String category, double score, double threshold,

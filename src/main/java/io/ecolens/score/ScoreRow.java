@@ -17,6 +17,7 @@ public class ScoreRow implements Serializable {
   private double latencyMs;
   private double costUsd;
   private int attempts;
+  private String scorer;
 
   public ScoreRow() {}
 
@@ -35,6 +36,7 @@ public class ScoreRow implements Serializable {
     r.latencyMs = s.latencyMs();
     r.costUsd = s.costUsd();
     r.attempts = s.attempts();
+    r.scorer = s.decidedBy();
     return r;
   }
 
@@ -64,4 +66,7 @@ public class ScoreRow implements Serializable {
   public void setCostUsd(double v) { costUsd = v; }
   public int getAttempts() { return attempts; }
   public void setAttempts(int v) { attempts = v; }
+  /** Type of the scorer that decided the row when it differs from the configured one (cascade), else null. */
+  public String getScorer() { return scorer; }
+  public void setScorer(String v) { scorer = v; }
 }

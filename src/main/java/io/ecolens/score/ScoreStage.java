@@ -58,7 +58,7 @@ public final class ScoreStage {
   public Result execute() {
     long start = System.nanoTime();
     Policy policy = ctx.policy();
-    ScorerSpec spec = new ScorerSpec(ctx.config().score().scorer(), policy);
+    ScorerSpec spec = ScorerSpec.of(ctx.config(), policy, ctx.spark().sparkContext().hadoopConfiguration());
     String runId = ctx.runId();
     ctx.describe("score", spec.type() + ", policy " + policy.id() + " " + policy.version());
 
@@ -150,7 +150,7 @@ public final class ScoreStage {
         lit(runId).as("run_id"),
         col("contentId").as("content_id"),
         col("contentHash").as("content_hash"),
-        lit(spec.type()).as("scorer"),
+        org.apache.spark.sql.functions.coalesce(col("scorer"), lit(spec.type())).as("scorer"),
         lit(spec.model()).as("model"),
         lit(policy.version()).as("policy_version"),
         lit(spec.promptHash()).as("prompt_hash"),

@@ -16,4 +16,9 @@ public interface Scorer {
 
   /** Scores a batch; a bad item becomes a failed row, never an exception for the batch. */
   List<CategoryScore> score(List<ScoringItem> items);
+
+  /** The score at or above which this scorer labels the category violating. */
+  default double threshold(io.ecolens.policy.Policy.Category category) {
+    return category.threshold();
+  }
 }

@@ -1,25 +1,94 @@
 package io.ecolens.score;
 
+import io.ecolens.Errors;
+import io.ecolens.config.EcolensConfig;
 import io.ecolens.policy.Policy;
+import io.ecolens.score.cascade.CascadeScorer;
+import io.ecolens.score.cascade.CascadeSpec;
+import io.ecolens.score.embedded.EmbeddedScorer;
+import io.ecolens.score.embedded.EmbeddedSpec;
+import io.ecolens.score.embedded.TrainedHeads;
 import java.io.Serializable;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What an executor needs to build a scorer: the type and the policy. Serializable and small; the
- * scorer itself is built once per executor JVM and shared by its tasks (models are expensive).
+ * What an executor needs to build a scorer: the type, the policy, and the settings of the scorer
+ * types that need some. Serializable and small; the scorer itself is built once per executor JVM
+ * and shared by its tasks (models are expensive).
  */
-public record ScorerSpec(String type, Policy policy) implements Serializable {
+public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade)
+    implements Serializable {
   private static final ConcurrentHashMap<ScorerSpec, Scorer> PER_JVM = new ConcurrentHashMap<>();
+
+  public ScorerSpec {
+    embedded = embedded == null ? EmbeddedSpec.ZERO_SHOT : embedded;
+    cascade = cascade == null ? new CascadeSpec("embedded", "rules", 0.15, null) : cascade;
+  }
+
+  /** A spec with default settings for the types that have some. */
+  public ScorerSpec(String type, Policy policy) {
+    this(type, policy, null, null);
+  }
+
+  /**
+   * The spec of the configured scorer. Resolves on the driver what executors must not look up
+   * themselves: the trained heads of the policy version ({@code score.embedded.mode}).
+   */
+  public static ScorerSpec of(EcolensConfig config, Policy policy, org.apache.hadoop.conf.Configuration hadoop) {
+    EcolensConfig.ScoreSettings score = config.score();
+    EcolensConfig.EmbeddedSettings e = score.embedded();
+    boolean usesEmbedded = score.scorer().equals("embedded")
+        || (score.scorer().equals("cascade")
+            && (score.cascade().first().equals("embedded") || score.cascade().second().equals("embedded")));
+    TrainedHeads heads = null;
+    if (usesEmbedded && !e.mode().equals("zero-shot")) {
+      String root = headsRoot(config);
+      heads = TrainedHeads.find(root, policy, hadoop);
+      if (heads == null && e.mode().equals("trained")) {
+        throw Errors.missingInput("trained heads for policy " + policy.id() + " " + policy.version(),
+            TrainedHeads.location(root, policy).toString(),
+            "Run 'train' on a run with human labels first, or set score.embedded.mode to auto or zero-shot.");
+      }
+    }
+    EcolensConfig.CascadeSettings c = score.cascade();
+    return new ScorerSpec(score.scorer(), policy, new EmbeddedSpec(e.maxTokens(), e.intraOpThreads(), heads),
+        new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare()));
+  }
+
+  /** Folder of the trained heads: {@code score.embedded.heads}, else under the warehouse. */
+  public static String headsRoot(EcolensConfig config) {
+    String heads = config.score().embedded().heads();
+    return heads != null ? heads : config.catalog().warehouse() + "/models/embedded-heads";
+  }
+
+  /** The same settings for another scorer type (a cascade's steps). */
+  public ScorerSpec withType(String otherType) {
+    return new ScorerSpec(otherType, policy, embedded, cascade);
+  }
 
   /** The scorer for this spec in this JVM, built on first use. */
   public Scorer scorer() {
-    return PER_JVM.computeIfAbsent(this, ScorerSpec::create);
+    Scorer s = PER_JVM.get(this);
+    if (s == null) {
+      // not computeIfAbsent: a cascade builds its steps through this same map
+      synchronized (PER_JVM) {
+        s = PER_JVM.get(this);
+        if (s == null) {
+          s = create();
+          PER_JVM.put(this, s);
+        }
+      }
+    }
+    return s;
   }
 
   /** Builds a new scorer. */
   public Scorer create() {
     return switch (type) {
       case "rules" -> new RulesScorer(policy);
+      case "embedded" -> new EmbeddedScorer(policy, embedded);
+      case "cascade" -> new CascadeScorer(withType(cascade.first()).scorer(), withType(cascade.second()).scorer(),
+          policy, cascade);
       default -> throw new IllegalArgumentException("unknown scorer type: " + type);
     };
   }
@@ -28,6 +97,9 @@ public record ScorerSpec(String type, Policy policy) implements Serializable {
   public String model() {
     return switch (type) {
       case "rules" -> "rules:" + policy.id();
+      case "embedded" -> embedded.model();
+      case "cascade" -> "cascade:" + withType(cascade.first()).model() + ">" + withType(cascade.second()).model()
+          + "@" + cascade.describeBand();
       default -> type;
     };
   }

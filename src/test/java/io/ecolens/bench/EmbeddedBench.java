@@ -1,0 +1,154 @@
+package io.ecolens.bench;
+
+import io.ecolens.datasets.Davidson;
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import io.ecolens.score.PartitionScorer;
+import io.ecolens.score.ScoreRow;
+import io.ecolens.score.ScorerSpec;
+import io.ecolens.score.ScoringItem;
+import io.ecolens.score.embedded.EmbeddedSpec;
+import io.ecolens.score.embedded.MiniLm;
+import io.ecolens.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Benchmarks of the embedded scorer. {@code ratio}: items/s of the scorer inside a Spark
+ * mapPartitions pipeline (local[T], T partitions, batches of B) against the same model, batch size
+ * and thread count in a plain loop of T threads, in the same JVM; raw is measured before and
+ * after the pipeline and averaged. {@code davidson}: zero-shot and trained F1/AUPRC on the full
+ * Davidson set. Run by jobs/bench.sh.
+ */
+public final class EmbeddedBench {
+  public static void main(String[] args) throws Exception {
+    String mode = args.length > 0 ? args[0] : "ratio";
+    switch (mode) {
+      case "ratio" -> ratio(Integer.getInteger("bench.items", 3000), Integer.getInteger("bench.batch", 64),
+          Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors()));
+      case "davidson" -> davidson();
+      default -> throw new IllegalArgumentException("unknown benchmark: " + mode + " (ratio | davidson)");
+    }
+    System.exit(0);
+  }
+
+  private static void davidson() throws Exception {
+    Path datasets = Davidson.datasets();
+    if (datasets == null) {
+      System.out.println("SKIP davidson: " + Davidson.CSV + " not found under -Decolens.shared.datasets");
+      return;
+    }
+    Path dir = Files.createTempDirectory("ecolens-bench-davidson");
+    Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, 1.0, "davidson_bench", 5);
+    System.out.print(f.describe());
+    System.out.printf(Locale.ROOT, "davidson pipeline (ingest, sample, score, evaluate, train) %.1f s%n", f.seconds());
+  }
+
+  private static void ratio(int n, int batch, int threads) throws Exception {
+    Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+    List<ScoringItem> items = texts(n);
+    ScorerSpec spec = new ScorerSpec("embedded", policy, new EmbeddedSpec(256, 1, null), null);
+    MiniLm model = MiniLm.shared(256, 1);
+    spec.scorer();
+    System.out.printf("embedded benchmark: %d items, batch %d, %d threads (local[%d]), ONNX intra-op threads %d%n",
+        n, batch, threads, threads, model.intraOpThreads());
+    raw(model, items.subList(0, Math.min(400, n)), batch, threads); // warm-up: JIT, ONNX arenas
+
+    SparkSession spark = SparkSession.builder().master("local[" + threads + "]").appName("ecolens-bench")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", String.valueOf(threads))
+        .getOrCreate();
+    Dataset<ScoringItem> data = spark.createDataset(items, Encoders.bean(ScoringItem.class))
+        .repartition(threads).cache();
+    data.count();
+    List<String> categories = policy.categories().stream().map(Policy.Category::id).toList();
+    MapPartitionsFunction<ScoringItem, ScoreRow> score = partition ->
+        new PartitionScorer(partition, spec.scorer(), categories, batch, x -> { });
+    data.limit(200).mapPartitions(score, Encoders.bean(ScoreRow.class)).count(); // warm-up
+
+    double raw1 = raw(model, items, batch, threads);
+    long start = System.nanoTime();
+    long rows = data.mapPartitions(score, Encoders.bean(ScoreRow.class)).count();
+    double pipeline = n / ((System.nanoTime() - start) / 1e9);
+    double raw2 = raw(model, items, batch, threads);
+    double raw = (raw1 + raw2) / 2;
+    if (rows != (long) n * categories.size()) {
+      throw new IllegalStateException("pipeline produced " + rows + " rows, expected " + n * categories.size());
+    }
+    System.out.printf(Locale.ROOT, "raw ONNX loop   %8.1f items/s (runs: %.1f, %.1f)%n", raw, raw1, raw2);
+    System.out.printf(Locale.ROOT, "spark pipeline  %8.1f items/s (%d score rows)%n", pipeline, rows);
+    System.out.printf(Locale.ROOT, "RESULT embedded_ratio %.3f%n", pipeline / raw);
+    spark.stop();
+  }
+
+  /** items/s of T threads each embedding its share of the items, batch by batch, with the shared model. */
+  private static double raw(MiniLm model, List<ScoringItem> items, int batch, int threads) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      long start = System.nanoTime();
+      int share = (items.size() + threads - 1) / threads;
+      for (int t = 0; t < threads; t++) {
+        List<ScoringItem> mine = items.subList(Math.min(t * share, items.size()), Math.min((t + 1) * share, items.size()));
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < mine.size(); i += batch) {
+            model.embed(mine.subList(i, Math.min(i + batch, mine.size())).stream().map(ScoringItem::text).toList());
+          }
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      return items.size() / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /** Davidson tweets when present (real lengths), else generated short posts. */
+  private static List<ScoringItem> texts(int n) throws Exception {
+    List<ScoringItem> out = new ArrayList<>(n);
+    Path datasets = Davidson.datasets();
+    if (datasets != null) {
+      for (String line : Files.readAllLines(datasets.resolve(Davidson.CSV))) {
+        int comma = nthComma(line, 6);
+        if (comma > 0 && out.size() < n) {
+          out.add(new ScoringItem("t" + out.size(), "h" + out.size(), null, line.substring(comma + 1), null, null));
+        }
+      }
+    }
+    String[] words = {"cake", "recipe", "win", "free", "phone", "dance", "challenge", "crypto", "giveaway", "cat",
+        "workout", "travel", "vlog", "follow", "link", "bio", "prank", "stunt", "review", "unboxing"};
+    java.util.Random random = new java.util.Random(5);
+    while (out.size() < n) {
+      StringBuilder sb = new StringBuilder();
+      for (int w = 0, len = 8 + random.nextInt(24); w < len; w++) {
+        sb.append(words[random.nextInt(words.length)]).append(' ');
+      }
+      out.add(new ScoringItem("g" + out.size(), "h" + out.size(), null, sb.toString(), null, null));
+    }
+    return out;
+  }
+
+  private static int nthComma(String line, int k) {
+    int idx = -1;
+    for (int i = 0; i < k; i++) {
+      idx = line.indexOf(',', idx + 1);
+      if (idx < 0) {
+        return -1;
+      }
+    }
+    return idx;
+  }
+
+  private EmbeddedBench() {}
+}

@@ -1,0 +1,54 @@
+package io.ecolens.datasets;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.ecolens.cli.StageRunners;
+import io.ecolens.config.ConfigLoader;
+import io.ecolens.run.RunContext;
+import io.ecolens.tables.Table;
+import io.ecolens.testing.SparkTest;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real tweets with real crowd labels (a ~3% subsample, to keep CI short; jobs/bench.sh davidson
+ * runs the full set). Skipped, saying why, when ../shared/datasets is absent.
+ */
+class DavidsonDatasetTest extends SparkTest {
+  @TempDir static Path dir;
+
+  @Test
+  void zeroShotAndTrainedScorersBeatChanceOnRealTweets() {
+    Path datasets = Davidson.datasets();
+    assumeTrue(datasets != null, "skipped: " + Davidson.CSV + " not found under -Decolens.shared.datasets="
+        + System.getProperty("ecolens.shared.datasets") + " (the shared datasets folder is absent outside this environment)");
+    Davidson.Figures figures = Davidson.run(spark, datasets, dir, 0.03, "davidson_it", 3);
+    System.out.println(figures.describe());
+
+    RunContext ctx = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"),
+        List.of("catalog.database=davidson_it")), "davidson-zero-shot");
+    assertThat(ctx.store().readRun(Table.CONTENT_QUARANTINE, ctx.runId()).count()).isZero();
+    assertThat(ctx.store().readRun(Table.CONTENT, ctx.runId()).count()).isEqualTo(figures.items());
+    for (String c : Davidson.CATEGORIES) {
+      double baseRate = ctx.store().readRun(Table.EVALUATIONS, ctx.runId())
+          .filter(col("category").equalTo(c).and(col("human_label").isNotNull()))
+          .selectExpr("avg(cast(human_label AS double))").first().getDouble(0);
+      assertThat(figures.zeroShot().get(c)[1]).as("zero-shot AUPRC of " + c).isBetween(0.0, 1.0);
+      assertThat(figures.trained().get(c).auprc()).as("trained AUPRC of " + c).isGreaterThan(baseRate);
+    }
+    assertThat(ctx.store().readRun(Table.METRICS, ctx.runId()).filter(col("report").equalTo("train")
+        .and(col("metric").equalTo("cv_auprc"))).count()).isEqualTo(2);
+
+    // with heads saved for the policy version, the default mode (auto) scores with them
+    RunContext trained = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"), List.of(
+        "catalog.database=davidson_it", "score.scorer=embedded", "score.policy=conf/policies/davidson.yaml",
+        "score.embedded.heads=" + dir.resolve("heads"))), "davidson-zero-shot");
+    StageRunners.score(trained);
+    assertThat(trained.store().readRun(Table.SCORES, trained.runId()).select("model").distinct().first().getString(0))
+        .startsWith("all-minilm-l6-v2-q:trained-");
+  }
+}
