@@ -237,12 +237,42 @@ public final class ConfigLoader {
     if (c.sample().minPerStratum() < 0) {
       throw Errors.config(source, "sample.min-per-stratum", "must be at least 0, cannot be: " + c.sample().minPerStratum());
     }
-    oneOf(source, "score.scorer", c.score().scorer(), List.of("rules"));
+    oneOf(source, "score.scorer", c.score().scorer(), List.of("rules", "openai"));
+    validateOpenAi(source, c.score());
     nonBlank(source, "score.policy", c.score().policy());
     positive(source, "score.batch-size", c.score().batchSize());
     positive(source, "evaluate.review-queue-per-category", c.evaluate().reviewQueuePerCategory());
     share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
     nonBlank(source, "report.output", c.report().output());
+  }
+
+  private static void validateOpenAi(String source, EcolensConfig.ScoreSettings score) {
+    if (score.maxCost() < 0) {
+      throw Errors.config(source, "score.max-cost", "must be at least 0 (0 = no cap), cannot be: " + score.maxCost());
+    }
+    io.ecolens.score.openai.OpenAiSettings o = score.openai();
+    nonBlank(source, "score.openai.endpoint", o.endpoint());
+    if (!o.endpoint().startsWith("http://") && !o.endpoint().startsWith("https://")) {
+      throw Errors.config(source, "score.openai.endpoint", "'" + o.endpoint()
+          + "' is not an http(s) URL; give the base URL up to /v1, e.g. http://127.0.0.1:8000/v1");
+    }
+    nonBlank(source, "score.openai.model", o.model());
+    positive(source, "score.openai.timeout-ms", o.timeoutMs());
+    positive(source, "score.openai.max-attempts", o.maxAttempts());
+    positive(source, "score.openai.max-concurrency", o.maxConcurrency());
+    positive(source, "score.openai.items-per-request", o.itemsPerRequest());
+    positive(source, "score.openai.max-output-tokens", o.maxOutputTokens());
+    positive(source, "score.openai.commit-every", o.commitEvery());
+    for (var e : java.util.Map.of("score.openai.requests-per-minute", o.requestsPerMinute(),
+        "score.openai.tokens-per-minute", o.tokensPerMinute(), "score.openai.partitions", o.partitions()).entrySet()) {
+      if (e.getValue() < 0) {
+        throw Errors.config(source, e.getKey(), "must be at least 0 (0 = no limit / automatic), cannot be: " + e.getValue());
+      }
+    }
+    if (o.inputPricePerMillion() < 0 || o.outputPricePerMillion() < 0) {
+      throw Errors.config(source, "score.openai.input-price-per-million", "prices must be at least 0");
+    }
+    oneOf(source, "score.openai.response-format", o.responseFormat(), List.of("json_schema", "json_object", "none"));
   }
 
   /** Fails unless a corpus path is set; stages that read the corpus call it. */

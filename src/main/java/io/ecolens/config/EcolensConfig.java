@@ -28,7 +28,7 @@ public record EcolensConfig(
     input = input == null ? new InputSettings(null, null) : input;
     ingest = ingest == null ? new IngestSettings(null) : ingest;
     sample = sample == null ? new SampleSettings(null, null, null, null) : sample;
-    score = score == null ? new ScoreSettings(null, null, null) : score;
+    score = score == null ? new ScoreSettings(null, null, null, null, null) : score;
     evaluate = evaluate == null ? new EvaluateSettings(null, null) : evaluate;
     report = report == null ? new ReportSettings(null) : report;
   }
@@ -132,12 +132,19 @@ public record EcolensConfig(
     }
   }
 
-  /** Which scorer runs, against which policy file, in batches of what size. */
-  public record ScoreSettings(String scorer, String policy, Integer batchSize) {
+  /**
+   * Which scorer runs, against which policy file, in batches of what size; {@code max-cost} (USD,
+   * 0 = no cap) stops paid scoring cleanly once reached, and {@code openai} configures the LLM
+   * endpoint of the {@code openai} scorer.
+   */
+  public record ScoreSettings(String scorer, String policy, Integer batchSize, Double maxCost,
+      io.ecolens.score.openai.OpenAiSettings openai) {
     public ScoreSettings {
       scorer = scorer == null ? "rules" : scorer;
       policy = policy == null ? "conf/policies/default.yaml" : policy;
       batchSize = batchSize == null ? 64 : batchSize;
+      maxCost = maxCost == null ? 0.0 : maxCost;
+      openai = openai == null ? io.ecolens.score.openai.OpenAiSettings.defaults() : openai;
     }
   }
 
