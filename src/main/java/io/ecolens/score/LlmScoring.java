@@ -94,6 +94,13 @@ final class LlmScoring {
     long cachedItems = cachedIds.count();
     Dataset<Row> toScore = remaining.join(cachedIds, remaining.col("contentId").equalTo(cachedIds.col("content_id")),
         "left_anti");
+    ScoreStage.Estimate e = estimateOf(toScore);
+    return new ScoreStage.Estimate(itemCount, itemCount - e.toScoreItems() - cachedItems, cachedItems,
+        e.toScoreItems(), e.requests(), e.inputTokens(), e.outputTokens(), e.costUsd());
+  }
+
+  /** The estimate for sending exactly {@code toScore}. */
+  private ScoreStage.Estimate estimateOf(Dataset<Row> toScore) {
     Row agg = toScore.agg(count(lit(1)), sum(length(coalesce(col("title"), lit("")))
         .plus(length(coalesce(col("description"), lit(""))))
         .plus(length(coalesce(col("transcript"), lit(""))))
@@ -101,7 +108,7 @@ final class LlmScoring {
         .plus(lit(ITEM_JSON_OVERHEAD_CHARS)))).first();
     long n = agg.getLong(0);
     long chars = agg.isNullAt(1) ? 0 : agg.getLong(1);
-    return estimate(n, chars, itemCount, itemCount - n - cachedItems, cachedItems);
+    return estimate(n, chars, n, 0, 0);
   }
 
   private ScoreStage.Estimate estimate(long n, long itemChars, long all, long committed, long cached) {
@@ -147,10 +154,8 @@ final class LlmScoring {
     long chunks = Math.max(1, (n + settings.commitEvery() - 1) / settings.commitEvery());
     Column chunkOf = pmod(xxhash64(col("contentId")), lit(chunks));
     double maxCost = ctx.config().score().maxCost();
-    ScoreStage.Estimate whole = estimate(n, 0, n, 0, 0);
-    double estPerItem = whole.costUsd() / n;
     double spentBefore = spent();
-    long scored = 0;
+    double estimatedSoFar = 0;
     LOG.info("score: {} items to send to {} in {} chunk(s), {} concurrent task(s) sharing max-concurrency {}",
         n, settings.model(), chunks, tasks, settings.maxConcurrency());
     try (Progress progress = Progress.start(ctx.spark(), "score", "items", n)) {
@@ -159,31 +164,37 @@ final class LlmScoring {
         Dataset<Row> chunk = toScore.filter(chunkOf.equalTo(lit(c)));
         boolean last = false;
         if (maxCost > 0) {
+          // the chunk's own estimate, scaled up when earlier chunks cost more than estimated
           double spent = spent();
-          double perItem = scored > 0 ? Math.max(estPerItem, (spent - spentBefore) / scored) : estPerItem;
+          ScoreStage.Estimate e = estimateOf(chunk);
+          double correction = estimatedSoFar > 0 ? Math.max(1.0, (spent - spentBefore) / estimatedSoFar) : 1.0;
+          double perItem = e.toScoreItems() == 0 ? 0 : e.costUsd() * correction / e.toScoreItems();
           long affordable = perItem > 0 ? (long) Math.floor((maxCost - spent) / perItem) : Long.MAX_VALUE;
-          long size = chunk.count();
           if (affordable <= 0) {
             break;
           }
-          if (affordable < size) {
+          if (affordable < e.toScoreItems()) {
+            affordable = (long) Math.floor(affordable * 0.9); // the items kept may be longer than average
+            if (affordable <= 0) {
+              break;
+            }
             chunk = chunk.limit((int) affordable);
             last = true;
+            estimatedSoFar += perItem / correction * affordable;
+          } else {
+            estimatedSoFar += e.costUsd();
           }
         }
-        long before = done.value();
         scoreChunk(chunk, tasks, done);
-        scored += done.value() - before;
         if (last) {
           break;
         }
       }
     }
-    long committed = committedIds().join(toScore.select(col("contentId").as("content_id")), "content_id").count();
-    long deferred = n - committed;
+    long deferred = itemCount - ctx.store().readRun(Table.SCORES, ctx.runId()).select("content_id").distinct().count();
     if (deferred > 0) {
-      LOG.warn("score: stopped at the budget cap score.max-cost = {} USD with {} of {} items scored; run score "
-          + "again with the same --run-id (and a higher cap) to score the {} left", maxCost, committed, n, deferred);
+      LOG.warn("score: stopped at the budget cap score.max-cost = {} USD with {} items left; run score again with "
+          + "the same --run-id (and a higher cap) to score them", maxCost, deferred);
     }
     return deferred;
   }

@@ -39,6 +39,14 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LlmSimulator implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  static {
+    // The JDK server writes headers and body separately; with Nagle's algorithm on, every answer
+    // would wait ~40 ms for the client's delayed ACK and the simulator's latency would be a lie.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   /** How the simulator behaves. Rates are shares of chat requests in 0..1. */
   public record Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
       int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
