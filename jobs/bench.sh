@@ -5,12 +5,16 @@
 #   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets)
 #   jobs/bench.sh evaluate [--small]  evaluate over generated score rows with labels, 1M and 10M rows
 #                                     (--small: 100k and 1M): wall time and driver peak heap
+#   jobs/bench.sh fanout [--items 20000 --latency-ms 200 --caps 16,64,256 --items-per-request 10
+#                         --tasks 2 --naive-items 2000]
+#                                     openai scorer fan-out against the LLM simulator on loopback,
+#                                     next to naive synchronous scoring (one request in flight per task)
 # Options via env: BENCH_ITEMS (3000), BENCH_BATCH (64), BENCH_THREADS (cores), BENCH_MASTER (local[2]),
 # ECOLENS_JAVA_OPTS (-Xmx6g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # the test classpath (benchmark code lives in src/test), built once per pom/source change
 test_classpath() {
@@ -43,6 +47,13 @@ case "${1:-}" in
     ;;
   davidson)
     run_java io.ecolens.bench.EmbeddedBench davidson
+    ;;
+  fanout)
+    shift
+    jobs/run-local.sh --version >/dev/null # builds when stale
+    # shellcheck disable=SC2086
+    exec java ${ECOLENS_JAVA_OPTS:--Xmx2g} -Dlog4j2.configurationFile=conf/log4j2.properties \
+      -cp "target/classes:$(cat target/local-classpath.txt)" io.ecolens.simulator.FanoutBench "$@"
     ;;
   evaluate)
     sizes=(1000000 10000000)

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
         StageCommands.Train.class,
         StageCommands.Evaluate.class,
         StageCommands.Report.class,
-        StageCommands.Run.class})
+        StageCommands.Run.class,
+        StageCommands.SimulateLlm.class})
 public final class EcolensCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

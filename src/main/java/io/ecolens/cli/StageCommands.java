@@ -166,12 +166,92 @@ final class StageCommands {
   @Command(name = "score", mixinStandardHelpOptions = true,
       description = "Score the sampled items against every policy category into scores.")
   static final class Score extends StageCommand {
+    @Option(names = "--estimate",
+        description = "Print the requests, tokens and cost scoring would need, then stop without sending anything.")
+    boolean estimate;
 
     @Override
     void run(RunContext ctx) {
+      if (estimate) {
+        ScoreStage.Estimate e = new ScoreStage(ctx).estimate();
+        out.printf("estimate: %,d items: %,d already committed by this run, %,d reusable from earlier runs, "
+            + "%,d to send%n          %,d requests, ~%,d input + ~%,d output tokens, ~$%.4f%n",
+            e.items(), e.committedItems(), e.cachedItems(), e.toScoreItems(), e.requests(), e.inputTokens(),
+            e.outputTokens(), e.costUsd());
+        return;
+      }
       ScoreStage.Result r = score(ctx);
       out.printf("scored %,d items (%,d reused from earlier runs), %,d error rows, cost $%.4f%n",
           r.items(), r.cachedItems(), r.errorRows(), r.costUsd());
+      if (r.deferredItems() > 0) {
+        out.printf("stopped at the budget cap score.max-cost: %,d items left; run score again with --run-id %s "
+            + "to resume%n", r.deferredItems(), ctx.runId());
+      }
+    }
+  }
+
+  @Command(name = "simulate-llm", mixinStandardHelpOptions = true,
+      description = "Serve an OpenAI-compatible chat-completions simulator on loopback until stopped (tests, benchmarks).")
+  static final class SimulateLlm implements Callable<Integer> {
+    @Option(names = "--port", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int port = 8000;
+
+    @Option(names = "--model", description = "Model name served (default: ${DEFAULT-VALUE}).")
+    String model = "sim-model";
+
+    @Option(names = "--policy", description = "Policy whose rules decide the answers (default: ${DEFAULT-VALUE}).")
+    String policy = "conf/policies/default.yaml";
+
+    @Option(names = "--latency-ms", description = "Latency of every answer (default: ${DEFAULT-VALUE}).")
+    long latencyMs = 200;
+
+    @Option(names = "--max-concurrency", description = "Requests served at once; 0 = no cap (default: ${DEFAULT-VALUE}).")
+    int maxConcurrency;
+
+    @Option(names = "--over-cap", description = "queue or reject (429) requests over the cap (default: ${DEFAULT-VALUE}).")
+    String overCap = "queue";
+
+    @Option(names = "--rpm", description = "Requests per minute before 429 with Retry-After; 0 = none.")
+    int rpm;
+
+    @Option(names = "--rate-429", description = "Share of requests answered 429.")
+    double rate429;
+
+    @Option(names = "--rate-500", description = "Share of requests answered 500.")
+    double rate500;
+
+    @Option(names = "--rate-timeout", description = "Share of requests that hang, then drop the connection.")
+    double rateTimeout;
+
+    @Option(names = "--rate-malformed", description = "Share of answers that are malformed JSON or miss an item.")
+    double rateMalformed;
+
+    @Option(names = "--hang-ms", description = "How long a 'timeout' request hangs (default: ${DEFAULT-VALUE}).")
+    long hangMs = 30_000;
+
+    @Option(names = "--retry-after", description = "Retry-After seconds of injected 429s (default: ${DEFAULT-VALUE}).")
+    int retryAfter = 1;
+
+    @Option(names = "--api-key-env",
+        description = "Require 'Authorization: Bearer <key>' with the key held in this environment variable.")
+    String apiKeyEnv;
+
+    @Option(names = "--seed", description = "Seed of the fault injection (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      String key = apiKeyEnv == null ? null : io.ecolens.score.openai.OpenAiClient.apiKey(apiKeyEnv);
+      io.ecolens.simulator.LlmSimulator.Settings s = new io.ecolens.simulator.LlmSimulator.Settings(port, model,
+          latencyMs, maxConcurrency, overCap.equals("reject"), rpm, rate429, rate500, rateTimeout, rateMalformed,
+          hangMs, retryAfter, key, seed);
+      io.ecolens.simulator.LlmSimulator sim = io.ecolens.simulator.LlmSimulator.start(s,
+          io.ecolens.policy.PolicyLoader.load(java.nio.file.Path.of(policy)));
+      System.out.printf("LLM simulator serving model %s at %s (stats: http://127.0.0.1:%d/stats); Ctrl-C stops it%n",
+          model, sim.endpoint(), sim.port());
+      Runtime.getRuntime().addShutdownHook(new Thread(sim::close));
+      Thread.currentThread().join();
+      return 0;
     }
   }
 
@@ -179,11 +259,6 @@ final class StageCommands {
       description = "Fit the embedded scorer's per-category heads on the run's human labels; cross-validated "
           + "precision/recall/F1/AUPRC into metrics (report 'train').")
   static final class Train extends StageCommand {
-    @Override
-    String name() {
-      return "train";
-    }
-
     @Override
     void run(RunContext ctx) {
       io.ecolens.score.embedded.TrainStage.Result r = stage(ctx, "train",
@@ -241,6 +316,11 @@ final class StageCommands {
       ScoreStage.Result sc = score(ctx);
       out.printf("score     %,d items x %d categories, %,d reused, %,d error rows, $%.4f (%.1f s)%n",
           sc.items(), ctx.policy().categories().size(), sc.cachedItems(), sc.errorRows(), sc.costUsd(), sc.seconds());
+      if (sc.deferredItems() > 0) {
+        out.printf("stopped at the budget cap score.max-cost with %,d items left; run again with --run-id %s to "
+            + "resume%n", sc.deferredItems(), ctx.runId());
+        return;
+      }
       EvaluateStage.Result e = evaluate(ctx);
       out.printf("evaluate  %,d labelled pairs, %,d in review queue (%.1f s)%n", e.evaluated(), e.reviewQueue(), e.seconds());
       out.printf("          %-24s %9s %9s %9s%n", "category", "precision", "recall", "f1");

@@ -32,7 +32,7 @@ public final class ConfigLoader {
       "spark.conf", "input.corpus.options", "input.corpus.columns", "input.labels.options", "input.labels.columns");
 
   /** Scorer types {@code score.scorer} accepts. */
-  static final List<String> SCORERS = List.of("rules", "embedded", "cascade");
+  static final List<String> SCORERS = List.of("rules", "embedded", "cascade", "openai");
   /** Scorer types a cascade step may be (a cascade does not nest). */
   static final List<String> CASCADE_STEPS = List.of("rules", "embedded");
 
@@ -259,6 +259,7 @@ public final class ConfigLoader {
     if (c.score().cascade().targetShare() != null) {
       share(source, "score.cascade.target-share", c.score().cascade().targetShare());
     }
+    validateOpenAi(source, c.score());
     nonBlank(source, "score.policy", c.score().policy());
     positive(source, "score.batch-size", c.score().batchSize());
     oneOf(source, "sample.allocation", c.sample().allocation(), List.of("proportional", "equal", "neyman", "fixed"));
@@ -289,6 +290,35 @@ public final class ConfigLoader {
     oneOf(source, "evaluate.adjudication", c.evaluate().adjudication(), List.of("majority", "unanimity", "dawid-skene"));
     share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
     nonBlank(source, "report.output", c.report().output());
+  }
+
+  private static void validateOpenAi(String source, EcolensConfig.ScoreSettings score) {
+    if (score.maxCost() < 0) {
+      throw Errors.config(source, "score.max-cost", "must be at least 0 (0 = no cap), cannot be: " + score.maxCost());
+    }
+    io.ecolens.score.openai.OpenAiSettings o = score.openai();
+    nonBlank(source, "score.openai.endpoint", o.endpoint());
+    if (!o.endpoint().startsWith("http://") && !o.endpoint().startsWith("https://")) {
+      throw Errors.config(source, "score.openai.endpoint", "'" + o.endpoint()
+          + "' is not an http(s) URL; give the base URL up to /v1, e.g. http://127.0.0.1:8000/v1");
+    }
+    nonBlank(source, "score.openai.model", o.model());
+    positive(source, "score.openai.timeout-ms", o.timeoutMs());
+    positive(source, "score.openai.max-attempts", o.maxAttempts());
+    positive(source, "score.openai.max-concurrency", o.maxConcurrency());
+    positive(source, "score.openai.items-per-request", o.itemsPerRequest());
+    positive(source, "score.openai.max-output-tokens", o.maxOutputTokens());
+    positive(source, "score.openai.commit-every", o.commitEvery());
+    for (var e : java.util.Map.of("score.openai.requests-per-minute", o.requestsPerMinute(),
+        "score.openai.tokens-per-minute", o.tokensPerMinute(), "score.openai.partitions", o.partitions()).entrySet()) {
+      if (e.getValue() < 0) {
+        throw Errors.config(source, e.getKey(), "must be at least 0 (0 = no limit / automatic), cannot be: " + e.getValue());
+      }
+    }
+    if (o.inputPricePerMillion() < 0 || o.outputPricePerMillion() < 0) {
+      throw Errors.config(source, "score.openai.input-price-per-million", "prices must be at least 0");
+    }
+    oneOf(source, "score.openai.response-format", o.responseFormat(), List.of("json_schema", "json_object", "none"));
   }
 
   /** Fails unless a corpus path is set; stages that read the corpus call it. */

@@ -165,19 +165,25 @@ public record EcolensConfig(
     }
   }
 
-  /** Which scorer runs, against which policy file, in batches of what size. */
-  public record ScoreSettings(String scorer, String policy, Integer batchSize, EmbeddedSettings embedded,
-      CascadeSettings cascade) {
+  /**
+   * Which scorer runs, against which policy file, in batches of what size; {@code max-cost} (USD,
+   * 0 = no cap) stops paid scoring cleanly once reached; {@code openai}, {@code embedded} and
+   * {@code cascade} configure those scorers.
+   */
+  public record ScoreSettings(String scorer, String policy, Integer batchSize, Double maxCost,
+      io.ecolens.score.openai.OpenAiSettings openai, EmbeddedSettings embedded, CascadeSettings cascade) {
     public ScoreSettings {
       scorer = scorer == null ? "rules" : scorer;
       policy = policy == null ? "conf/policies/default.yaml" : policy;
       batchSize = batchSize == null ? 64 : batchSize;
+      maxCost = maxCost == null ? 0.0 : maxCost;
+      openai = openai == null ? io.ecolens.score.openai.OpenAiSettings.defaults() : openai;
       embedded = embedded == null ? new EmbeddedSettings(null, null, null, null, null) : embedded;
       cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
     }
 
     public ScoreSettings(String scorer, String policy, Integer batchSize) {
-      this(scorer, policy, batchSize, null, null);
+      this(scorer, policy, batchSize, null, null, null, null);
     }
   }
 

@@ -38,21 +38,56 @@ public final class ScoreStage {
 
   /** What was scored. */
   public record Result(long items, long cachedItems, long scoredItems, long okRows, long errorRows,
-      long inputTokens, long outputTokens, double costUsd, double seconds) {
+      long inputTokens, long outputTokens, double costUsd, double seconds, long deferredItems) {
+    public Result(long items, long cachedItems, long scoredItems, long okRows, long errorRows,
+        long inputTokens, long outputTokens, double costUsd, double seconds) {
+      this(items, cachedItems, scoredItems, okRows, errorRows, inputTokens, outputTokens, costUsd, seconds, 0);
+    }
+
     public Map<String, Long> counts() {
       Map<String, Long> m = new LinkedHashMap<>();
       m.put("scored", items);
       m.put("cached", cachedItems);
       m.put("score_rows_ok", okRows);
       m.put("errors", errorRows);
+      if (deferredItems > 0) {
+        m.put("deferred_by_budget", deferredItems);
+      }
       return m;
     }
   }
+
+  /** What scoring the run's items would take, before spending: what {@code score --estimate} prints. */
+  public record Estimate(long items, long committedItems, long cachedItems, long toScoreItems, long requests,
+      long inputTokens, long outputTokens, double costUsd) {}
 
   private final RunContext ctx;
 
   public ScoreStage(RunContext ctx) {
     this.ctx = ctx;
+  }
+
+  /**
+   * The requests, tokens and cost scoring this run would need, computed without writing rows or
+   * calling the endpoint. Only the {@code openai} scorer has a price; others report items only.
+   */
+  public Estimate estimate() {
+    Policy policy = ctx.policy();
+    ScorerSpec spec = ScorerSpec.of(ctx.config(), policy, ctx.spark().sparkContext().hadoopConfiguration());
+    Dataset<Row> items = items();
+    long itemCount = items.count();
+    if (spec.type().equals("openai")) {
+      return new LlmScoring(ctx, spec, items, itemCount, System.nanoTime()).estimate();
+    }
+    return new Estimate(itemCount, 0, 0, itemCount, 0, 0, 0, 0.0);
+  }
+
+  private Dataset<Row> items() {
+    Dataset<Row> samples = ctx.store().requireRun(Table.SAMPLES, ctx.runId(), "sample");
+    return ctx.store().readRun(Table.CONTENT, ctx.runId())
+        .join(samples.select("content_id"), "content_id")
+        .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
+            col("description"), col("transcript"), col("hashtags"));
   }
 
   public Result execute() {
@@ -62,12 +97,11 @@ public final class ScoreStage {
     String runId = ctx.runId();
     ctx.describe("score", spec.type() + ", policy " + policy.id() + " " + policy.version());
 
-    Dataset<Row> samples = ctx.store().requireRun(Table.SAMPLES, runId, "sample");
-    Dataset<Row> items = ctx.store().readRun(Table.CONTENT, runId)
-        .join(samples.select("content_id"), "content_id")
-        .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
-            col("description"), col("transcript"), col("hashtags"));
+    Dataset<Row> items = items();
     long itemCount = items.count();
+    if (spec.type().equals("openai")) {
+      return new LlmScoring(ctx, spec, items, itemCount, start).execute();
+    }
 
     Dataset<Row> previous = ctx.store().read(Table.SCORES)
         .filter(col("run_id").notEqual(lit(runId))
@@ -118,6 +152,17 @@ public final class ScoreStage {
     LOG.info("score: {} items x {} categories with {} ({} reused from earlier runs), {} error rows",
         itemCount, categories.size(), spec.model(), cachedItems, errorRows);
     return result;
+  }
+
+  /** Earlier runs' reusable rows: same policy version, prompt hash and model, status ok or cached. */
+  static Dataset<Row> previousRows(RunContext ctx, ScorerSpec spec) {
+    Policy policy = spec.policy();
+    return ctx.store().read(Table.SCORES)
+        .filter(col("run_id").notEqual(lit(ctx.runId()))
+            .and(col("policy_version").equalTo(lit(policy.version())))
+            .and(col("prompt_hash").equalTo(lit(spec.promptHash())))
+            .and(col("model").equalTo(lit(spec.model())))
+            .and(col("status").isin("ok", "cached")));
   }
 
   /** Earlier rows with the same cache key, copied for this run's items with status cached. */

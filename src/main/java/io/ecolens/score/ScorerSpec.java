@@ -8,6 +8,9 @@ import io.ecolens.score.cascade.CascadeSpec;
 import io.ecolens.score.embedded.EmbeddedScorer;
 import io.ecolens.score.embedded.EmbeddedSpec;
 import io.ecolens.score.embedded.TrainedHeads;
+import io.ecolens.score.openai.OpenAiScorer;
+import io.ecolens.score.openai.OpenAiSettings;
+import io.ecolens.score.openai.PromptBuilder;
 import java.io.Serializable;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,18 +19,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * types that need some. Serializable and small; the scorer itself is built once per executor JVM
  * and shared by its tasks (models are expensive).
  */
-public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade)
-    implements Serializable {
+public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade,
+    OpenAiSettings openai) implements Serializable {
   private static final ConcurrentHashMap<ScorerSpec, Scorer> PER_JVM = new ConcurrentHashMap<>();
 
   public ScorerSpec {
     embedded = embedded == null ? EmbeddedSpec.ZERO_SHOT : embedded;
     cascade = cascade == null ? new CascadeSpec("embedded", "rules", 0.15, null) : cascade;
+    openai = openai == null ? OpenAiSettings.defaults() : openai;
+  }
+
+  /** A spec with the embedded and cascade settings given and the endpoint settings defaulted. */
+  public ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade) {
+    this(type, policy, embedded, cascade, null);
   }
 
   /** A spec with default settings for the types that have some. */
   public ScorerSpec(String type, Policy policy) {
-    this(type, policy, null, null);
+    this(type, policy, null, null, null);
   }
 
   /**
@@ -52,7 +61,7 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
     }
     EcolensConfig.CascadeSettings c = score.cascade();
     return new ScorerSpec(score.scorer(), policy, new EmbeddedSpec(e.maxTokens(), e.intraOpThreads(), heads),
-        new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare()));
+        new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare()), score.openai());
   }
 
   /** Folder of the trained heads: {@code score.embedded.heads}, else under the warehouse. */
@@ -63,7 +72,7 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
 
   /** The same settings for another scorer type (a cascade's steps). */
   public ScorerSpec withType(String otherType) {
-    return new ScorerSpec(otherType, policy, embedded, cascade);
+    return new ScorerSpec(otherType, policy, embedded, cascade, openai);
   }
 
   /** The scorer for this spec in this JVM, built on first use. */
@@ -89,6 +98,7 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
       case "embedded" -> new EmbeddedScorer(policy, embedded);
       case "cascade" -> new CascadeScorer(withType(cascade.first()).scorer(), withType(cascade.second()).scorer(),
           policy, cascade);
+      case "openai" -> new OpenAiScorer(openai, policy);
       default -> throw new IllegalArgumentException("unknown scorer type: " + type);
     };
   }
@@ -100,6 +110,7 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
       case "embedded" -> embedded.model();
       case "cascade" -> "cascade:" + withType(cascade.first()).model() + ">" + withType(cascade.second()).model()
           + "@" + cascade.describeBand();
+      case "openai" -> openai.model();
       default -> type;
     };
   }
@@ -109,6 +120,9 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
    * policy (definitions, thresholds, rules, prompt) and its version.
    */
   public String promptHash() {
+    if (type.equals("openai")) {
+      return new PromptBuilder(policy).promptHash();
+    }
     return Policy.sha256(type + "\u001f" + policy.version() + "\u001f" + policy);
   }
 }

@@ -1,0 +1,141 @@
+package io.ecolens.simulator;
+
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import io.ecolens.score.ScoringItem;
+import io.ecolens.score.openai.OpenAiScorer;
+import io.ecolens.score.openai.OpenAiSettings;
+import io.ecolens.score.openai.TaskShare;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code jobs/bench.sh fanout}: the openai fan-out against the simulator on loopback at a fixed
+ * latency and several concurrency caps, next to naive synchronous scoring (one request in flight
+ * per task). The limit at a cap is cap / latency requests per second; the ratio is achieved
+ * requests per second over that limit. Prints tokens per item at 1, 10 and 20 items per request.
+ * The last line is {@code RESULT fanout_min_ratio <value>}.
+ */
+public final class FanoutBench {
+  private FanoutBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int items = 20_000;
+    long latencyMs = 200;
+    int[] caps = {16, 64, 256};
+    int itemsPerRequest = 10;
+    int tasks = 2;
+    int naiveItems = 2_000;
+    String policyPath = "conf/policies/default.yaml";
+    for (int i = 0; i < args.length - 1; i += 2) {
+      switch (args[i]) {
+        case "--items" -> items = Integer.parseInt(args[i + 1]);
+        case "--latency-ms" -> latencyMs = Long.parseLong(args[i + 1]);
+        case "--caps" -> caps = java.util.Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--items-per-request" -> itemsPerRequest = Integer.parseInt(args[i + 1]);
+        case "--tasks" -> tasks = Integer.parseInt(args[i + 1]);
+        case "--naive-items" -> naiveItems = Integer.parseInt(args[i + 1]);
+        case "--policy" -> policyPath = args[i + 1];
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    Policy policy = PolicyLoader.load(Path.of(policyPath));
+    List<ScoringItem> corpus = corpus(policy, Math.max(items, naiveItems));
+    System.out.printf("fanout: %,d items, %d items/request, latency %d ms, %d tasks, %d cores, caps %s%n", items,
+        itemsPerRequest, latencyMs, tasks, Runtime.getRuntime().availableProcessors(), java.util.Arrays.toString(caps));
+    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s%n", "cap", "mode", "items", "seconds", "items/s",
+        "req/s", "limit", "ratio");
+    double minRatio = Double.MAX_VALUE;
+    for (int cap : caps) {
+      try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(latencyMs)
+          .withCap(cap, false), policy)) {
+        OpenAiSettings s = settings(sim.endpoint(), cap, itemsPerRequest);
+        double limit = cap * 1000.0 / latencyMs;
+        run(sim, s, corpus.subList(0, Math.min(items, cap * itemsPerRequest * 3)), tasks); // warm-up
+        sim.resetStats();
+        double fan = run(sim, s, corpus.subList(0, items), tasks);
+        double ratio = print(cap, "fanout", items, fan, sim, limit);
+        minRatio = Math.min(minRatio, ratio);
+        sim.resetStats();
+        double naive = run(sim, settings(sim.endpoint(), tasks, itemsPerRequest), corpus.subList(0, naiveItems), tasks);
+        print(cap, "naive", naiveItems, naive, sim, limit);
+      }
+    }
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(5), policy)) {
+      for (int perRequest : new int[] {1, 10, 20}) {
+        sim.resetStats();
+        run(sim, settings(sim.endpoint(), 16, perRequest), corpus.subList(0, 400), 1);
+        LlmSimulator.Stats st = sim.stats();
+        System.out.printf("tokens/item at %2d items/request: %.0f input + %.0f output%n", perRequest,
+            st.promptTokens() / (double) st.items(), st.completionTokens() / (double) st.items());
+      }
+    }
+    System.out.printf("RESULT fanout_min_ratio %.3f%n", minRatio);
+  }
+
+  private static OpenAiSettings settings(String endpoint, int concurrency, int itemsPerRequest) {
+    return new OpenAiSettings(endpoint, "sim-model", "ECOLENS_BENCH_NO_KEY", 60_000, 6, concurrency, 0, 0,
+        itemsPerRequest, null, null, null, null, null, null, null);
+  }
+
+  private static double print(int cap, String mode, int n, double seconds, LlmSimulator sim, double limit) {
+    LlmSimulator.Stats st = sim.stats();
+    double rps = st.requests() / seconds;
+    double ratio = rps / limit;
+    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f%n", cap, mode, n, seconds, n / seconds, rps,
+        limit, ratio);
+    return ratio;
+  }
+
+  /** Scores {@code items} in {@code tasks} threads sharing the limits like Spark tasks; returns seconds. */
+  private static double run(LlmSimulator sim, OpenAiSettings s, List<ScoringItem> items, int tasks) throws Exception {
+    OpenAiScorer scorer = new OpenAiScorer(s, PolicyHolder.policy);
+    ExecutorService pool = Executors.newFixedThreadPool(tasks);
+    AtomicLong errors = new AtomicLong();
+    long start = System.nanoTime();
+    List<Future<?>> futures = new ArrayList<>();
+    int per = (items.size() + tasks - 1) / tasks;
+    for (int t = 0; t < tasks; t++) {
+      List<ScoringItem> part = items.subList(Math.min(items.size(), t * per), Math.min(items.size(), (t + 1) * per));
+      TaskShare share = TaskShare.of(s, tasks, t);
+      futures.add(pool.submit(() -> scorer.fanOut(part.iterator(), share, n -> { }).forEachRemaining(r -> {
+        if (r.scores().get(0).error() != null) {
+          errors.incrementAndGet();
+        }
+      })));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    if (errors.get() > 0) {
+      System.out.printf("  (%d items failed)%n", errors.get());
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static final class PolicyHolder {
+    static Policy policy;
+  }
+
+  private static List<ScoringItem> corpus(Policy policy, int n) {
+    PolicyHolder.policy = policy;
+    List<String> phrases = new ArrayList<>();
+    for (Policy.Category c : policy.categories()) {
+      phrases.addAll(c.examples().violating());
+      phrases.addAll(c.examples().allowed());
+    }
+    List<ScoringItem> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String text = i % 2 == 0 ? "day " + i + " of my cooking series, today pasta" : phrases.get(i % phrases.size());
+      out.add(new ScoringItem("b" + i, "h" + i, "clip " + i, text, "transcript of clip " + i + " " + text,
+          List.of("fyp", "tag" + (i % 13))));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,442 @@
+package io.ecolens.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.ecolens.policy.Policy;
+import io.ecolens.score.CategoryScore;
+import io.ecolens.score.RulesScorer;
+import io.ecolens.score.ScoringItem;
+import io.ecolens.score.openai.PromptBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An OpenAI-compatible chat-completions server on loopback, for tests and benchmarks: fixed
+ * latency, a concurrency cap (extra requests queue or get 429), a requests-per-minute limit with
+ * Retry-After, injected 429 / 500 / timeouts / malformed answers at given rates, {@code /v1/models},
+ * and {@code /stats}. Answers are deterministic: the policy's keyword/regex rules score each item,
+ * so an evaluation against the simulator measures the rules. It reads ecolens's item array; any
+ * other prompt is scored as one item holding the whole user message.
+ */
+public final class LlmSimulator implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static {
+    // The JDK server writes headers and body separately; with Nagle's algorithm on, every answer
+    // would wait ~40 ms for the client's delayed ACK and the simulator's latency would be a lie.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  /** How the simulator behaves. Rates are shares of chat requests in 0..1. */
+  public record Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
+      int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
+      long hangMs, int retryAfterSeconds, String apiKey, long seed) {
+    /** Port 0 (any free port), model sim-model, 200 ms latency, no limits, no faults. */
+    public static Settings defaults() {
+      return new Settings(0, "sim-model", 200, 0, false, 0, 0, 0, 0, 0, 30_000, 1, null, 42);
+    }
+
+    public Settings withLatency(long ms) {
+      return new Settings(port, model, ms, maxConcurrency, rejectOverCap, requestsPerMinute, rate429, rate500,
+          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+    }
+
+    public Settings withCap(int cap, boolean reject) {
+      return new Settings(port, model, latencyMs, cap, reject, requestsPerMinute, rate429, rate500,
+          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+    }
+
+    public Settings withFaults(double r429, double r500, double timeout, double malformed, long hang,
+        int retryAfter) {
+      return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, r429, r500,
+          timeout, malformed, hang, retryAfter, apiKey, seed);
+    }
+
+    public Settings withApiKey(String key) {
+      return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, key, seed);
+    }
+
+    public Settings withPort(int p) {
+      return new Settings(p, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+    }
+
+    public Settings withRequestsPerMinute(int rpm) {
+      return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, rpm, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+    }
+  }
+
+  /** Counters since start (or the last reset). */
+  public record Stats(long requests, long items, long distinctItems, long ok, long rateLimited, long injected429,
+      long injected500, long timeouts, long malformed, long rejectedOverCap, long unauthorized, long maxInFlight,
+      long inFlight, long promptTokens, long completionTokens) {}
+
+  private final Settings settings;
+  private final RulesScorer rules;
+  private final Policy policy;
+  private final HttpServer server;
+  private final ExecutorService handlers;
+  private final ScheduledExecutorService timer;
+  private final Random random;
+  private final ArrayDeque<Long> recent = new ArrayDeque<>();
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private int active;
+  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong items = new AtomicLong();
+  private final AtomicLong ok = new AtomicLong();
+  private final AtomicLong rateLimited = new AtomicLong();
+  private final AtomicLong injected429 = new AtomicLong();
+  private final AtomicLong injected500 = new AtomicLong();
+  private final AtomicLong timeouts = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+  private final AtomicLong rejectedOverCap = new AtomicLong();
+  private final AtomicLong unauthorized = new AtomicLong();
+  private final AtomicLong inFlight = new AtomicLong();
+  private final AtomicLong maxInFlight = new AtomicLong();
+  private final AtomicLong promptTokens = new AtomicLong();
+  private final AtomicLong completionTokens = new AtomicLong();
+  private final AtomicLong ids = new AtomicLong();
+
+  private LlmSimulator(Settings settings, Policy policy) throws IOException {
+    this.settings = settings;
+    this.policy = policy;
+    this.rules = new RulesScorer(policy);
+    this.random = new Random(settings.seed());
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 4096);
+    this.handlers = Executors.newFixedThreadPool(4, daemon("llm-sim-handler"));
+    this.timer = Executors.newScheduledThreadPool(2, daemon("llm-sim-timer"));
+    server.setExecutor(handlers);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  /** Starts a simulator that scores with {@code policy}'s rules. */
+  public static LlmSimulator start(Settings settings, Policy policy) {
+    try {
+      return new LlmSimulator(settings, policy);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the LLM simulator on port " + settings.port() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Base URL for score.openai.endpoint, e.g. http://127.0.0.1:8000/v1. */
+  public String endpoint() {
+    return "http://127.0.0.1:" + port() + "/v1";
+  }
+
+  public Stats stats() {
+    return new Stats(requests.get(), items.get(), seen.size(), ok.get(), rateLimited.get(), injected429.get(),
+        injected500.get(), timeouts.get(), malformed.get(), rejectedOverCap.get(), unauthorized.get(),
+        maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get());
+  }
+
+  /** Zeroes the counters (the set of items seen included). */
+  public void resetStats() {
+    for (AtomicLong a : List.of(requests, items, ok, rateLimited, injected429, injected500, timeouts, malformed,
+        rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens)) {
+      a.set(0);
+    }
+    maxInFlight.set(inFlight.get());
+    seen.clear();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    timer.shutdownNow();
+    handlers.shutdownNow();
+  }
+
+  private void handle(HttpExchange ex) {
+    try {
+      String path = ex.getRequestURI().getPath();
+      if (path.equals("/stats")) {
+        respond(ex, 200, JSON.valueToTree(stats()).toString(), null);
+      } else if (path.equals("/stats/reset")) {
+        resetStats();
+        respond(ex, 200, "{}", null);
+      } else if (!authorized(ex)) {
+        unauthorized.incrementAndGet();
+        respond(ex, 401, error("Incorrect API key provided.", "invalid_api_key"), null);
+      } else if (path.endsWith("/models")) {
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        list.putArray("data").addObject().put("id", settings.model()).put("object", "model")
+            .put("owned_by", "ecolens-simulator");
+        respond(ex, 200, list.toString(), null);
+      } else if (path.endsWith("/chat/completions") && ex.getRequestMethod().equals("POST")) {
+        long open = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(open, Math::max);
+        try {
+          chat(ex);
+        } catch (Exception e) {
+          reply(ex, 500, error("simulator error: " + e, "server_error"), null);
+        }
+      } else {
+        respond(ex, 404, error("No route " + path, "not_found"), null);
+      }
+    } catch (Exception e) {
+      respond(ex, 500, error("simulator error: " + e, "server_error"), null);
+    }
+  }
+
+  private boolean authorized(HttpExchange ex) {
+    if (settings.apiKey() == null) {
+      return true;
+    }
+    String auth = ex.getRequestHeaders().getFirst("Authorization");
+    return auth != null && auth.equals("Bearer " + settings.apiKey());
+  }
+
+  private void chat(HttpExchange ex) throws IOException {
+    requests.incrementAndGet();
+    JsonNode body;
+    try (InputStream in = ex.getRequestBody()) {
+      body = JSON.readTree(in);
+    } catch (IOException e) {
+      reply(ex, 400, error("request body is not JSON", "invalid_request_error"), null);
+      return;
+    }
+    if (!settings.model().equals(body.path("model").asText())) {
+      reply(ex, 404, error("The model '" + body.path("model").asText() + "' does not exist", "model_not_found"),
+          null);
+      return;
+    }
+    if (settings.maxConcurrency() > 0 && settings.rejectOverCap() && inFlight.get() > settings.maxConcurrency()) {
+      rejectedOverCap.incrementAndGet();
+      reply(ex, 429, error("Too many concurrent requests", "rate_limit_exceeded"), "1");
+      return;
+    }
+    Integer retryAfter = takeRpmSlot();
+    if (retryAfter != null) {
+      rateLimited.incrementAndGet();
+      reply(ex, 429, error("Rate limit reached for requests per minute", "rate_limit_exceeded"),
+          String.valueOf(retryAfter));
+      return;
+    }
+    List<ScoringItem> batch = items(body);
+    items.addAndGet(batch.size());
+    for (ScoringItem item : batch) {
+      seen.add(Policy.sha256(item.text()));
+    }
+    long promptChars = 0;
+    for (JsonNode m : body.path("messages")) {
+      promptChars += m.path("content").asText("").length();
+    }
+    double r;
+    synchronized (random) {
+      r = random.nextDouble();
+    }
+    double t429 = settings.rate429();
+    double t500 = t429 + settings.rate500();
+    double tTimeout = t500 + settings.rateTimeout();
+    double tMalformed = tTimeout + settings.rateMalformed();
+    long prompt = (promptChars + 3) / 4;
+    if (r < t429) {
+      injected429.incrementAndGet();
+      later(ex, () -> reply(ex, 429, error("Rate limit reached (injected)", "rate_limit_exceeded"),
+          String.valueOf(settings.retryAfterSeconds())));
+    } else if (r < t500) {
+      injected500.incrementAndGet();
+      later(ex, () -> reply(ex, 500, error("The server had an error (injected)", "server_error"), null));
+    } else if (r < tTimeout) {
+      timeouts.incrementAndGet();
+      timer.schedule(() -> {
+        ex.close(); // hang, then drop the connection without an answer
+        inFlight.decrementAndGet();
+      }, settings.hangMs(), TimeUnit.MILLISECONDS);
+    } else if (r < tMalformed) {
+      malformed.incrementAndGet();
+      String content = (r - tTimeout) < settings.rateMalformed() / 2
+          ? answer(batch).substring(0, Math.max(1, answer(batch).length() / 2))
+          : answer(batch.subList(0, batch.size() - 1));
+      later(ex, () -> reply(ex, 200, completion(content, prompt), null));
+    } else {
+      String content = answer(batch);
+      later(ex, () -> {
+        ok.incrementAndGet();
+        reply(ex, 200, completion(content, prompt), null);
+      });
+    }
+  }
+
+  /** Runs {@code reply} after the latency, holding one of the capped slots (queueing when full). */
+  private void later(HttpExchange ex, Runnable reply) {
+    Runnable slot = () -> timer.schedule(() -> {
+      try {
+        reply.run();
+      } finally {
+        release();
+      }
+    }, settings.latencyMs(), TimeUnit.MILLISECONDS);
+    synchronized (waiting) {
+      if (settings.maxConcurrency() > 0 && active >= settings.maxConcurrency()) {
+        waiting.add(slot);
+        return;
+      }
+      active++;
+    }
+    slot.run();
+  }
+
+  private void release() {
+    Runnable next;
+    synchronized (waiting) {
+      next = waiting.poll();
+      if (next == null) {
+        active--;
+      }
+    }
+    if (next != null) {
+      next.run();
+    }
+  }
+
+  /** null when the request may go on; else the seconds to wait (Retry-After). */
+  private Integer takeRpmSlot() {
+    if (settings.requestsPerMinute() <= 0) {
+      return null;
+    }
+    long now = System.nanoTime();
+    long minute = TimeUnit.MINUTES.toNanos(1);
+    synchronized (recent) {
+      while (!recent.isEmpty() && now - recent.peekFirst() >= minute) {
+        recent.pollFirst();
+      }
+      if (recent.size() >= settings.requestsPerMinute()) {
+        return (int) Math.max(1, Math.ceil((recent.peekFirst() + minute - now) / 1e9));
+      }
+      recent.addLast(now);
+      return null;
+    }
+  }
+
+  /** The items of an ecolens prompt, or the whole last user message as item "1". */
+  List<ScoringItem> items(JsonNode body) {
+    String user = "";
+    for (JsonNode m : body.path("messages")) {
+      if (m.path("role").asText().equals("user")) {
+        user = m.path("content").asText("");
+      }
+    }
+    int begin = user.indexOf(PromptBuilder.BEGIN + "\n");
+    int end = user.lastIndexOf("\n" + PromptBuilder.END);
+    List<ScoringItem> out = new ArrayList<>();
+    if (begin >= 0 && end > begin) {
+      try {
+        JsonNode array = JSON.readTree(user.substring(begin + PromptBuilder.BEGIN.length() + 1, end));
+        for (JsonNode item : array) {
+          List<String> tags = new ArrayList<>();
+          item.path("hashtags").forEach(t -> tags.add(t.asText()));
+          out.add(new ScoringItem(item.path("id").asText(), null, item.path("title").asText(null),
+              item.path("description").asText(null), item.path("transcript").asText(null), tags));
+        }
+        return out;
+      } catch (IOException notOurs) {
+        out.clear();
+      }
+    }
+    out.add(new ScoringItem("1", null, null, user, null, List.of()));
+    return out;
+  }
+
+  private String answer(List<ScoringItem> batch) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode list = root.putArray("items");
+    List<CategoryScore> scores = rules.score(batch);
+    int categories = policy.categories().size();
+    for (int i = 0; i < batch.size(); i++) {
+      ObjectNode item = list.addObject().put("id", batch.get(i).getContentId());
+      ArrayNode s = item.putArray("scores");
+      for (int c = 0; c < categories; c++) {
+        CategoryScore cs = scores.get(i * categories + c);
+        s.addObject().put("category", cs.category()).put("score", Math.round(cs.score() * 1000) / 1000.0)
+            .put("rationale", cs.rationale());
+      }
+    }
+    return root.toString();
+  }
+
+  private String completion(String content, long prompt) {
+    long completion = (content.length() + 3) / 4;
+    promptTokens.addAndGet(prompt);
+    completionTokens.addAndGet(completion);
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", "chatcmpl-sim-" + ids.incrementAndGet()).put("object", "chat.completion")
+        .put("created", System.currentTimeMillis() / 1000).put("model", settings.model());
+    ObjectNode choice = root.putArray("choices").addObject();
+    choice.put("index", 0).put("finish_reason", "stop");
+    choice.putObject("message").put("role", "assistant").put("content", content);
+    root.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
+        .put("total_tokens", prompt + completion);
+    return root.toString();
+  }
+
+  private static String error(String message, String code) {
+    ObjectNode root = JSON.createObjectNode();
+    root.putObject("error").put("message", message).put("type", code).put("code", code);
+    return root.toString();
+  }
+
+  private void respond(HttpExchange ex, int status, String body, String retryAfter) {
+    try {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      if (retryAfter != null) {
+        ex.getResponseHeaders().set("Retry-After", retryAfter);
+      }
+      ex.sendResponseHeaders(status, bytes.length);
+      ex.getResponseBody().write(bytes);
+    } catch (IOException clientGone) {
+      // the client timed out or went away; nothing to answer
+    } finally {
+      ex.close();
+    }
+  }
+
+  /** Answers a chat request, which then no longer counts as in flight. */
+  private void reply(HttpExchange ex, int status, String body, String retryAfter) {
+    try {
+      respond(ex, status, body, retryAfter);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicLong n = new AtomicLong();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
