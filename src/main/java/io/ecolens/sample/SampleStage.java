@@ -149,16 +149,21 @@ public final class SampleStage {
     return content.withColumn("stratum", concat_ws("|", parts));
   }
 
-  /** Takes the first n_h items of each stratum by the seeded hash; pure given its inputs. */
-  static Dataset<Row> draw(Dataset<Row> keyed, Map<String, Long> population, Map<String, Long> allocation,
-      long seed, String runId) {
+  /** One row per stratum: stratum, stratum_population (N_h), stratum_sample_size (n_h). */
+  static Dataset<Row> plan(Dataset<Row> keyed, Map<String, Long> population, Map<String, Long> allocation) {
     List<Row> plan = new ArrayList<>();
     allocation.forEach((stratum, n) -> plan.add(RowFactory.create(stratum, population.get(stratum), n)));
     StructType planSchema = new StructType()
         .add("stratum", DataTypes.StringType)
         .add("stratum_population", DataTypes.LongType)
         .add("stratum_sample_size", DataTypes.LongType);
-    Dataset<Row> plans = keyed.sparkSession().createDataFrame(plan, planSchema);
+    return keyed.sparkSession().createDataFrame(plan, planSchema);
+  }
+
+  /** Takes the first n_h items of each stratum by the seeded hash; pure given its inputs. */
+  static Dataset<Row> draw(Dataset<Row> keyed, Map<String, Long> population, Map<String, Long> allocation,
+      long seed, String runId) {
+    Dataset<Row> plans = plan(keyed, population, allocation);
     Dataset<Row> ranked = keyed
         .select(col("content_id"), col("stratum"),
             xxhash64(lit(seed), col("content_id")).as("_key"))

@@ -40,13 +40,7 @@ final class ViewWeightedDraw {
 
   static Dataset<Row> draw(Dataset<Row> keyed, Map<String, Long> population, Map<String, Long> allocation, long seed,
       String runId) {
-    List<Row> plan = new ArrayList<>();
-    allocation.forEach((stratum, n) -> plan.add(RowFactory.create(stratum, population.get(stratum), n)));
-    StructType planSchema = new StructType()
-        .add("stratum", DataTypes.StringType)
-        .add("stratum_population", DataTypes.LongType)
-        .add("stratum_sample_size", DataTypes.LongType);
-    Dataset<Row> plans = keyed.sparkSession().createDataFrame(plan, planSchema);
+    Dataset<Row> plans = SampleStage.plan(keyed, population, allocation);
     // Items ranked by size, largest first: the certain items of a stratum are always its c_h largest.
     Dataset<Row> sized = keyed.select(col("content_id"), col("stratum"),
             coalesce(col("views"), lit(0L)).cast("double").plus(1.0).as("_x"))
