@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.ecolens.EcolensException;
 import io.ecolens.Errors;
+import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
@@ -65,10 +66,7 @@ public final class IngestStage {
   public Result execute() {
     long start = System.nanoTime();
     EcolensConfig.SourceSettings corpus = ctx.config().input().corpus();
-    if (corpus.path() == null || corpus.path().isBlank()) {
-      throw Errors.config("the config", "input.corpus.path",
-          "is required: the file or folder of the content corpus, e.g. data/demo/corpus or s3a://bucket/corpus/");
-    }
+    ConfigLoader.requireCorpusPath("the config", ctx.config());
     ctx.describe("ingest", corpus.format() + " " + corpus.path());
     TableStore store = ctx.store();
     store.ensureAll();

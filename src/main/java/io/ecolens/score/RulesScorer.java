@@ -56,9 +56,9 @@ public final class RulesScorer implements Scorer {
     for (ScoringItem item : items) {
       long start = System.nanoTime();
       String text = item.text();
-      List<CategoryScore> itemScores = new ArrayList<>(rules.size());
+      double[] scores = new double[rules.size()];
+      String[] rationales = new String[rules.size()];
       for (int c = 0; c < rules.size(); c++) {
-        Policy.Category category = policy.categories().get(c);
         double miss = 1.0;
         List<String> matched = new ArrayList<>();
         for (CompiledRule rule : rules.get(c)) {
@@ -68,15 +68,15 @@ public final class RulesScorer implements Scorer {
             matched.add(rule.label() != null ? rule.label() : "'" + m.group() + "'");
           }
         }
-        double score = 1.0 - miss;
-        String rationale = matched.isEmpty() ? "no rule matched" : "matched " + String.join(", ", matched);
-        itemScores.add(CategoryScore.local(item.getContentId(), category.id(), score, category.threshold(),
-            rationale, 0.0));
+        scores[c] = 1.0 - miss;
+        rationales[c] = matched.isEmpty() ? "no rule matched" : "matched " + String.join(", ", matched);
       }
+      // every category row of an item carries the item's whole scoring time
       double latencyMs = (System.nanoTime() - start) / 1e6;
-      for (CategoryScore s : itemScores) {
-        out.add(new CategoryScore(s.contentId(), s.category(), s.label(), s.score(), s.rationale(), null,
-            0, 0, latencyMs, 0.0, 1));
+      for (int c = 0; c < rules.size(); c++) {
+        Policy.Category category = policy.categories().get(c);
+        out.add(CategoryScore.local(item.getContentId(), category.id(), scores[c], category.threshold(),
+            rationales[c], latencyMs));
       }
     }
     return out;
