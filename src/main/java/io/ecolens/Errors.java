@@ -8,6 +8,8 @@ public final class Errors {
   public static final int EXIT_INPUT = 3;
   /** Exit code for a failed stage (a bug or an unavailable dependency). */
   public static final int EXIT_STAGE = 4;
+  /** Exit code for a run that completed but failed one of its run-over-run quality gates. */
+  public static final int EXIT_GATE = 5;
 
   private Errors() {}
 
