@@ -30,6 +30,11 @@ public final class CommonOptions {
       description = "Name of the run; re-using one replaces that run's rows (default: generated).")
   String runId;
 
+  @Option(names = "--validate-only",
+      description = "Check the config, the arguments, the policy and (where cheap) the input paths, print 'valid' and "
+          + "exit 0 without starting Spark.")
+  boolean validateOnly;
+
   /** The loaded, validated config. */
   EcolensConfig config() {
     Path file = conf != null ? conf : (Files.isRegularFile(DEFAULT_CONF) ? DEFAULT_CONF : null);

@@ -31,19 +31,35 @@ final class StageCommands {
 
     final PrintStream out = System.out;
 
+    /** The command's exit code once its stages ran: 0, or {@link io.ecolens.Errors#EXIT_GATE} after a failed gate. */
+    int exitCode;
+
     @Override
     public Integer call() {
       EcolensConfig config = configure(options.config());
       String runId = options.runId();
+      if (options.validateOnly) {
+        spec.commandLine().getOut().println(ValidateOnly.check(name(), config, runId));
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
       long start = System.nanoTime();
+      // a command stops only a session it started, so an embedding application (or a test) keeps its own
+      boolean ownSession = SparkSession.getDefaultSession().isEmpty();
       SparkSession spark = SparkSessions.create(config, "ecolens " + name() + " " + runId);
       try {
         RunContext ctx = new RunContext(spark, config, runId);
         run(ctx);
         out.printf("%n%s finished in %.1f s (run_id %s)%n", name(), (System.nanoTime() - start) / 1e9, runId);
-        return 0;
+        if (exitCode == io.ecolens.Errors.EXIT_GATE) {
+          System.err.printf("quality gates failed for run %s: exit code %d (see table gate_results and the report)%n",
+              runId, exitCode);
+        }
+        return exitCode;
       } finally {
-        spark.stop();
+        if (ownSession) {
+          spark.stop();
+        }
       }
     }
 
@@ -107,7 +123,26 @@ final class StageCommands {
     static ReportStage.Result report(RunContext ctx) {
       return stage(ctx, "report",
           c -> new ReportStage(c.spark(), c.store(), c.config(), c.policy()).execute(c.runId()),
-          r -> Map.of(), ReportStage.Result::seconds);
+          r -> r.gates().gates().isEmpty() ? Map.of() : Map.of("gates_checked", (long) r.gates().gates().size(),
+              "gates_failed", (long) r.gates().failed().size()),
+          ReportStage.Result::seconds);
+    }
+
+    /** Prints the gates' outcome and returns the exit code they call for: 0, or EXIT_GATE when one failed. */
+    int gates(io.ecolens.gate.GateStage.Result gates) {
+      for (io.ecolens.gate.GateResult g : gates.gates()) {
+        out.printf("gate      %-11s %s: %s%n", g.status(), g.gate().describe(), g.message());
+      }
+      return gates.failed().isEmpty() ? 0 : io.ecolens.Errors.EXIT_GATE;
+    }
+
+    /** Adds {@code --baseline-run} to the overrides when given. */
+    EcolensConfig withBaseline(EcolensConfig c, String baselineRun) {
+      if (baselineRun == null) {
+        return c;
+      }
+      options.overrides.add("comparison.baseline-run=" + baselineRun);
+      return options.config();
     }
   }
 
@@ -239,8 +274,19 @@ final class StageCommands {
     @Option(names = "--seed", description = "Seed of the fault injection (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
+    @Option(names = "--validate-only", description = "Check the options and the policy, print 'valid' and exit 0.")
+    boolean validateOnly;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws InterruptedException {
+      if (validateOnly) {
+        spec.commandLine().getOut().println(ValidateOnly.checkSimulator(policy, port, overCap,
+            new double[] {rate429, rate500, rateTimeout, rateMalformed}));
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
       String key = apiKeyEnv == null ? null : io.ecolens.score.openai.OpenAiClient.apiKey(apiKeyEnv);
       io.ecolens.simulator.LlmSimulator.Settings s = new io.ecolens.simulator.LlmSimulator.Settings(port, model,
           latencyMs, maxConcurrency, overCap.equals("reject"), rpm, rate429, rate500, rateTimeout, rateMalformed,
@@ -289,17 +335,34 @@ final class StageCommands {
   @Command(name = "report", mixinStandardHelpOptions = true,
       description = "Write prevalence metrics, report.html and summary.json for the run.")
   static final class Report extends StageCommand {
+    @Option(names = "--baseline-run", paramLabel = "ID",
+        description = "Run to compare with (default: comparison.baseline-run, else the latest good earlier run).")
+    String baselineRun;
+
+    @Override
+    EcolensConfig configure(EcolensConfig c) {
+      return withBaseline(c, baselineRun);
+    }
 
     @Override
     void run(RunContext ctx) {
       ReportStage.Result r = report(ctx);
       out.printf("report: %s%n", r.htmlPath());
+      exitCode = gates(r.gates());
     }
   }
 
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = "Run every stage in order: generate (when generate.enabled), ingest, sample, score, evaluate, report.")
   static final class Run extends StageCommand {
+    @Option(names = "--baseline-run", paramLabel = "ID",
+        description = "Run to compare with (default: comparison.baseline-run, else the latest good earlier run).")
+    String baselineRun;
+
+    @Override
+    EcolensConfig configure(EcolensConfig c) {
+      return withBaseline(c, baselineRun);
+    }
 
     @Override
     void run(RunContext ctx) {
@@ -328,6 +391,7 @@ final class StageCommands {
           category, a.precision(), a.recall(), a.f1()));
       ReportStage.Result r = report(ctx);
       out.printf("report    %s (%.1f s)%n", r.htmlPath(), r.seconds());
+      exitCode = gates(r.gates());
       out.printf("%ntables    %s.{%s}%n", ctx.store().database(), String.join(",",
           java.util.Arrays.stream(Table.values()).map(Table::tableName).toList()));
       out.printf("warehouse %s%n", c.catalog().embedded()

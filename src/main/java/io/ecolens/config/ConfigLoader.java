@@ -290,6 +290,7 @@ public final class ConfigLoader {
     oneOf(source, "evaluate.adjudication", c.evaluate().adjudication(), List.of("majority", "unanimity", "dawid-skene"));
     share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
     nonBlank(source, "report.output", c.report().output());
+    io.ecolens.gate.GateConfig.validate(source, c.gates(), c.comparison());
   }
 
   private static void validateOpenAi(String source, EcolensConfig.ScoreSettings score) {

@@ -9,6 +9,8 @@ import java.util.Map;
  * <p>Precedence, lowest first: the defaults written in these records, the YAML file given with
  * {@code --conf}, then each {@code --set key=value}. Sections left out of the YAML take their
  * defaults. Secrets never appear here, only the names of environment variables that hold them.
+ * {@code gates} are the run-over-run quality gates and {@code comparison} picks the run they compare
+ * with (see {@link io.ecolens.gate.GateStage}).
  */
 public record EcolensConfig(
     SparkSettings spark,
@@ -19,7 +21,9 @@ public record EcolensConfig(
     SampleSettings sample,
     ScoreSettings score,
     EvaluateSettings evaluate,
-    ReportSettings report) {
+    ReportSettings report,
+    List<io.ecolens.gate.GateSpec> gates,
+    io.ecolens.gate.ComparisonSettings comparison) {
 
   public EcolensConfig {
     spark = spark == null ? new SparkSettings(null, null, null) : spark;
@@ -31,6 +35,15 @@ public record EcolensConfig(
     score = score == null ? new ScoreSettings(null, null, null) : score;
     evaluate = evaluate == null ? new EvaluateSettings(null, null, null, null, null, null, null, null, null) : evaluate;
     report = report == null ? new ReportSettings(null) : report;
+    gates = gates == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(gates));
+    comparison = comparison == null ? io.ecolens.gate.ComparisonSettings.defaults() : comparison;
+  }
+
+  /** The configuration without run-over-run gates and with the default comparison. */
+  public EcolensConfig(SparkSettings spark, CatalogSettings catalog, GenerateSettings generate, InputSettings input,
+      IngestSettings ingest, SampleSettings sample, ScoreSettings score, EvaluateSettings evaluate,
+      ReportSettings report) {
+    this(spark, catalog, generate, input, ingest, sample, score, evaluate, report, null, null);
   }
 
   /** Spark session settings; {@code master} is ignored when spark-submit already set one. */

@@ -1,5 +1,7 @@
 package io.ecolens.report;
 
+import io.ecolens.gate.GateResult;
+import io.ecolens.gate.RunComparison;
 import io.ecolens.policy.Policy;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,14 +42,21 @@ final class ReportModel {
   private final ReportData data;
   private final Policy policy;
   private final Paths paths;
+  private final List<GateResult> gates;
 
   /** Where the report's files are. */
   record Paths(Path reportDir, Path html, Path summary) {}
 
   ReportModel(ReportData data, Policy policy, Paths paths) {
+    this(data, policy, paths, List.of());
+  }
+
+  /** With the outcome of the run's quality gates (empty when none are configured). */
+  ReportModel(ReportData data, Policy policy, Paths paths, List<GateResult> gates) {
     this.data = data;
     this.policy = policy;
     this.paths = paths;
+    this.gates = List.copyOf(gates);
   }
 
   /** Headline counts after precedence; keys missing everywhere are absent. */
@@ -145,6 +154,7 @@ final class ReportModel {
     view.put("scoreStatus", countRows(data.scoreStatus(), "status"));
     view.put("timings", timingsView());
     view.put("otherMetrics", otherMetricsView());
+    view.put("gates", gatesView());
     return view;
   }
 
@@ -347,7 +357,7 @@ final class ReportModel {
   private List<Map<String, Object>> otherMetricsView() {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (MetricRow m : data.metrics()) {
-      if (PrevalenceMetrics.REPORT.equals(m.report())) {
+      if (PrevalenceMetrics.REPORT.equals(m.report()) || RunComparison.REPORT.equals(m.report())) {
         continue;
       }
       Map<String, Object> row = new LinkedHashMap<>();
@@ -399,6 +409,7 @@ final class ReportModel {
       }
     });
     summary.put("agreement", agreement);
+    summary.put("gates", gatesSummary());
     summary.put("paths", linked(
         "report_dir", paths.reportDir().toString(),
         "html", paths.html().toString(),
@@ -446,6 +457,51 @@ final class ReportModel {
       map.put((String) keysAndValues[i], (V) keysAndValues[i + 1]);
     }
     return map;
+  }
+
+  // ---------------------------------------------------------------- quality gates
+
+  /** The gates block: one row per configured gate, failed ones flagged. */
+  private Map<String, Object> gatesView() {
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("available", !gates.isEmpty());
+    long failed = gates.stream().filter(GateResult::failed).count();
+    section.put("failed", failed > 0);
+    section.put("summary", failed == 0 ? "all " + gates.size() + " gates passed"
+        : failed + " of " + gates.size() + " gates failed");
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (GateResult r : gates) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("gate", r.gate().describe());
+      row.put("status", r.status());
+      row.put("failed", r.failed());
+      row.put("baselineRun", r.baselineRun() == null ? "–" : r.baselineRun());
+      row.put("baseline", r.baselineValue() == null ? "–" : Formats.decimal(r.baselineValue(), 4));
+      row.put("current", r.currentValue() == null ? "–" : Formats.decimal(r.currentValue(), 4));
+      row.put("delta", r.delta() == null ? "–" : (r.delta() >= 0 ? "+" : "") + Formats.decimal(r.delta(), 4));
+      row.put("pValue", r.pValue() == null ? "–" : String.format(Locale.ROOT, "%.3g", r.pValue()));
+      row.put("message", r.message());
+      rows.add(row);
+    }
+    section.put("rows", rows);
+    return section;
+  }
+
+  private List<Map<String, Object>> gatesSummary() {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (GateResult r : gates) {
+      Map<String, Object> g = new LinkedHashMap<>();
+      g.put("gate", r.gate().describe());
+      g.put("status", r.status());
+      g.put("baseline_run_id", r.baselineRun());
+      g.put("baseline_value", r.baselineValue());
+      g.put("current_value", r.currentValue());
+      g.put("delta", r.delta());
+      g.put("p_value", r.pValue());
+      g.put("message", r.message());
+      list.add(g);
+    }
+    return list;
   }
 
   static String time(Instant instant) {

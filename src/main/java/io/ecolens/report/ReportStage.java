@@ -13,6 +13,7 @@ import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.gate.GateStage;
 import io.ecolens.policy.Policy;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
@@ -57,7 +58,7 @@ public final class ReportStage {
 
   /** What one report run produced. */
   public record Result(String runId, Path reportDir, Path htmlPath, Path summaryPath, long prevalenceRows,
-      double seconds) {}
+      double seconds, GateStage.Result gates) {}
 
   public ReportStage(SparkSession spark, TableStore store, EcolensConfig config, Policy policy) {
     this.spark = Objects.requireNonNull(spark, "spark");
@@ -76,14 +77,16 @@ public final class ReportStage {
       describe("report: write prevalence metrics, run_id=" + runId);
       store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.REPORT,
           MetricRow.toFrame(spark, prevalence));
+      // run-over-run comparison and gates need this run's prevalence; the report shows their outcome
+      GateStage.Result gates = new GateStage(spark, store, config).execute(runId);
 
       ReportData data = readBack(runId);
       Path dir = Path.of(config.report().output()).resolve(runId);
       ReportModel.Paths paths = new ReportModel.Paths(dir, dir.resolve("report.html"), dir.resolve("summary.json"));
-      ReportModel model = new ReportModel(data, policy, paths);
+      ReportModel model = new ReportModel(data, policy, paths, gates.gates());
       writeFiles(model, paths);
       return new Result(runId, paths.reportDir(), paths.html(), paths.summary(), prevalence.size(),
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9, gates);
     } finally {
       spark.sparkContext().clearJobGroup();
     }

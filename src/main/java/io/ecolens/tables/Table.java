@@ -140,7 +140,28 @@ public enum Table {
           longs("input_tokens", "Input tokens spent on scoring"),
           longs("output_tokens", "Output tokens spent on scoring"),
           dbl("cost_usd", "Scoring cost in USD"),
-          string("error", "Error message when status = failed")));
+          string("error", "Error message when status = failed"))),
+
+  GATE_RESULTS("gate_results", "Run-over-run quality gates, one row per configured gate and run; failed rows are the alerts",
+      columns(
+          string("run_id", "Run whose figures the gate checked"),
+          integer("gate_index", "Position of the gate in the config's gates list, from 0"),
+          string("gate", "The gate as configured, e.g. f1 [hate_speech] max-drop 0.03"),
+          string("report", "Report (section of metrics) of the watched figure"),
+          string("metric", "Metric of the watched figure"),
+          string("category", "Category of the watched figure; empty when the metric has none"),
+          string("slice_key", "Slice dimension of the watched figure; 'all' for the whole run"),
+          string("slice_value", "Slice value of the watched figure; 'all' for the whole run"),
+          string("baseline_run_id", "Run compared with (null when there was none)"),
+          dbl("baseline_value", "The figure in the baseline run"),
+          dbl("current_value", "The figure in this run"),
+          dbl("delta", "current_value - baseline_value"),
+          dbl("relative_change", "delta / |baseline_value|; null when the baseline value is 0"),
+          dbl("p_value", "Two-proportion z-test p-value, for proportions"),
+          bool("significant", "The change is significant (z-test at comparison.alpha, or non-overlapping 95% intervals)"),
+          string("status", "passed, failed (an alert), or no_baseline (no earlier run to compare with; passes)"),
+          string("message", "What was compared and which limit was broken"),
+          timestamp("checked_at", "When the gate was checked")));
 
   private final String tableName;
   private final String description;

@@ -1,0 +1,162 @@
+package io.ecolens.gate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import io.ecolens.Errors;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.tables.Table;
+import io.ecolens.tables.TableStore;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Run-over-run comparison and quality gates of one run: finds the baseline run, compares every
+ * figure the two runs share (rows of report {@code comparison} in {@code metrics}), checks the
+ * configured gates, writes one {@code gate_results} row per gate, and logs each outcome.
+ *
+ * <p>The baseline is {@code comparison.baseline-run} when set, else the latest run that started
+ * before this one, succeeded, has figures in {@code metrics}, and failed no gate: a run that
+ * regressed does not become the yardstick, so a regression keeps failing until it is fixed (or a
+ * baseline is named). Figures of threshold sweeps and calibration bins (slice keys
+ * {@code threshold}, {@code score_bin}) are curve points, not compared.
+ *
+ * <p>The two runs' figures are aggregates (hundreds to a few thousand rows per run) and are read
+ * to the driver, as the report does. Re-running replaces the run's comparison and gate rows.
+ */
+public final class GateStage {
+  private static final Logger LOG = LoggerFactory.getLogger(GateStage.class);
+  private static final List<String> CURVE_SLICES = List.of("threshold", "score_bin");
+
+  private final SparkSession spark;
+  private final TableStore store;
+  private final EcolensConfig config;
+
+  /** What one check produced; {@code baselineRun} is null when there was none. */
+  public record Result(String runId, String baselineRun, int comparedFigures, List<GateResult> gates,
+      double seconds) {
+    public Result {
+      gates = List.copyOf(gates);
+    }
+
+    /** The gates that failed. */
+    public List<GateResult> failed() {
+      return gates.stream().filter(GateResult::failed).toList();
+    }
+  }
+
+  public GateStage(SparkSession spark, TableStore store, EcolensConfig config) {
+    this.spark = Objects.requireNonNull(spark, "spark");
+    this.store = Objects.requireNonNull(store, "store");
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /** Compares {@code runId} with its baseline and checks the gates; a no-op when comparison is disabled. */
+  public Result execute(String runId) {
+    long start = System.nanoTime();
+    if (!config.comparison().enabled()) {
+      return new Result(runId, null, 0, List.of(), 0);
+    }
+    String baselineRun = baseline(runId);
+    spark.sparkContext().setJobDescription("gates: compare run_id=" + runId + " with "
+        + (baselineRun == null ? "no baseline" : baselineRun));
+    try {
+      List<Figure> current = figures(runId);
+      List<Figure> baseline = baselineRun == null ? List.of() : figures(baselineRun);
+      List<Delta> deltas = RunComparison.compare(baseline, current, config.comparison().alpha());
+      store.replaceRunPart(Table.METRICS, runId, "report", RunComparison.REPORT,
+          spark.createDataFrame(RunComparison.rows(runId, deltas), Table.METRICS.schema()));
+
+      Map<FigureKey, Delta> byKey = new LinkedHashMap<>();
+      deltas.forEach(d -> byKey.put(d.key(), d));
+      List<GateResult> results = Gates.evaluate(config.gates(), baselineRun, RunComparison.index(current), byKey);
+      store.replaceRun(Table.GATE_RESULTS, runId,
+          spark.createDataFrame(rows(runId, results), Table.GATE_RESULTS.schema()));
+      log(runId, results);
+      return new Result(runId, baselineRun, deltas.size(), results, (System.nanoTime() - start) / 1e9);
+    } finally {
+      spark.sparkContext().setJobDescription(null);
+    }
+  }
+
+  /** The named baseline (which must have figures), or the latest good earlier run, or null. */
+  String baseline(String runId) {
+    String named = config.comparison().baselineRun();
+    if (named != null) {
+      if (named.equals(runId)) {
+        throw Errors.config("the config", "comparison.baseline-run",
+            "names the run being checked (" + runId + "); name an earlier run, or leave it unset to compare with the "
+                + "latest successful one");
+      }
+      store.requireRun(Table.METRICS, named, "the pipeline");
+      return named;
+    }
+    Dataset<Row> runs = store.read(Table.RUNS);
+    Timestamp before = runs.filter(col("run_id").equalTo(lit(runId))).select("started_at").limit(1)
+        .collectAsList().stream().map(r -> r.getTimestamp(0)).filter(Objects::nonNull).findFirst()
+        .orElse(Timestamp.from(Instant.now()));
+    Dataset<Row> withFigures = store.read(Table.METRICS)
+        .filter(col("report").notEqual(lit(RunComparison.REPORT))).select("run_id").distinct();
+    Dataset<Row> failedGates = store.read(Table.GATE_RESULTS)
+        .filter(col("status").equalTo(lit(GateResult.FAILED))).select("run_id").distinct();
+    List<Row> latest = runs
+        .filter(col("status").equalTo(lit("succeeded"))
+            .and(col("run_id").notEqual(lit(runId)))
+            .and(col("started_at").lt(lit(before))))
+        .join(withFigures, "run_id", "left_semi")
+        .join(failedGates, "run_id", "left_anti")
+        .orderBy(col("started_at").desc(), col("run_id").desc())
+        .select("run_id")
+        .limit(1)
+        .collectAsList();
+    return latest.isEmpty() ? null : latest.get(0).getString(0);
+  }
+
+  /** The run's figures, without comparison rows and curve points. */
+  private List<Figure> figures(String runId) {
+    List<Figure> figures = new ArrayList<>();
+    for (Row row : store.readRun(Table.METRICS, runId)
+        .filter(col("report").notEqual(lit(RunComparison.REPORT)).and(col("slice_key").isin(CURVE_SLICES.toArray()).unary_$bang()))
+        .collectAsList()) { // aggregates of one run
+      Figure f = Figure.of(row);
+      if (f != null) {
+        figures.add(f);
+      }
+    }
+    return figures;
+  }
+
+  private static List<Row> rows(String runId, List<GateResult> results) {
+    Timestamp now = Timestamp.from(Instant.now());
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      GateResult r = results.get(i);
+      GateSpec g = r.gate();
+      rows.add(RowFactory.create(runId, i, g.describe(), g.report(), g.metric(), g.category(), g.sliceKey(),
+          g.sliceValue(), r.baselineRun(), r.baselineValue(), r.currentValue(), r.delta(), r.relativeChange(),
+          r.pValue(), r.significant(), r.status(), r.message(), now));
+    }
+    return rows;
+  }
+
+  private static void log(String runId, List<GateResult> results) {
+    for (GateResult r : results) {
+      if (r.failed()) {
+        LOG.warn("gate FAILED for run {}: {}: {}", runId, r.gate().describe(), r.message());
+      } else {
+        LOG.info("gate {} for run {}: {}: {}", r.status(), runId, r.gate().describe(), r.message());
+      }
+    }
+  }
+}
