@@ -38,8 +38,8 @@ public final class Gates {
   static GateResult evaluate(GateSpec gate, String baselineRun, Figure current, Delta delta) {
     Double now = current == null ? null : current.value();
     if (current == null) {
-      return new GateResult(gate, GateResult.FAILED, baselineRun, delta == null ? null : delta.baseline().value(),
-          null, null, null, null, null, "this run has no figure " + where(gate)
+      return new GateResult(gate, GateResult.FAILED, baselineRun, null, null, null, null, null, null,
+          "this run has no figure " + where(gate)
               + "; check the gate's metric, category and slice, or why report '" + gate.report() + "' did not write it");
     }
     if (baselineRun == null) {
