@@ -90,8 +90,8 @@ public final class GateStage {
     }
   }
 
-  /** The named baseline (which must have figures), or the latest good earlier run, or null. */
-  String baseline(String runId) {
+  /** The run {@code runId} is compared with: the named baseline (which must have figures), else the latest good earlier run, else null. */
+  public String baseline(String runId) {
     String named = config.comparison().baselineRun();
     if (named != null) {
       if (named.equals(runId)) {

@@ -45,6 +45,71 @@ class EcolensCliTest {
     assertThat(err.toString()).contains("--run-id").contains("may only hold letters, digits");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"generate", "ingest", "sample", "score", "train", "evaluate", "report", "run"})
+  void validateOnlyChecksWithoutStartingSpark(String command) throws IOException {
+    Files.createDirectories(dir.resolve("corpus"));
+    Files.createDirectories(dir.resolve("labels"));
+    org.apache.spark.sql.SparkSession.clearActiveSession();
+    boolean sessionBefore = org.apache.spark.sql.SparkSession.getDefaultSession().isDefined();
+    // a master Spark cannot parse: starting a session would fail the command
+    assertThat(run(command, "--conf", "conf/local.yaml", "--run-id", "r1", "--set", "spark.master=no-such-master",
+        "--set", "input.corpus.path=" + dir.resolve("corpus"), "--set", "input.labels.path=" + dir.resolve("labels"),
+        "--validate-only")).as(err.toString()).isZero();
+    assertThat(out.toString()).startsWith("valid: " + command + " (config, run id r1, policy ");
+    assertThat(org.apache.spark.sql.SparkSession.getActiveSession().isDefined()).isFalse();
+    assertThat(org.apache.spark.sql.SparkSession.getDefaultSession().isDefined()).isEqualTo(sessionBefore);
+  }
+
+  @Test
+  void validateOnlyReportsWhatItChecked() throws IOException {
+    Files.createDirectories(dir.resolve("corpus"));
+    assertThat(run("ingest", "--run-id", "r1", "--set", "input.corpus.path=" + dir.resolve("corpus"),
+        "--set", "input.labels=", "--validate-only")).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("valid: ingest").contains("policy default")
+        .contains("corpus " + dir.resolve("corpus") + " exists").contains("3 gate(s)");
+  }
+
+  @Test
+  void validateOnlyFailsOnAMissingCorpusWithTheInputCode() {
+    assertThat(run("ingest", "--run-id", "r1", "--set", "input.corpus.path=" + dir.resolve("nowhere"),
+        "--validate-only")).isEqualTo(3);
+    assertThat(err.toString()).contains("No corpus found at " + dir.resolve("nowhere"))
+        .contains("input.corpus.path");
+    assertThat(out.toString()).doesNotContain("valid");
+  }
+
+  @Test
+  void validateOnlyLoadsThePolicyAndChecksTheGatesAgainstIt() throws IOException {
+    assertThat(run("report", "--run-id", "r1", "--set", "score.policy=" + dir.resolve("none.yaml"),
+        "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid policy file " + dir.resolve("none.yaml")).contains("no such file");
+
+    Path policy = dir.resolve("broken.yaml");
+    Files.writeString(policy, "id: p\nversion: 1\ncategories:\n  - id: spam\n    severity: apocalyptic\n");
+    assertThat(run("score", "--run-id", "r1", "--set", "score.policy=" + policy, "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid policy file " + policy);
+
+    assertThat(run("report", "--run-id", "r1", "--set", "gates=[{metric: f1, category: hate_spech, max-drop: 0.03}]",
+        "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("'gates[0].category'").contains("'hate_spech' is not a category");
+  }
+
+  @Test
+  void validateOnlyRejectsABadGateWithTheConfigCode() {
+    assertThat(run("run", "--set", "gates=[{metric: f_one, max-drop: 0.03}]", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("'gates[0].metric'").contains("unknown metric 'f_one'");
+    assertThat(out.toString()).doesNotContain("valid");
+  }
+
+  @Test
+  void simulatorValidatesToo() {
+    assertThat(run("simulate-llm", "--validate-only")).isZero();
+    assertThat(out.toString()).startsWith("valid: simulate-llm (policy default");
+    assertThat(run("simulate-llm", "--rate-500", "1.5", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("fault rates must be between 0 and 1");
+  }
+
   @Test
   void unknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(2);
