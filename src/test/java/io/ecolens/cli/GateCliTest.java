@@ -2,6 +2,8 @@ package io.ecolens.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.gate.GateStage;
 import io.ecolens.tables.Table;
@@ -13,6 +15,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -22,65 +25,75 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The command line with quality gates, three runs of the whole pipeline on one small generated
- * corpus: the first has no baseline (passes with a note), the second has the same data (passes, exit
- * 0), the third gets human labels from far noisier annotators, so agreement with the model
- * collapses and the F1 gate fails (exit 5).
+ * The command line with quality gates, on one small generated corpus. The first run has no
+ * baseline (its gates pass with a note, exit 0). The second gets its human labels from far
+ * noisier annotators, so agreement with the model collapses and the F1 gate fails (exit 5) after
+ * the run completed. The second run's report is then re-run against the first with only the
+ * prevalence gate, which the unchanged model labels pass (exit 0). The notebooks' SQL runs against
+ * the resulting tables, which hold comparisons and a failed gate.
  */
 class GateCliTest extends SparkTest {
   private static final String DB = "gates_cli";
+  private static final String PREVALENCE_GATE = "{metric: prevalence, category: spam_scam, max-rise-relative: 0.5}";
   /** F1 over all categories may drop 3 points; spam prevalence may rise 50%. */
-  private static final String GATES = "gates=[{metric: f1, category: micro, max-drop: 0.03},"
-      + " {metric: prevalence, category: spam_scam, max-rise-relative: 0.5}]";
+  private static final String GATES = "gates=[{metric: f1, category: micro, max-drop: 0.03}, " + PREVALENCE_GATE + "]";
   @TempDir static Path dir;
   private static TableStore store;
-  private static final Map<String, Integer> EXIT = new java.util.HashMap<>();
-  private static final Map<String, String> ERR = new java.util.HashMap<>();
+  private static final Map<String, Integer> EXIT = new HashMap<>();
+  private static final Map<String, String> ERR = new HashMap<>();
+  private static final Map<String, Map<String, Row>> GATE_ROWS = new HashMap<>();
+  private static String regressedHtml;
+  private static String regressedSummary;
+  private static String baselineAfterTheRegression;
 
   @BeforeAll
-  static void threeRuns() {
+  static void runs() throws IOException {
     store = new TableStore(spark, DB);
-    run("g1", "generate.enabled=true");
-    run("g2", "generate.enabled=false");
-    // same corpus (same seed), but the annotators now err 35-45% of the time
-    run("g3", "generate.enabled=true", "generate.output=" + dir.resolve("noisy"),
+    run("g1", "run", "g1", "generate.enabled=true");
+    // the same corpus (same seed), but the annotators now err 35-45% of the time
+    run("g2", "run", "g2", "generate.enabled=true", "generate.output=" + dir.resolve("noisy"),
         "input.corpus.path=" + dir.resolve("noisy/corpus"), "input.labels.path=" + dir.resolve("noisy/labels"),
         "generate.annotator-error-rates=[0.35, 0.40, 0.45]");
+    regressedHtml = Files.readString(dir.resolve("reports/g2/report.html"));
+    regressedSummary = Files.readString(dir.resolve("reports/g2/summary.json"));
+    baselineAfterTheRegression = new GateStage(spark, store, ConfigLoader.load(Path.of("conf/local.yaml"),
+        List.of("catalog.database=" + DB, GATES))).baseline("g3");
+    run("g2-again", "report", "g2", "generate.enabled=false", "gates=[" + PREVALENCE_GATE + "]");
   }
 
-  private static void run(String runId, String... extra) {
-    List<String> args = new ArrayList<>(List.of("run", "--conf", "conf/local.yaml", "--run-id", runId));
-    for (String s : List.of("generate.rows=1500", "generate.output=" + dir.resolve("demo"),
+  /** Runs {@code command} for {@code runId} and records exit code, stderr and the gate rows under {@code key}. */
+  private static void run(String key, String command, String runId, String... extra) {
+    List<String> args = new ArrayList<>(List.of(command, "--conf", "conf/local.yaml", "--run-id", runId));
+    if (key.equals("g2-again")) {
+      args.addAll(List.of("--baseline-run", "g1"));
+    }
+    List<String> sets = new ArrayList<>(List.of("generate.rows=1200", "generate.output=" + dir.resolve("demo"),
         "input.corpus.path=" + dir.resolve("demo/corpus"), "input.labels.path=" + dir.resolve("demo/labels"),
         "catalog.database=" + DB, "catalog.embedded=false", "spark.shuffle-partitions=2", "sample.size=300",
-        "report.output=" + dir.resolve("reports"), GATES)) {
-      args.add("--set");
-      args.add(s);
-    }
-    for (String s : extra) {
+        "report.output=" + dir.resolve("reports"), GATES));
+    sets.addAll(List.of(extra));
+    for (String s : sets) {
       args.add("--set");
       args.add(s);
     }
     StringWriter err = new StringWriter();
-    EXIT.put(runId, EcolensCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+    EXIT.put(key, EcolensCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
         args.toArray(String[]::new)));
-    ERR.put(runId, err.toString());
+    ERR.put(key, err.toString());
+    GATE_ROWS.put(key, store.readRun(Table.GATE_RESULTS, runId).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.<String>getAs("metric"), r -> r)));
   }
 
-  private static Map<String, Row> gates(String runId) {
-    return store.readRun(Table.GATE_RESULTS, runId).collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.<String>getAs("metric"), r -> r));
-  }
-
-  private static double comparison(String runId, String metric, String category) {
-    return sql("SELECT value FROM " + DB + ".metrics WHERE run_id = '" + runId + "' AND report = 'comparison'"
-        + " AND metric = '" + metric + "' AND category = '" + category + "' AND slice_key = 'all'").first().getDouble(0);
+  private static Double comparison(String runId, String metric, String category) {
+    List<Row> rows = sql("SELECT value FROM " + DB + ".metrics WHERE run_id = '" + runId + "' AND report = 'comparison'"
+        + " AND metric = '" + metric + "' AND category = '" + category + "' AND slice_key = 'all'").collectAsList();
+    return rows.isEmpty() ? null : rows.get(0).getDouble(0);
   }
 
   @Test
   void theFirstRunHasNoBaselineAndPassesWithANote() {
     assertThat(EXIT.get("g1")).as(ERR.get("g1")).isZero();
-    Map<String, Row> gates = gates("g1");
+    Map<String, Row> gates = GATE_ROWS.get("g1");
     assertThat(gates).containsOnlyKeys("f1", "prevalence");
     for (Row g : gates.values()) {
       assertThat((String) g.getAs("status")).isEqualTo("no_baseline");
@@ -91,49 +104,85 @@ class GateCliTest extends SparkTest {
   }
 
   @Test
-  void aRunWithTheSameDataPassesItsGatesAndExitsZero() {
-    assertThat(EXIT.get("g2")).as(ERR.get("g2")).isZero();
-    Map<String, Row> gates = gates("g2");
-    for (Row g : gates.values()) {
-      assertThat((String) g.getAs("status")).isEqualTo("passed");
-      assertThat((String) g.getAs("baseline_run_id")).isEqualTo("g1");
-      assertThat((Double) g.getAs("delta")).isZero();
-    }
-    assertThat(comparison("g2", "f1_delta", "micro")).isZero();
-    assertThat(comparison("g2", "precision_p_value", "micro")).isEqualTo(1.0);
-    assertThat(comparison("g2", "prevalence_significant", "spam_scam")).isZero();
-  }
-
-  @Test
-  void noisierHumanLabelsFailTheF1GateWithExitCode5() throws IOException {
-    assertThat(EXIT.get("g3")).as(ERR.get("g3")).isEqualTo(5);
-    assertThat(ERR.get("g3")).contains("quality gates failed for run g3: exit code 5");
-    Map<String, Row> gates = gates("g3");
+  void noisierHumanLabelsFailTheF1GateWithExitCode5AfterTheRunCompleted() throws IOException {
+    assertThat(EXIT.get("g2")).as(ERR.get("g2")).isEqualTo(5);
+    assertThat(ERR.get("g2")).contains("quality gates failed for run g2: exit code 5");
+    Map<String, Row> gates = GATE_ROWS.get("g2");
     Row f1 = gates.get("f1");
     assertThat((String) f1.getAs("status")).isEqualTo("failed");
-    assertThat((String) f1.getAs("baseline_run_id")).isEqualTo("g2");
+    assertThat((String) f1.getAs("baseline_run_id")).isEqualTo("g1");
     assertThat((Double) f1.getAs("delta")).isLessThan(-0.03);
     assertThat((String) f1.getAs("message")).contains("f1[micro] in report agreement").contains("(max-drop 0.0300)");
-    // the model's own labels did not change, so its prevalence did not move
+    // the model's own labels did not change, so neither did its prevalence
     assertThat((String) gates.get("prevalence").getAs("status")).isEqualTo("passed");
     assertThat((Double) gates.get("prevalence").getAs("delta")).isZero();
 
-    assertThat(comparison("g3", "f1_delta", "micro")).isEqualTo((Double) f1.getAs("delta"));
-    assertThat(comparison("g3", "precision_significant", "micro")).isEqualTo(1.0);
-    // the run itself completed: its tables and report are written and its stages succeeded
-    Row run = store.readRun(Table.RUNS, "g3").first();
+    Row run = store.readRun(Table.RUNS, "g2").first();
     assertThat((String) run.getAs("status")).isEqualTo("succeeded");
-    assertThat(scala.collection.JavaConverters.mapAsJavaMap(run.<scala.collection.Map<String, Object>>getAs("counts")))
-        .containsEntry("gates_checked", 2L).containsEntry("gates_failed", 1L);
-    String html = Files.readString(dir.resolve("reports/g3/report.html"));
-    assertThat(html).contains("Quality gates").contains("1 of 2 gates failed").contains("f1 [micro] max-drop 0.03");
-    assertThat(Files.readString(dir.resolve("reports/g3/summary.json"))).contains("\"status\" : \"failed\"");
+    assertThat(regressedHtml).contains("Quality gates").contains("1 of 2 gates failed").contains("f1 [micro] max-drop 0.03");
+    JsonNode summary = new ObjectMapper().readTree(regressedSummary);
+    assertThat(summary.get("gates")).hasSize(2);
+    assertThat(summary.get("gates").get(0).get("status").asText()).isEqualTo("failed");
   }
 
   @Test
-  void aRunThatFailedItsGatesIsNotTheNextBaseline() {
-    GateStage stage = new GateStage(spark, store, ConfigLoader.load(Path.of("conf/local.yaml"),
-        List.of("catalog.database=" + DB, GATES)));
-    assertThat(stage.baseline("g4")).isEqualTo("g2"); // g3 is later, but failed a gate
+  void comparisonRowsHoldDeltasPValuesAndFlags() {
+    assertThat(comparison("g2", "f1_delta", "micro")).isLessThan(-0.03);
+    assertThat(comparison("g2", "f1_significant", "micro")).isEqualTo(1.0); // intervals far apart
+    assertThat(comparison("g2", "precision_p_value", "micro")).isLessThan(1e-6);
+    assertThat(comparison("g2", "precision_significant", "micro")).isEqualTo(1.0);
+    assertThat(comparison("g2", "prevalence_delta", "spam_scam")).isZero();
+    assertThat(comparison("g2", "prevalence_p_value", "spam_scam")).isEqualTo(1.0);
+    assertThat(comparison("g2", "prevalence_significant", "spam_scam")).isZero();
+    assertThat(comparison("g2", "human_prevalence_significant", "spam_scam")).isEqualTo(1.0);
+  }
+
+  @Test
+  void aRunThatFailedAGateIsNotTheNextBaseline() {
+    assertThat(baselineAfterTheRegression).isEqualTo("g1"); // g2 is later, but failed a gate
+  }
+
+  @Test
+  void aReportWhoseGatesPassExitsZeroAgainstANamedBaseline() {
+    assertThat(EXIT.get("g2-again")).as(ERR.get("g2-again")).isZero();
+    Map<String, Row> gates = GATE_ROWS.get("g2-again");
+    assertThat(gates).containsOnlyKeys("prevalence");
+    assertThat((String) gates.get("prevalence").getAs("status")).isEqualTo("passed");
+    assertThat((String) gates.get("prevalence").getAs("baseline_run_id")).isEqualTo("g1");
+    Row run = store.readRun(Table.RUNS, "g2").first();
+    assertThat(scala.collection.JavaConverters.mapAsJavaMap(run.<scala.collection.Map<String, Object>>getAs("counts")))
+        .containsEntry("gates_checked", 1L).containsEntry("gates_failed", 0L);
+  }
+
+  @Test
+  void everyNotebookSqlCellRunsAgainstTablesWithComparisonsAndGates() throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<Path> notebooks;
+    try (var files = Files.list(Path.of("notebooks"))) {
+      notebooks = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
+    }
+    int cells = 0;
+    try {
+      for (Path notebook : notebooks) {
+        for (JsonNode cell : json.readTree(notebook.toFile()).get("cells")) {
+          StringBuilder source = new StringBuilder();
+          cell.get("source").forEach(line -> source.append(line.asText()));
+          String text = source.toString();
+          if (!cell.get("cell_type").asText().equals("code") || !text.startsWith("%%sql")) {
+            continue;
+          }
+          String statement = text.substring("%%sql".length()).trim().replace("USE ecolens", "USE " + DB);
+          List<Row> result = sql(statement).collectAsList();
+          if (!statement.startsWith("USE")) {
+            // these tables hold every kind of row the notebooks read, comparisons and a failed gate included
+            assertThat(result).as(notebook + ": " + statement).isNotEmpty();
+          }
+          cells++;
+        }
+      }
+    } finally {
+      sql("USE default");
+    }
+    assertThat(cells).isGreaterThanOrEqualTo(20);
   }
 }
