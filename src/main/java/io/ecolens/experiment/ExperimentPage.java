@@ -21,9 +21,12 @@ import java.util.Map;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.labels.XYItemLabelGenerator;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -179,17 +182,22 @@ public final class ExperimentPage {
     }
     XYSeries points = new XYSeries("variants", false, true);
     XYSeries front = new XYSeries("Pareto front", true, true);
-    List<String> names = new ArrayList<>();
+    // variants at the same point share one marker and one label
+    Map<List<Double>, String> labelled = new LinkedHashMap<>();
     for (Leaderboard.Summary s : summaries) {
       if (Double.isNaN(s.costPer1kItems()) || Double.isNaN(s.f1())) {
         continue;
       }
-      points.add(s.costPer1kItems(), s.f1());
-      names.add(s.variant());
+      labelled.merge(List.of(s.costPer1kItems(), s.f1()), s.variant(), (a, b) -> a + ", " + b);
       if (s.pareto()) {
         front.add(s.costPer1kItems(), s.f1());
       }
     }
+    List<String> names = new ArrayList<>();
+    labelled.forEach((point, label) -> {
+      points.add(point.get(0), point.get(1));
+      names.add(label);
+    });
     XYSeriesCollection data = new XYSeriesCollection();
     data.addSeries(points);
     data.addSeries(front);
@@ -197,6 +205,10 @@ public final class ExperimentPage {
     NumberAxis y = new NumberAxis("micro F1 vs human labels");
     y.setAutoRangeIncludesZero(false);
     x.setAutoRangeIncludesZero(true);
+    // room for the labels of the points at the plot's edges
+    x.setUpperMargin(0.2);
+    y.setLowerMargin(0.1);
+    y.setUpperMargin(0.12);
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
     renderer.setSeriesLinesVisible(0, false);
     renderer.setSeriesPaint(0, new Color(0x2f6fb3));
@@ -207,6 +219,8 @@ public final class ExperimentPage {
     XYItemLabelGenerator labels = (dataset, series, item) -> series == 0 ? names.get(item) : null;
     renderer.setSeriesItemLabelGenerator(0, labels);
     renderer.setSeriesItemLabelsVisible(0, true);
+    renderer.setSeriesPositiveItemLabelPosition(0,
+        new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12, TextAnchor.BOTTOM_LEFT));
     XYPlot plot = new XYPlot(data, x, y, renderer);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xdfe3e8));

@@ -230,7 +230,8 @@ public final class ExperimentStage {
         (com.fasterxml.jackson.databind.node.ObjectNode) ConfigLoader.redacted(config).get("score").deepCopy();
     if (v.simulator() != null) {
       score.with("openai").put("endpoint", "in-process simulator");
-      score.putPOJO("simulator", v.simulator());
+      score.putObject("simulator").put("latency-ms", v.simulator().latencyMs())
+          .put("max-concurrency", v.simulator().maxConcurrency());
     }
     return score.toString();
   }

@@ -117,11 +117,13 @@ class ExperimentStageTest extends SparkTest {
 
   @Test
   void addingAVariantSendsRequestsForTheNewVariantOnly() {
-    long requestsPerVariant = (SAMPLE + PER_REQUEST - 1) / PER_REQUEST;
+    // 80 items, 4 per request, over 2 tasks: 20 requests, one more per task whose share is not a multiple of 4
+    long fewest = (SAMPLE + PER_REQUEST - 1) / PER_REQUEST;
     assertThat(first.items()).isEqualTo(SAMPLE);
-    assertThat(aAfterFirst.requests()).isEqualTo(requestsPerVariant);
+    assertThat(aAfterFirst.requests()).isBetween(fewest, fewest + 2);
+    assertThat(aAfterFirst.distinctItems()).isEqualTo(SAMPLE);
     assertThat(aAfterSecond.requests()).as("llm-a was not sent again").isEqualTo(aAfterFirst.requests());
-    assertThat(bAfterSecond.requests()).as("the new variant paid for its own items").isEqualTo(requestsPerVariant);
+    assertThat(bAfterSecond.requests()).as("the new variant paid for its own items").isBetween(fewest, fewest + 2);
     assertThat(bAfterSecond.distinctItems()).isEqualTo(SAMPLE);
     for (String v : List.of("rules", "llm-a", "llm-broad")) {
       long notCached = store.readRun(Table.SCORES, ExperimentStage.variantRunId("x2", v))
