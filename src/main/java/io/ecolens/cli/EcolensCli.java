@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
         StageCommands.Evaluate.class,
         StageCommands.Report.class,
         StageCommands.Run.class,
-        StageCommands.SimulateLlm.class})
+        StageCommands.SimulateLlm.class,
+        StageCommands.Experiment.class})
 public final class EcolensCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -398,4 +398,62 @@ final class StageCommands {
           ? java.nio.file.Path.of(c.catalog().warehouse()).toAbsolutePath() : "(cluster catalog)");
     }
   }
+
+  @Command(name = "experiment", mixinStandardHelpOptions = true,
+      description = "Score one labelled sample with every variant of an experiment file and compare them: "
+          + "experiment_results and <report.output>/<run id>/experiment.html.")
+  static final class Experiment implements Callable<Integer> {
+    @Option(names = "--conf", paramLabel = "FILE", required = true,
+        description = "Experiment file, e.g. conf/experiments/demo.yaml.")
+    java.nio.file.Path conf;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = "Override a key of the shared pipeline config for every variant (repeatable).")
+    java.util.List<String> overrides = new java.util.ArrayList<>();
+
+    @Option(names = "--run-id", paramLabel = "ID",
+        description = "Name of the experiment run; variants score under <ID>.<variant> (default: generated).")
+    String runId;
+
+    @Override
+    public Integer call() {
+      io.ecolens.experiment.Experiment experiment = io.ecolens.experiment.Experiment.load(conf, overrides);
+      CommonOptions ids = new CommonOptions();
+      ids.runId = runId;
+      String id = ids.runId();
+      long start = System.nanoTime();
+      SparkSession spark = SparkSessions.create(experiment.base(), "ecolens experiment " + experiment.name() + " " + id);
+      try {
+        io.ecolens.experiment.ExperimentStage.Runners runners = new io.ecolens.experiment.ExperimentStage.Runners(
+            StageCommand::ingest, StageCommand::sample, StageCommand::score);
+        io.ecolens.experiment.ExperimentStage.Result r =
+            new io.ecolens.experiment.ExperimentStage(spark, experiment, id, runners).execute();
+        PrintStream out = System.out;
+        out.printf("experiment %s: %d variants on %,d items of run %s%n", experiment.name(),
+            r.scoring().size(), r.items(), r.sampleRun());
+        for (io.ecolens.experiment.ExperimentStage.VariantScoring v : r.scoring()) {
+          out.printf("  %-22s run %-36s %,d items, %,d reused from the ledger, %,d error rows, paid $%.4f%n",
+              v.variant(), v.runId(), v.score().items(), v.score().cachedItems(), v.score().errorRows(),
+              v.score().costUsd());
+        }
+        out.printf("%n  %-22s %22s %22s %14s %12s%n", "variant", "micro F1 [95% CI]", "AUPRC [95% CI]",
+            "$ / 1k items", "Pareto");
+        for (io.ecolens.experiment.Leaderboard.Summary s : r.leaderboard().summaries()) {
+          out.printf("  %-22s %6.3f [%.3f, %.3f] %6.3f [%.3f, %.3f] %14.4f %12s%n", s.variant(), s.f1(), s.f1Low(),
+              s.f1High(), s.auprc(), s.auprcLow(), s.auprcHigh(), s.costPer1kItems(), s.pareto() ? "front" : "");
+        }
+        out.println();
+        for (io.ecolens.experiment.Leaderboard.Comparison c : r.leaderboard().comparisons()) {
+          out.printf("  %s %s %s (micro F1 %+.3f, 95%% CI [%.3f, %.3f], p = %.3f)%n", c.variant(), c.verdict(),
+              c.comparedTo(), c.f1().diff(), c.f1().low(), c.f1().high(), c.f1().pValue());
+        }
+        out.printf("%npage     %s%ntable    %s.experiment_results (run_id %s)%n", r.page(),
+            experiment.base().catalog().database(), id);
+        out.printf("%nexperiment finished in %.1f s (run_id %s)%n", (System.nanoTime() - start) / 1e9, id);
+        return 0;
+      } finally {
+        spark.stop();
+      }
+    }
+  }
 }

@@ -161,7 +161,28 @@ public enum Table {
           bool("significant", "The change is significant (z-test at comparison.alpha, or non-overlapping 95% intervals)"),
           string("status", "passed, failed (an alert), or no_baseline (no earlier run to compare with; passes)"),
           string("message", "What was compared and which limit was broken"),
-          timestamp("checked_at", "When the gate was checked")));
+          timestamp("checked_at", "When the gate was checked"))),
+
+  EXPERIMENT_RESULTS("experiment_results",
+      "Experiment leaderboard: scorer variants on one labelled sample, one row per variant, category and metric",
+      columns(
+          string("run_id", "Experiment run"),
+          string("experiment", "Experiment name (the experiment file's name key)"),
+          string("variant", "Scorer variant the figure is about"),
+          string("compared_to", "For a paired comparison, the variant subtracted (value = variant - compared_to); else empty"),
+          string("category", "Policy category id; 'all' for pooled figures (micro F1, macro AUPRC) and per-variant costs"),
+          string("metric", "f1, precision, recall, auprc, kappa, cost_per_1k_items, tokens_per_item, latency_p50_ms, latency_p95_ms, error_rate, f1_diff, auprc_diff, mcnemar_p, ..."),
+          dbl("value", "Metric value"),
+          dbl("ci_low", "Lower end of the 95% interval (null when none)"),
+          dbl("ci_high", "Upper end of the 95% interval (null when none)"),
+          longs("n", "Item x category pairs (or items) the figure was computed on; for McNemar the discordant pairs"),
+          string("method", "How the figure or its interval was computed, e.g. percentile bootstrap, exact binomial"),
+          string("scorer", "Scorer type of the variant"),
+          string("model", "Model id of the variant (part of the scoring ledger key)"),
+          string("policy_version", "Policy version of the variant"),
+          string("prompt_hash", "SHA-256 of the variant's rendered prompt or rules and policy version"),
+          string("settings_json", "The variant's score settings as JSON, secrets masked"),
+          string("variant_run_id", "Run whose scores rows hold the variant's verdicts")));
 
   private final String tableName;
   private final String description;
