@@ -72,10 +72,13 @@ public final class ReportStage {
     long start = System.nanoTime();
     spark.sparkContext().setJobGroup("ecolens-report", "report run_id=" + runId, false);
     try {
-      List<MetricRow> prevalence = prevalence(runId);
+      List<MetricRow> allPrevalence = prevalence(runId);
+      List<MetricRow> prevalence = section(allPrevalence, PrevalenceMetrics.REPORT);
       describe("report: write prevalence metrics, run_id=" + runId);
       store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.REPORT,
           MetricRow.toFrame(spark, prevalence));
+      store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.SLICES,
+          MetricRow.toFrame(spark, section(allPrevalence, PrevalenceMetrics.SLICES)));
 
       ReportData data = readBack(runId);
       Path dir = Path.of(config.report().output()).resolve(runId);
@@ -123,13 +126,22 @@ public final class ReportStage {
       Dataset<Row> content) {
     List<PrevalenceMetrics.Cell> cells = PrevalenceMetrics.collect(PrevalenceMetrics.tallies(labels, samples, content));
     try {
-      return PrevalenceMetrics.metricRows(runId, metric, cells);
+      return PrevalenceMetrics.metricRows(runId, metric, cells, minSliceItems());
     } catch (IllegalArgumentException e) {
       throw Errors.stageFailed(STAGE,
           "the samples of run '" + runId + "' are inconsistent (" + e.getMessage() + "); re-run 'sample' with --run-id "
               + runId + " so every sampled row carries its stratum_population",
           e);
     }
+  }
+
+  private static List<MetricRow> section(List<MetricRow> rows, String report) {
+    return rows.stream().filter(r -> report.equals(r.report())).toList();
+  }
+
+  /** Fewest labelled items of a prevalence slice without a warning: evaluate.min-slice-items, as for agreement. */
+  private int minSliceItems() {
+    return config.evaluate().minSliceItems();
   }
 
   private ReportData readBack(String runId) {
