@@ -27,12 +27,14 @@ import java.util.function.ToLongFunction;
  *       πps samples) and every per-view rate: R̂ = Σ w·a·y / Σ w·a with a = 1 per item or a = views
  *       per view (the "violative view rate"), and the Taylor-linearised variance Σ_h n_h/(n_h − 1)
  *       Σ_i (z_i − z̄_h)² / (Σ w·a)² of z_i = w_i a_i (y_i − R̂), the with-replacement approximation
- *       within strata (Wolter 2007, ch. 6); Wald interval.
+ *       within strata (Wolter 2007, ch. 6); Wilson interval on the effective n. {@link
+ *       #linearizedDomainRatio} is the same for a domain that cuts across strata (one format).
  * </ul>
  *
- * <p>When no violation is observed at all, both report 0 with the rule-of-three style one-sided
- * bound [0, 1 − 0.05^(1/n)] (n the items, or the effective n for a slice); when every item
- * violates, the mirror bound [0.05^(1/n), 1]. Intervals are clipped to [0, 1].
+ * <p>When no violation is observed at all, all of them report 0 with the rule-of-three style
+ * one-sided bound [0, 1 − 0.05^(1/n)] (n the items, or Kish's effective n for a weighted slice or a
+ * per-view rate); when every item (every unit of weight) violates, the mirror bound
+ * [0.05^(1/n), 1]. Intervals are clipped to [0, 1].
  */
 public final class PrevalenceEstimator {
   /** Two-sided 95% normal quantile. */

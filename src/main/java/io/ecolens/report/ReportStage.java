@@ -36,7 +36,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The report stage: estimates label prevalence on the sample, writes it to {@code metrics}
- * (report = prevalence), and renders the run's figures to {@code <report.output>/<run_id>/}
+ * (report = prevalence for whole-run and per-format figures, prevalence_slices for per-stratum
+ * figures and low-n warnings), and renders the run's figures to {@code <report.output>/<run_id>/}
  * as a self-contained {@code report.html} and a machine-readable {@code summary.json}.
  *
  * <p>Needs the run's {@code samples} and {@code scores}; everything else ({@code content},
