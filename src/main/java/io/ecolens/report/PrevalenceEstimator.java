@@ -1,6 +1,8 @@
 package io.ecolens.report;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * Prevalence estimates with 95% intervals from per-stratum tallies of a stratified sample.
@@ -25,12 +27,14 @@ import java.util.List;
  *       πps samples) and every per-view rate: R̂ = Σ w·a·y / Σ w·a with a = 1 per item or a = views
  *       per view (the "violative view rate"), and the Taylor-linearised variance Σ_h n_h/(n_h − 1)
  *       Σ_i (z_i − z̄_h)² / (Σ w·a)² of z_i = w_i a_i (y_i − R̂), the with-replacement approximation
- *       within strata (Wolter 2007, ch. 6); Wald interval.
+ *       within strata (Wolter 2007, ch. 6); Wilson interval on the effective n. {@link
+ *       #linearizedDomainRatio} is the same for a domain that cuts across strata (one format).
  * </ul>
  *
- * <p>When no violation is observed at all, both report 0 with the rule-of-three style one-sided
- * bound [0, 1 − 0.05^(1/n)] (n the items, or the effective n for a slice); when every item
- * violates, the mirror bound [0.05^(1/n), 1]. Intervals are clipped to [0, 1].
+ * <p>When no violation is observed at all, all of them report 0 with the rule-of-three style
+ * one-sided bound [0, 1 − 0.05^(1/n)] (n the items, or Kish's effective n for a weighted slice or a
+ * per-view rate); when every item (every unit of weight) violates, the mirror bound
+ * [0.05^(1/n), 1]. Intervals are clipped to [0, 1].
  */
 public final class PrevalenceEstimator {
   /** Two-sided 95% normal quantile. */
@@ -163,33 +167,56 @@ public final class PrevalenceEstimator {
 
   /** Linearised ratio estimate over strata; null when nothing is observed. */
   public static Estimate linearizedRatio(List<RatioTally> strata) {
+    return linearizedRatio(strata, t -> t.observed());
+  }
+
+  /**
+   * Linearised ratio estimate of a domain (a slice that cuts across strata, e.g. one content
+   * format): the tallies hold the domain's items of each stratum, and {@code stratumSizes} the
+   * sampled items n_h of the whole stratum. Outside the domain z_i = 0, so Σz and Σz² are the
+   * domain's own, while n_h stays the stratum's (the standard domain variance; using the domain's
+   * item count instead would understate it). Null when nothing is observed.
+   */
+  public static Estimate linearizedDomainRatio(List<RatioTally> domain, Map<String, Long> stratumSizes) {
+    return linearizedRatio(domain, t -> {
+      Long size = stratumSizes.get(t.stratum());
+      if (size == null || size < t.observed()) {
+        throw new IllegalArgumentException("stratum '" + t.stratum() + "': the stratum's sampled items must be at least"
+            + " the domain's " + t.observed() + ", cannot be: " + size);
+      }
+      return size;
+    });
+  }
+
+  private static Estimate linearizedRatio(List<RatioTally> strata, ToLongFunction<RatioTally> stratumSize) {
     double wa = 0;
     double way = 0;
     double wa2 = 0;
     long observed = 0;
-    long positives = 0;
     for (RatioTally t : strata) {
       wa += t.wa();
       way += t.way();
       wa2 += t.wa2();
       observed += t.observed();
-      positives += t.positives();
     }
     if (observed == 0 || wa <= 0) {
       return null;
     }
-    if (positives == 0 || positives == observed) {
-      return extreme(positives > 0, wa * wa / wa2, observed);
+    if (way <= 1e-12 * wa || way >= (1 - 1e-12) * wa) {
+      // No violative weight at all, or nothing else (sums of the same terms, up to rounding); with
+      // views as a, an item without views carries no weight.
+      return extreme(way > 1e-12 * wa, wa * wa / wa2, observed);
     }
     double r = way / wa;
     double variance = 0;
     for (RatioTally t : strata) {
-      if (t.observed() < 2) {
+      long n = stratumSize.applyAsLong(t);
+      if (n < 2 || t.observed() == 0) {
         continue;
       }
       double sumZ = t.way() - r * t.wa();
       double sumZ2 = t.wa2y() * (1 - 2 * r) + r * r * t.wa2();
-      variance += t.observed() / (t.observed() - 1.0) * (sumZ2 - sumZ * sumZ / t.observed());
+      variance += n / (n - 1.0) * (sumZ2 - sumZ * sumZ / n);
     }
     return wilsonOnEffectiveN(r, variance / (wa * wa), observed);
   }

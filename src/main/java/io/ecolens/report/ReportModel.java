@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -155,7 +156,41 @@ final class ReportModel {
     view.put("timings", timingsView());
     view.put("otherMetrics", otherMetricsView());
     view.put("gates", gatesView());
+    view.put("viewPrevalence", prevalenceView(PrevalenceMetrics.MODEL + PrevalenceMetrics.BY_VIEWS));
+    view.put("sliceWarnings", sliceWarningsView());
     return view;
+  }
+
+  /** Most slice warnings listed in the report; the rest are counted (all are in {@code metrics}). */
+  private static final int MAX_SLICE_WARNINGS = 30;
+
+  /**
+   * Slices with too few items ({@code *low_n_warning} rows of any section), one line per section ×
+   * slice with the fewest items over its categories, smallest first.
+   */
+  Map<String, Object> sliceWarningsView() {
+    Map<String, long[]> bySlice = new TreeMap<>(); // "section\0key\0value" -> {fewest items, categories}
+    for (MetricRow m : data.metrics()) {
+      if (m.metric().endsWith("low_n_warning") && m.value() != null && m.value() > 0) {
+        long n = m.n() == null ? 0 : m.n();
+        bySlice.merge(m.report() + "\u0000" + m.sliceKey() + "\u0000" + m.sliceValue(), new long[] {n, 1},
+            (a, b) -> new long[] {Math.min(a[0], b[0]), a[1] + b[1]});
+      }
+    }
+    List<Map.Entry<String, long[]>> sorted = new ArrayList<>(bySlice.entrySet());
+    sorted.sort(Map.Entry.<String, long[]>comparingByValue((a, b) -> Long.compare(a[0], b[0]))
+        .thenComparing(Map.Entry.comparingByKey()));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : sorted.subList(0, Math.min(MAX_SLICE_WARNINGS, sorted.size()))) {
+      String[] parts = e.getKey().split("\u0000", 3);
+      rows.add(linked("section", parts[0], "slice", parts[1] + ": " + parts[2], "n", Formats.count(e.getValue()[0]),
+          "categories", Formats.count(e.getValue()[1])));
+    }
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("available", !rows.isEmpty());
+    section.put("rows", rows);
+    section.put("more", sorted.size() > rows.size() ? Formats.count((long) (sorted.size() - rows.size())) : null);
+    return section;
   }
 
   private List<Map<String, Object>> cards() {
@@ -395,6 +430,7 @@ final class ReportModel {
     summary.put("output_tokens", outputTokens());
     summary.put("prevalence", prevalenceSummary(PrevalenceMetrics.MODEL));
     summary.put("human_prevalence", prevalenceSummary(PrevalenceMetrics.HUMAN));
+    summary.put("prevalence_by_views", prevalenceSummary(PrevalenceMetrics.MODEL + PrevalenceMetrics.BY_VIEWS));
     Map<String, Object> agreement = new LinkedHashMap<>();
     agreementByCategory().forEach((category, metrics) -> {
       Map<String, Object> figures = new LinkedHashMap<>();

@@ -37,7 +37,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The report stage: estimates label prevalence on the sample, writes it to {@code metrics}
- * (report = prevalence), and renders the run's figures to {@code <report.output>/<run_id>/}
+ * (report = prevalence for whole-run and per-format figures, prevalence_slices for per-stratum
+ * figures and low-n warnings), and renders the run's figures to {@code <report.output>/<run_id>/}
  * as a self-contained {@code report.html} and a machine-readable {@code summary.json}.
  *
  * <p>Needs the run's {@code samples} and {@code scores}; everything else ({@code content},
@@ -73,10 +74,13 @@ public final class ReportStage {
     long start = System.nanoTime();
     spark.sparkContext().setJobGroup("ecolens-report", "report run_id=" + runId, false);
     try {
-      List<MetricRow> prevalence = prevalence(runId);
+      List<MetricRow> allPrevalence = prevalence(runId);
+      List<MetricRow> prevalence = section(allPrevalence, PrevalenceMetrics.REPORT);
       describe("report: write prevalence metrics, run_id=" + runId);
       store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.REPORT,
           MetricRow.toFrame(spark, prevalence));
+      store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.SLICES,
+          MetricRow.toFrame(spark, section(allPrevalence, PrevalenceMetrics.SLICES)));
       // run-over-run comparison and gates need this run's prevalence; the report shows their outcome
       GateStage.Result gates = new GateStage(spark, store, config).execute(runId);
 
@@ -126,13 +130,22 @@ public final class ReportStage {
       Dataset<Row> content) {
     List<PrevalenceMetrics.Cell> cells = PrevalenceMetrics.collect(PrevalenceMetrics.tallies(labels, samples, content));
     try {
-      return PrevalenceMetrics.metricRows(runId, metric, cells);
+      return PrevalenceMetrics.metricRows(runId, metric, cells, minSliceItems());
     } catch (IllegalArgumentException e) {
       throw Errors.stageFailed(STAGE,
           "the samples of run '" + runId + "' are inconsistent (" + e.getMessage() + "); re-run 'sample' with --run-id "
               + runId + " so every sampled row carries its stratum_population",
           e);
     }
+  }
+
+  private static List<MetricRow> section(List<MetricRow> rows, String report) {
+    return rows.stream().filter(r -> report.equals(r.report())).toList();
+  }
+
+  /** Fewest labelled items of a prevalence slice without a warning: evaluate.min-slice-items, as for agreement. */
+  private int minSliceItems() {
+    return config.evaluate().minSliceItems();
   }
 
   private ReportData readBack(String runId) {

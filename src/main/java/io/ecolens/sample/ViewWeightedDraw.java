@@ -33,13 +33,21 @@ import org.apache.spark.sql.types.StructType;
  * hash of (seed, content_id), and the n_h smallest are taken. The realised inclusion probabilities
  * equal λ_i to a close approximation (Rosén), and λ_i is what {@code samples} records.
  */
-final class ViewWeightedDraw {
+public final class ViewWeightedDraw {
   private static final int CERTAINTY_ROUNDS = 4;
 
   private ViewWeightedDraw() {}
 
-  static Dataset<Row> draw(Dataset<Row> keyed, Map<String, Long> population, Map<String, Long> allocation, long seed,
-      String runId) {
+  /**
+   * Draws the sample; pure given its inputs.
+   *
+   * @param keyed content rows with {@code content_id}, {@code stratum} and {@code views}
+   * @param population items per stratum (N_h)
+   * @param allocation sample size per stratum (n_h)
+   * @return rows shaped like {@code samples}
+   */
+  public static Dataset<Row> draw(Dataset<Row> keyed, Map<String, Long> population, Map<String, Long> allocation,
+      long seed, String runId) {
     Dataset<Row> plans = SampleStage.plan(keyed, population, allocation);
     // Items ranked by size, largest first: the certain items of a stratum are always its c_h largest.
     Dataset<Row> sized = keyed.select(col("content_id"), col("stratum"),
