@@ -52,8 +52,9 @@ final class StageCommands {
         run(ctx);
         out.printf("%n%s finished in %.1f s (run_id %s)%n", name(), (System.nanoTime() - start) / 1e9, runId);
         if (exitCode == io.ecolens.Errors.EXIT_GATE) {
-          System.err.printf("quality gates failed for run %s: exit code %d (see table gate_results and the report)%n",
-              runId, exitCode);
+          spec.commandLine().getErr().printf(
+              "quality gates failed for run %s: exit code %d (see table gate_results and the report)%n", runId, exitCode);
+          spec.commandLine().getErr().flush();
         }
         return exitCode;
       } finally {

@@ -23,6 +23,8 @@ import org.apache.spark.sql.RowFactory;
 public final class RunComparison {
   /** The report name of the comparison rows in {@code metrics}. */
   public static final String REPORT = "comparison";
+  /** Differences smaller than this are floating-point rounding, not change. */
+  static final double ROUNDING = 1e-12;
 
   private RunComparison() {}
 
@@ -48,7 +50,9 @@ public final class RunComparison {
 
   /** The comparison of one figure across two runs. */
   static Delta delta(Figure then, Figure now, double alpha) {
-    double delta = now.value() - then.value();
+    // the same figure re-aggregated in another order can differ in its last bits: that is no change
+    double raw = now.value() - then.value();
+    double delta = Math.abs(raw) < ROUNDING ? 0.0 : raw;
     Double low = null;
     Double high = null;
     if (then.hasInterval() && now.hasInterval()) {
