@@ -71,6 +71,13 @@ public final class NearDuplicates {
         .select("id", "items", "features")
         .cache();
     try {
+      Row shortRow = grams.agg(sum(when(col("short"), col("items")).otherwise(0L))).first();
+      long shortItems = shortRow.isNullAt(0) ? 0 : shortRow.getLong(0);
+      Row counts = features.agg(count(lit(1)), sum("items")).first();
+      if (counts.getLong(0) < 2) { // one distinct text or none: no pair to look for
+        long total = counts.isNullAt(1) ? 0 : counts.getLong(1);
+        return new Result(total, total > 1 ? total : 0, shortItems);
+      }
       MinHashLSHModel model = new MinHashLSH().setNumHashTables(5).setSeed(seed)
           .setInputCol("features").setOutputCol("hashes").fit(features);
       Dataset<Row> pairs = model.approxSimilarityJoin(features, features, 1 - similarity, "distance")
@@ -84,8 +91,6 @@ public final class NearDuplicates {
           .agg(sum("items").as("items"),
               sum(when(col("items").gt(1).or(col("near").equalTo(true)), col("items")).otherwise(0L)).as("dups"))
           .first();
-      Row shortRow = grams.agg(sum(when(col("short"), col("items")).otherwise(0L))).first();
-      long shortItems = shortRow.isNullAt(0) ? 0 : shortRow.getLong(0);
       long total = totals.isNullAt(0) ? 0 : totals.getLong(0);
       long dups = totals.isNullAt(1) ? 0 : totals.getLong(1);
       return new Result(total, dups, shortItems);

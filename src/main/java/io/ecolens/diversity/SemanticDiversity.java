@@ -86,11 +86,11 @@ public final class SemanticDiversity {
   public static Result of(JavaRDD<Vector> vectors) {
     JavaRDD<Vector> rows = vectors.map(SemanticDiversity::unit).filter(v -> v != null).cache();
     try {
-      RowMatrix matrix = new RowMatrix(rows.rdd());
-      long n = matrix.numRows();
+      long n = rows.count();
       if (n < 2) {
         return null;
       }
+      RowMatrix matrix = new RowMatrix(rows.rdd(), n, rows.first().size());
       Matrix gram = matrix.computeGramianMatrix();
       double[] sum = matrix.computeColumnSummaryStatistics().mean().toArray();
       for (int i = 0; i < sum.length; i++) {
