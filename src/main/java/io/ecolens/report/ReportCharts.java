@@ -54,7 +54,7 @@ final class ReportCharts {
       new Color(0x2f6fb3), new Color(0xd9822b), new Color(0x3a9a5b), new Color(0xb3452f), new Color(0x7b5ea7),
       new Color(0x8c6d31), new Color(0xc2579b), new Color(0x5f6b7a), new Color(0x9aa83a), new Color(0x2ba6a6)};
   /** Namespace declarations: not needed for SVG inside HTML, and they would name outside addresses. */
-  private static final Pattern NAMESPACES = Pattern.compile("\\s+xmlns(:\\w+)?=\"[^\"]*\"");
+  private static final Pattern NAMESPACES = Pattern.compile("\\s+xmlns(:\\w+)?=(\"[^\"]*\"|'[^']*')");
 
   private ReportCharts() {}
 
