@@ -279,7 +279,7 @@ class ReportStageTest extends SparkTest {
     assertThat(html).contains("Status: succeeded", "Diversity of the corpus and the sample", "Agreement (macro F1)",
         "Cost per 1,000 items", "$0.5000"); // $0.003 over 6 scored items
     assertThat(html.split("<svg", -1).length - 1).as("inline charts").isGreaterThanOrEqualTo(4);
-    assertThat(html).contains("id=\"chart-prevalence\"", "id=\"chart-scores\"", "id=\"confusion-spam-scam\"");
+    assertThat(html).contains("id='chart-prevalence'", "id='chart-scores'", "id='confusion-spam-scam'");
     assertSelfContained(html);
 
     String markdown = Files.readString(result.reportDir().resolve("summary.md"));
