@@ -44,20 +44,36 @@ final class ReportModel {
   private final Policy policy;
   private final Paths paths;
   private final List<GateResult> gates;
+  private final ChartData charts;
 
   /** Where the report's files are. */
-  record Paths(Path reportDir, Path html, Path summary) {}
+  record Paths(Path reportDir, Path html, Path summary) {
+    /** The short Markdown summary, next to summary.json. */
+    Path markdown() {
+      return reportDir.resolve("summary.md");
+    }
+  }
 
   ReportModel(ReportData data, Policy policy, Paths paths) {
-    this(data, policy, paths, List.of());
+    this(data, policy, paths, List.of(), ChartData.empty());
   }
 
   /** With the outcome of the run's quality gates (empty when none are configured). */
   ReportModel(ReportData data, Policy policy, Paths paths, List<GateResult> gates) {
+    this(data, policy, paths, gates, ChartData.empty());
+  }
+
+  ReportModel(ReportData data, Policy policy, Paths paths, ChartData charts) {
+    this(data, policy, paths, List.of(), charts);
+  }
+
+  /** With the gates' outcome and the figures the charts draw. */
+  ReportModel(ReportData data, Policy policy, Paths paths, List<GateResult> gates, ChartData charts) {
     this.data = data;
     this.policy = policy;
     this.paths = paths;
     this.gates = List.copyOf(gates);
+    this.charts = charts == null ? ChartData.empty() : charts;
   }
 
   /** Headline counts after precedence; keys missing everywhere are absent. */
@@ -94,8 +110,21 @@ final class ReportModel {
     return data.run() != null && data.run().outputTokens() != null ? data.run().outputTokens() : data.scoreOutputTokens();
   }
 
+  /**
+   * The run's status as the report can tell it. The report stage itself marks the run "running"
+   * while it writes these files, so a run that is "running" with no error and whose scoring has
+   * finished is shown as "succeeded": every stage before the report succeeded, and writing this
+   * report is its last step. Anything else is shown as the {@code runs} row says.
+   */
   String status() {
-    return data.run() != null && data.run().status() != null ? data.run().status() : null;
+    RunRecord run = data.run();
+    if (run == null || run.status() == null) {
+      return null;
+    }
+    if ("running".equals(run.status()) && run.error() == null && run.stageSeconds().containsKey("score")) {
+      return "succeeded";
+    }
+    return run.status();
   }
 
   /** The category's display name from the policy; aggregates and unknown ids get a readable label. */
@@ -158,6 +187,10 @@ final class ReportModel {
     view.put("gates", gatesView());
     view.put("viewPrevalence", prevalenceView(PrevalenceMetrics.MODEL + PrevalenceMetrics.BY_VIEWS));
     view.put("sliceWarnings", sliceWarningsView());
+    view.put("qualityCards", qualityCards());
+    view.put("charts", chartsView());
+    view.put("diversity", diversityView());
+    view.put("markdownFile", paths.markdown().getFileName().toString());
     return view;
   }
 
@@ -410,9 +443,338 @@ final class ReportModel {
     return rows;
   }
 
+  // ---------------------------------------------------------------- quality cards, charts, diversity
+
+  /** Headline quality figures: prevalence, agreement vs the human ceiling, review queue, errors, cost. */
+  private List<Map<String, Object>> qualityCards() {
+    List<Map<String, Object>> cards = new ArrayList<>();
+    MetricRow top = prevalenceRows(PrevalenceMetrics.MODEL).stream()
+        .filter(m -> m.wholeRun() && m.value() != null)
+        .max(java.util.Comparator.comparingDouble(MetricRow::value)).orElse(null);
+    cards.add(card("Highest prevalence", top == null ? Formats.NOT_AVAILABLE : Formats.percent(top.value()), top != null,
+        top == null ? null : displayName(top.category()) + ", 95% CI " + Formats.percent(top.ciLow()) + " – "
+            + Formats.percent(top.ciHigh())));
+    Double modelF1 = macroF1();
+    Double humanF1 = humanCeiling();
+    cards.add(card("Agreement (macro F1)", modelF1 == null ? Formats.NOT_AVAILABLE : Formats.percent(modelF1),
+        modelF1 != null, humanF1 == null ? null : "human ceiling " + Formats.percent(humanF1)));
+    long queue = data.reviewQueue().values().stream().mapToLong(Long::longValue).sum();
+    cards.add(card("Review queue", Formats.count(queue), !data.reviewQueue().isEmpty(), "items × categories to re-review"));
+    Long errors = counts().get("errors");
+    long rows = data.scoreStatus().values().stream().mapToLong(Long::longValue).sum();
+    cards.add(card("Scoring errors", Formats.count(errors), errors != null,
+        rows == 0 || errors == null ? null : Formats.percent((double) errors / rows) + " of score rows"));
+    Per1000 per = per1000();
+    cards.add(card("Cost per 1,000 items", per == null ? Formats.NOT_AVAILABLE : Formats.usd(per.costUsd()), per != null,
+        per == null ? null : Formats.count(Math.round(per.tokens())) + " tokens per 1,000 items"));
+    return cards;
+  }
+
+  /** Cost and tokens per 1,000 scored items. */
+  record Per1000(double costUsd, double tokens) {}
+
+  Per1000 per1000() {
+    Long scored = counts().get("scored");
+    if (scored == null || scored == 0) {
+      return null;
+    }
+    double cost = costUsd() == null ? 0 : costUsd();
+    long tokens = (inputTokens() == null ? 0 : inputTokens()) + (outputTokens() == null ? 0 : outputTokens());
+    return new Per1000(cost / scored * 1000, (double) tokens / scored * 1000);
+  }
+
+  /** Macro-average model F1, from the agreement section. */
+  Double macroF1() {
+    Map<String, MetricRow> macro = agreementByCategory().get("macro");
+    MetricRow f1 = macro == null ? null : macro.get("f1");
+    return f1 == null ? null : f1.value();
+  }
+
+  /** Mean over categories of the human ceiling F1 (one annotator against the others). */
+  Double humanCeiling() {
+    double sum = 0;
+    int n = 0;
+    for (Map<String, MetricRow> metrics : agreementByCategory().values()) {
+      MetricRow h = metrics.get("human_f1");
+      if (h != null && h.value() != null) {
+        sum += h.value();
+        n++;
+      }
+    }
+    return n == 0 ? null : sum / n;
+  }
+
+  private Map<String, Object> chartsView() {
+    List<Map<String, Object>> list = new ArrayList<>();
+    addChart(list, "Prevalence by slice", prevalenceChart(),
+        "Model-label prevalence with its 95% interval, whole run and per content format.");
+    addChart(list, "Precision and recall", ReportCharts.precisionRecall("chart-pr", prCurves()),
+        "From the evaluate stage's threshold sweep (score ≥ t counts as violating).");
+    addChart(list, "Score distribution", ReportCharts.scoreDistribution("chart-scores", namedBins()),
+        "Share of the run's scored items per score bin of width 1/" + ChartData.BINS + ".");
+    addChart(list, "Diversity over runs", diversityOverRuns(),
+        "Normalised entropy (1 = evenly spread) of the sample per dimension, this run and up to 19 earlier ones.");
+    List<Map<String, Object>> heatmaps = new ArrayList<>();
+    Map<String, Map<String, MetricRow>> agreement = agreementByCategory();
+    for (String category : categoryOrder(agreement.keySet().stream().filter(c -> !isAggregate(c)).toList())) {
+      Map<String, MetricRow> m = agreement.get(category);
+      if (m == null || !m.keySet().containsAll(List.of("tp", "fp", "fn", "tn"))) {
+        continue;
+      }
+      String svg = ReportCharts.confusion(ReportCharts.id("confusion", category), displayName(category),
+          Math.round(m.get("tp").value()), Math.round(m.get("fp").value()), Math.round(m.get("fn").value()),
+          Math.round(m.get("tn").value()));
+      if (svg != null) {
+        heatmaps.add(Map.of("svg", svg));
+      }
+    }
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("items", list);
+    view.put("confusion", heatmaps);
+    view.put("hasConfusion", !heatmaps.isEmpty());
+    return view;
+  }
+
+  private static void addChart(List<Map<String, Object>> list, String title, String svg, String note) {
+    if (svg != null) {
+      list.add(linked("title", title, "svg", svg, "note", note));
+    }
+  }
+
+  private String prevalenceChart() {
+    List<MetricRow> rows = prevalenceRows(PrevalenceMetrics.MODEL);
+    List<ReportCharts.Interval> intervals = new ArrayList<>();
+    Set<String> series = new LinkedHashSet<>();
+    series.add("all");
+    List<String> labels = new ArrayList<>();
+    for (String category : categoryOrder(rows.stream().map(MetricRow::category).toList())) {
+      for (MetricRow m : rows) {
+        if (!m.category().equals(category) || m.value() == null) {
+          continue;
+        }
+        String name = displayName(category);
+        if (!labels.contains(name)) {
+          labels.add(name);
+        }
+        String s = m.wholeRun() ? "all" : m.sliceValue();
+        series.add(s);
+        intervals.add(new ReportCharts.Interval(name, s, m.value(),
+            m.ciLow() == null ? m.value() : m.ciLow(), m.ciHigh() == null ? m.value() : m.ciHigh()));
+      }
+    }
+    return ReportCharts.prevalence("chart-prevalence", intervals, labels, new ArrayList<>(series));
+  }
+
+  /** (recall, precision) per threshold and category, from report agreement_curves. */
+  private Map<String, List<double[]>> prCurves() {
+    Map<String, Map<String, double[]>> byCategory = new java.util.TreeMap<>();
+    for (MetricRow m : data.metrics()) {
+      if (!"agreement_curves".equals(m.report()) || !"threshold".equals(m.sliceKey()) || m.value() == null) {
+        continue;
+      }
+      int index = "recall".equals(m.metric()) ? 0 : "precision".equals(m.metric()) ? 1 : -1;
+      if (index >= 0) {
+        byCategory.computeIfAbsent(m.category(), k -> new java.util.TreeMap<>())
+            .computeIfAbsent(m.sliceValue(), k -> new double[] {Double.NaN, Double.NaN})[index] = m.value();
+      }
+    }
+    Map<String, List<double[]>> curves = new LinkedHashMap<>();
+    for (String category : categoryOrder(byCategory.keySet())) {
+      Map<String, double[]> points = byCategory.get(category);
+      if (points != null) {
+        curves.put(displayName(category), points.values().stream()
+            .filter(p -> !Double.isNaN(p[0]) && !Double.isNaN(p[1])).toList());
+      }
+    }
+    return curves;
+  }
+
+  private Map<String, long[]> namedBins() {
+    Map<String, long[]> named = new LinkedHashMap<>();
+    for (String category : categoryOrder(charts.scoreBins().keySet())) {
+      long[] bins = charts.scoreBins().get(category);
+      if (bins != null) {
+        named.put(displayName(category), bins);
+      }
+    }
+    return named;
+  }
+
+  private String diversityOverRuns() {
+    Map<String, Map<String, Double>> series = new LinkedHashMap<>();
+    for (String dimension : io.ecolens.diversity.DiversityMetrics.DIMENSIONS) {
+      Map<String, Double> byRun = new LinkedHashMap<>();
+      for (MetricRow m : charts.history()) {
+        if (io.ecolens.diversity.DiversityMetrics.SAMPLE.equals(m.report())
+            && (dimension + "_normalized_entropy").equals(m.metric()) && m.value() != null) {
+          byRun.put(m.runId(), m.value());
+        }
+      }
+      if (!byRun.isEmpty()) {
+        series.put(dimension, byRun);
+      }
+    }
+    return ReportCharts.overRuns("chart-diversity-runs", "Sample diversity over runs (normalised entropy)",
+        "Normalised entropy", charts.historyRuns(), series);
+  }
+
+  /** Measures shown in the diversity table, with their column titles. */
+  private static final Map<String, String> DIVERSITY_MEASURES = linked(
+      "distinct", "Distinct",
+      "normalized_entropy", "Norm. entropy",
+      "entropy", "Entropy (bits)",
+      "gini", "Gini",
+      "hhi", "HHI",
+      "top1_share", "Top-1 share",
+      "top5_share", "Top-5 share",
+      "coverage", "Coverage");
+
+  private Map<String, Object> diversityView() {
+    Map<String, Object> section = new LinkedHashMap<>();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    Map<String, Double> whole = new LinkedHashMap<>();
+    for (MetricRow m : data.metrics()) {
+      if (m.report().startsWith("diversity_") && m.wholeRun() && m.value() != null) {
+        whole.put(m.report() + "/" + m.metric(), m.value());
+      }
+    }
+    for (String dimension : io.ecolens.diversity.DiversityMetrics.DIMENSIONS) {
+      for (String report : List.of(io.ecolens.diversity.DiversityMetrics.CORPUS, io.ecolens.diversity.DiversityMetrics.SAMPLE)) {
+        if (!whole.containsKey(report + "/" + dimension + "_distinct")) {
+          continue;
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("dimension", dimension);
+        row.put("population", report.endsWith("corpus") ? "corpus" : "sample");
+        List<String> cells = new ArrayList<>();
+        DIVERSITY_MEASURES.keySet().forEach(measure -> {
+          Double v = whole.get(report + "/" + dimension + "_" + measure);
+          cells.add(v == null ? "–" : measure.equals("distinct") ? Formats.count(v)
+              : measure.endsWith("share") || measure.equals("coverage") ? Formats.percent(v) : Formats.decimal(v, 3));
+        });
+        row.put("cells", cells);
+        rows.add(row);
+      }
+    }
+    section.put("available", !rows.isEmpty());
+    section.put("headers", new ArrayList<>(DIVERSITY_MEASURES.values()));
+    section.put("rows", rows);
+    List<Map<String, Object>> extra = new ArrayList<>();
+    String corpus = io.ecolens.diversity.DiversityMetrics.CORPUS;
+    String sample = io.ecolens.diversity.DiversityMetrics.SAMPLE;
+    addFigure(extra, "Items from the top 1% of creators (corpus)", whole.get(corpus + "/creator_top_share_items"), true);
+    addFigure(extra, "Views from the top 1% of creators (corpus)", whole.get(corpus + "/creator_top_share_views"), true);
+    addFigure(extra, "Near-duplicate rate (corpus)", whole.get(corpus + "/near_duplicate_rate"), true);
+    addFigure(extra, "Near-duplicate rate (sample)", whole.get(sample + "/near_duplicate_rate"), true);
+    addFigure(extra, "Mean pairwise cosine distance (sample, MiniLM)", whole.get(sample + "/semantic_mean_cosine_distance"), false);
+    addFigure(extra, "Vendi score (sample, MiniLM; effective number of distinct items)",
+        whole.get(sample + "/semantic_vendi_score"), false);
+    section.put("figures", extra);
+    return section;
+  }
+
+  private static void addFigure(List<Map<String, Object>> list, String label, Double value, boolean share) {
+    if (value != null) {
+      list.add(linked("label", label, "value", share ? Formats.percent(value) : Formats.decimal(value, 3)));
+    }
+  }
+
+  // ---------------------------------------------------------------- summary.md
+
+  /** A short Markdown summary for chat or email: headline numbers, top changes, the report's path. */
+  String markdown() {
+    StringBuilder md = new StringBuilder();
+    String status = status();
+    md.append("**ecolens run ").append(data.runId()).append("** · ").append(status == null ? "status not available" : status)
+        .append(" · policy ").append(policy.id()).append(" v").append(policy.version()).append("\n\n");
+    Map<String, Long> counts = counts();
+    md.append("- Items: ").append(Formats.count(counts.get("read"))).append(" read, ")
+        .append(Formats.count(counts.get("sampled"))).append(" sampled, ")
+        .append(Formats.count(counts.get("scored"))).append(" scored, ")
+        .append(Formats.count(counts.get("errors"))).append(" scoring errors\n");
+    for (Map<String, Object> card : qualityCards()) {
+      md.append("- ").append(card.get("label")).append(": ").append(card.get("value"));
+      if (card.get("note") != null) {
+        md.append(" (").append(card.get("note")).append(")");
+      }
+      md.append("\n");
+    }
+    List<String> changes = topChanges(5);
+    md.append("\n");
+    if (changes.isEmpty()) {
+      md.append("No earlier run to compare with.\n");
+    } else {
+      md.append("Top changes since run ").append(previousRun()).append(":\n");
+      changes.forEach(c -> md.append("- ").append(c).append("\n"));
+    }
+    md.append("\nReport: ").append(paths.html()).append("\n");
+    return md.toString();
+  }
+
+  /** The run just before this one in the history, or null. */
+  String previousRun() {
+    List<String> runs = charts.historyRuns();
+    int i = runs.indexOf(data.runId());
+    return i > 0 ? runs.get(i - 1) : null;
+  }
+
+  /**
+   * The largest moves since the previous run, as sentences: prevalence and F1 per category and the
+   * sample's normalised entropy per dimension, ranked by absolute change.
+   */
+  List<String> topChanges(int limit) {
+    String previous = previousRun();
+    if (previous == null) {
+      return List.of();
+    }
+    Map<String, Double> before = new LinkedHashMap<>();
+    Map<String, Double> now = new LinkedHashMap<>();
+    for (MetricRow m : charts.history()) {
+      String key = changeKey(m);
+      if (key == null || m.value() == null) {
+        continue;
+      }
+      if (m.runId().equals(previous)) {
+        before.put(key, m.value());
+      } else if (m.runId().equals(data.runId())) {
+        now.put(key, m.value());
+      }
+    }
+    List<Map.Entry<String, double[]>> moves = new ArrayList<>();
+    now.forEach((key, value) -> {
+      Double old = before.get(key);
+      if (old != null && Math.abs(value - old) > 1e-12) {
+        moves.add(Map.entry(key, new double[] {old, value}));
+      }
+    });
+    moves.sort((a, b) -> Double.compare(Math.abs(b.getValue()[1] - b.getValue()[0]), Math.abs(a.getValue()[1] - a.getValue()[0])));
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, double[]> move : moves.subList(0, Math.min(limit, moves.size()))) {
+      double[] v = move.getValue();
+      boolean share = !move.getKey().startsWith("Normalised entropy");
+      out.add(move.getKey() + ": " + (share ? Formats.percent(v[0]) : Formats.decimal(v[0], 3)) + " → "
+          + (share ? Formats.percent(v[1]) : Formats.decimal(v[1], 3)));
+    }
+    return out;
+  }
+
+  private String changeKey(MetricRow m) {
+    if (PrevalenceMetrics.REPORT.equals(m.report()) && PrevalenceMetrics.MODEL.equals(m.metric())) {
+      return "Prevalence of " + displayName(m.category());
+    }
+    if (AGREEMENT.equals(m.report()) && "f1".equals(m.metric()) && !m.category().isEmpty()) {
+      return "F1 of " + displayName(m.category());
+    }
+    if (io.ecolens.diversity.DiversityMetrics.SAMPLE.equals(m.report()) && m.metric().endsWith("_normalized_entropy")) {
+      return "Normalised entropy of the sample's " + m.metric().substring(0, m.metric().indexOf('_'));
+    }
+    return null;
+  }
+
   // ---------------------------------------------------------------- summary.json
 
   /** The summary.json document (raw numbers, snake_case keys). */
+  @SuppressWarnings("unchecked")
   Map<String, Object> summary() {
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("run_id", data.runId());
@@ -449,7 +811,24 @@ final class ReportModel {
     summary.put("paths", linked(
         "report_dir", paths.reportDir().toString(),
         "html", paths.html().toString(),
-        "summary", paths.summary().toString()));
+        "summary", paths.summary().toString(),
+        "markdown", paths.markdown().toString()));
+    summary.put("review_queue_total", data.reviewQueue().values().stream().mapToLong(Long::longValue).sum());
+    Per1000 per = per1000();
+    summary.put("cost_usd_per_1000_items", per == null ? null : per.costUsd());
+    summary.put("tokens_per_1000_items", per == null ? null : per.tokens());
+    summary.put("macro_f1", macroF1());
+    summary.put("human_ceiling_f1", humanCeiling());
+    Map<String, Object> diversity = new java.util.TreeMap<>();
+    for (MetricRow m : data.metrics()) {
+      if (m.report().startsWith("diversity_") && m.wholeRun() && m.value() != null) {
+        ((Map<String, Object>) diversity.computeIfAbsent(m.report().substring("diversity_".length()),
+            k -> new java.util.TreeMap<String, Object>())).put(m.metric(), m.value());
+      }
+    }
+    summary.put("diversity", diversity);
+    summary.put("previous_run", previousRun());
+    summary.put("top_changes", topChanges(5));
     return summary;
   }
 

@@ -3,6 +3,9 @@ package io.ecolens.report;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -14,6 +17,8 @@ import com.github.mustachejava.Mustache;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.gate.GateStage;
+import io.ecolens.diversity.DiversityMetrics;
+import io.ecolens.diversity.DiversitySettings;
 import io.ecolens.policy.Policy;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
@@ -31,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -56,6 +62,8 @@ public final class ReportStage {
   private final TableStore store;
   private final EcolensConfig config;
   private final Policy policy;
+  private DiversitySettings diversity;
+  private static final int HISTORY_RUNS = 20;
 
   /** What one report run produced. */
   public record Result(String runId, Path reportDir, Path htmlPath, Path summaryPath, long prevalenceRows,
@@ -81,19 +89,70 @@ public final class ReportStage {
           MetricRow.toFrame(spark, prevalence));
       store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.SLICES,
           MetricRow.toFrame(spark, section(allPrevalence, PrevalenceMetrics.SLICES)));
-      // run-over-run comparison and gates need this run's prevalence; the report shows their outcome
+      writeDiversity(runId);
+      // run-over-run comparison and gates need this run's prevalence and diversity; the report shows their outcome
       GateStage.Result gates = new GateStage(spark, store, config).execute(runId);
 
       ReportData data = readBack(runId);
+      ChartData charts = readChartData(runId);
       Path dir = Path.of(config.report().output()).resolve(runId);
       ReportModel.Paths paths = new ReportModel.Paths(dir, dir.resolve("report.html"), dir.resolve("summary.json"));
-      ReportModel model = new ReportModel(data, policy, paths, gates.gates());
+      ReportModel model = new ReportModel(data, policy, paths, gates.gates(), charts);
       writeFiles(model, paths);
       return new Result(runId, paths.reportDir(), paths.html(), paths.summary(), prevalence.size(),
           (System.nanoTime() - start) / 1e9, gates);
     } finally {
       spark.sparkContext().clearJobGroup();
     }
+  }
+
+  /** Diversity of the run's corpus and sample into {@code metrics} (reports diversity_corpus/_sample). */
+  private void writeDiversity(String runId) {
+    describe("report: diversity of corpus and sample (distributions, MiniLM embeddings, MinHash LSH), run_id=" + runId);
+    List<String> topics = new ArrayList<>();
+    policy.categories().forEach(c -> topics.add(c.id()));
+    topics.add(DiversityMetrics.NO_TOPIC);
+    List<Row> rows = new DiversityMetrics(diversity == null ? DiversitySettings.defaults(topics) : diversity)
+        .compute(runId, store.readRun(Table.CONTENT, runId), store.readRun(Table.SAMPLES, runId),
+            store.readRun(Table.SCORES, runId));
+    for (String report : List.of(DiversityMetrics.CORPUS, DiversityMetrics.SAMPLE)) {
+      List<Row> part = rows.stream().filter(r -> report.equals(r.getString(1))).toList();
+      describe("report: write " + report + " metrics, run_id=" + runId);
+      store.replaceRunPart(Table.METRICS, runId, "report", report, spark.createDataFrame(part, Table.METRICS.schema()));
+    }
+  }
+
+  /**
+   * Uses these diversity settings instead of the defaults (the policy's categories as topics, 2,000
+   * embedded items); returns this stage.
+   */
+  public ReportStage withDiversity(DiversitySettings settings) {
+    this.diversity = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /** Score histogram of the run, and whole-run figures of up to 20 earlier runs for the lines over runs. */
+  private ChartData readChartData(String runId) {
+    describe("report: score histogram and earlier runs' figures, run_id=" + runId);
+    Map<String, long[]> bins = new TreeMap<>();
+    Column bin = least(lit(ChartData.BINS - 1), greatest(lit(0), floor(col("score").multiply(ChartData.BINS)))).cast("int");
+    for (Row r : store.readRun(Table.SCORES, runId).filter(col("score").isNotNull())
+        .groupBy(col("category"), bin.as("bin")).count().collectAsList()) { // categories x bins rows
+      bins.computeIfAbsent(r.getString(0), k -> new long[ChartData.BINS])[r.getInt(1)] = r.getLong(2);
+    }
+    List<String> runs = new ArrayList<>();
+    store.read(Table.RUNS)
+        .filter(col("run_id").notEqual(lit(runId)).and(col("started_at").isNotNull()))
+        .orderBy(col("started_at").desc(), col("run_id").desc())
+        .select("run_id").limit(HISTORY_RUNS - 1).collectAsList()
+        .forEach(r -> runs.add(0, r.getString(0)));
+    runs.add(runId);
+    List<MetricRow> history = store.read(Table.METRICS)
+        .filter(col("run_id").isin(runs.toArray())
+            .and(col("report").isin("prevalence", "agreement", DiversityMetrics.CORPUS, DiversityMetrics.SAMPLE))
+            .and(col("slice_key").equalTo(MetricRow.ALL)).and(col("slice_value").equalTo(MetricRow.ALL)))
+        .collectAsList().stream().map(MetricRow::of).toList(); // runs x whole-run figures
+    return new ChartData(bins, runs, history);
   }
 
   private static void checkRunId(String runId) {
@@ -192,6 +251,7 @@ public final class ReportStage {
       writeAtomically(paths.html(), html.toString());
       ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       writeAtomically(paths.summary(), json.writeValueAsString(model.summary()));
+      writeAtomically(paths.markdown(), model.markdown());
     } catch (IOException e) {
       throw Errors.stageFailed(STAGE,
           "cannot write the report to " + paths.reportDir() + ": " + e.getMessage()

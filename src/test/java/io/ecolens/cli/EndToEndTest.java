@@ -123,6 +123,19 @@ class EndToEndTest extends SparkTest {
   }
 
   @Test
+  void reportOfTheSmallRunReferencesNothingOutsideItself() throws java.io.IOException {
+    String html = Files.readString(dir.resolve("reports/e2e-1/report.html"));
+    io.ecolens.testing.HtmlChecks.assertSelfContained(html);
+    assertThat(html).contains("<svg", "id='chart-prevalence'", "id='chart-pr'", "Status: succeeded");
+    assertThat(Files.readString(dir.resolve("reports/e2e-1/summary.md"))).contains("**ecolens run e2e-1**");
+    // diversity of corpus and sample, semantic figures from MiniLM and the LSH near-duplicate rate
+    assertThat(sql("SELECT DISTINCT metric FROM e2e.metrics WHERE run_id = 'e2e-1' AND report = 'diversity_sample'")
+        .collectAsList().stream().map(r -> r.getString(0)).toList())
+        .contains("creator_top_share_views", "topic_normalized_entropy", "semantic_vendi_score",
+            "semantic_mean_cosine_distance", "near_duplicate_rate");
+  }
+
+  @Test
   void everyNotebookSqlCellRunsAgainstTheTables() throws java.io.IOException {
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     List<Path> notebooks;

@@ -11,6 +11,7 @@ import io.ecolens.config.EcolensConfig;
 import io.ecolens.policy.Policy;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
+import io.ecolens.testing.HtmlChecks;
 import io.ecolens.testing.SparkTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -239,6 +240,57 @@ class ReportStageTest extends SparkTest {
     assertThat(store.readRun(Table.METRICS, runId).filter("report = 'ingest'").count()).isEqualTo(4);
   }
 
+  private static double diversity(String runId, String report, String metric) {
+    List<Row> found = store.readRun(Table.METRICS, runId)
+        .filter("report = '" + report + "' AND metric = '" + metric + "' AND slice_key = 'all'").collectAsList();
+    assertThat(found).as("%s %s", report, metric).hasSize(1);
+    return found.get(0).<Double>getAs("value");
+  }
+
+  @Test
+  void writesDiversityChartsMarkdownAndTheFinishedStatus() throws Exception {
+    String runId = "r-div";
+    writeFullRun(runId);
+    // the report stage marks the run running while it writes; every stage before it succeeded
+    store.replaceRun(Table.RUNS, runId, rows(Table.RUNS,
+        row("run_id", runId, "status", "running", "stage_seconds", Map.of("ingest", 1.0, "sample", 1.0, "score", 2.0,
+            "evaluate", 1.0), "counts", Map.of("scored", 6L), "cost_usd", 0.003, "input_tokens", 600L,
+            "output_tokens", 60L)));
+
+    ReportStage.Result result = stage().execute(runId);
+
+    // content: 4 videos, 2 photos; all six sampled. H(2/3, 1/3) = 0.9182958 bits; HHI = 4/9 + 1/9;
+    // coverage of the 5 default formats (video, photo, live, story, text) = 2/5
+    for (String report : List.of("diversity_corpus", "diversity_sample")) {
+      assertThat(diversity(runId, report, "format_entropy")).isCloseTo(0.9182958341, within(1e-9));
+      assertThat(diversity(runId, report, "format_hhi")).isCloseTo(5.0 / 9, within(1e-12));
+      assertThat(diversity(runId, report, "format_coverage")).isCloseTo(0.4, within(1e-12));
+      assertThat(diversity(runId, report, "format_gini")).isCloseTo(1.0 / 6, within(1e-12)); // (-1·2 + 1·4)/(2·6)
+      assertThat(diversity(runId, report, "language_entropy")).isCloseTo(0.0, within(1e-12)); // every language unknown
+    }
+    // topics: v1, p1 violate spam_scam; the other four items violate nothing ("none");
+    // 2 of the 3 expected topics (spam_scam, hate_speech, none) seen
+    assertThat(diversity(runId, "diversity_sample", "topic_top1_share")).isCloseTo(4.0 / 6, within(1e-12));
+    assertThat(diversity(runId, "diversity_sample", "topic_coverage")).isCloseTo(2.0 / 3, within(1e-12));
+    assertThat(store.readRun(Table.METRICS, runId).filter("report = 'diversity_sample' AND slice_key = 'format'"
+        + " AND slice_value = 'photo' AND metric = 'topic_distinct'").first().<Double>getAs("value")).isEqualTo(2.0);
+
+    String html = Files.readString(result.htmlPath());
+    assertThat(html).contains("Status: succeeded", "Diversity of the corpus and the sample", "Agreement (macro F1)",
+        "Cost per 1,000 items", "$0.5000"); // $0.003 over 6 scored items
+    assertThat(html.split("<svg", -1).length - 1).as("inline charts").isGreaterThanOrEqualTo(4);
+    assertThat(html).contains("id='chart-prevalence'", "id='chart-scores'", "id='confusion-spam-scam'");
+    assertSelfContained(html);
+
+    String markdown = Files.readString(result.reportDir().resolve("summary.md"));
+    assertThat(markdown).contains("**ecolens run r-div** · succeeded", "Review queue: 2", "Report: " + result.htmlPath());
+    JsonNode summary = new ObjectMapper().readTree(result.summaryPath().toFile());
+    assertThat(summary.path("status").asText()).isEqualTo("succeeded");
+    assertThat(summary.path("cost_usd_per_1000_items").asDouble()).isCloseTo(0.5, within(1e-12));
+    assertThat(summary.path("diversity").path("sample").path("format_hhi").asDouble()).isCloseTo(5.0 / 9, within(1e-12));
+    assertThat(summary.path("paths").path("markdown").asText()).endsWith("summary.md");
+  }
+
   @Test
   void optionalInputsMissingShowAsNotAvailable() throws Exception {
     String runId = "r-bare";
@@ -279,7 +331,8 @@ class ReportStageTest extends SparkTest {
         .hasMessageContaining("cannot be: ../etc");
   }
 
+  /** Charts are inline SVG: the only references allowed are in-page anchors (clip paths) and data: URIs. */
   private static void assertSelfContained(String html) {
-    assertThat(html).doesNotContain("http://", "https://", "<link", "src=", "url(", "@import", "<script");
+    HtmlChecks.assertSelfContained(html);
   }
 }

@@ -1,0 +1,186 @@
+package io.ecolens.diversity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.ecolens.testing.SparkTest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.mllib.linalg.Vector;
+import org.apache.spark.mllib.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+class DiversityTest extends SparkTest {
+  private static final StructType ITEMS = new StructType()
+      .add("slice", DataTypes.StringType)
+      .add("value", DataTypes.StringType)
+      .add("views", DataTypes.LongType)
+      .add("expected", DataTypes.BooleanType)
+      .add("expected_size", DataTypes.LongType);
+
+  /** Items of one slice "s": {@code count} items of each value, each with {@code views}. */
+  private static List<Row> items(String value, int count, long views, List<String> expected) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      rows.add(RowFactory.create("s", value, views, expected == null ? null : expected.contains(value),
+          expected == null ? null : (long) expected.size()));
+    }
+    return rows;
+  }
+
+  private static Map<String, Row> measures(List<Row> rows, double topShare) {
+    Map<String, Row> byMetric = new HashMap<>();
+    Distribution.measures(spark.createDataFrame(rows, ITEMS), List.of("slice"), 5, topShare).collectAsList()
+        .forEach(r -> byMetric.put(r.getAs("metric"), r));
+    return byMetric;
+  }
+
+  private static double value(Map<String, Row> m, String metric) {
+    assertThat(m).as(metric).containsKey(metric);
+    return m.get(metric).<Double>getAs("value");
+  }
+
+  @Test
+  void uniformDistributionHasFullEntropyNoInequalityAndHhiOneOverK() {
+    List<Row> rows = new ArrayList<>();
+    for (String v : List.of("a", "b", "c", "d")) {
+      rows.addAll(items(v, 3, 1, null));
+    }
+    Map<String, Row> m = measures(rows, 0.25);
+    assertThat(value(m, "entropy")).isCloseTo(2.0, within(1e-12)); // log2 4
+    assertThat(value(m, "normalized_entropy")).isCloseTo(1.0, within(1e-12));
+    assertThat(value(m, "gini")).isCloseTo(0.0, within(1e-12));
+    assertThat(value(m, "hhi")).isCloseTo(0.25, within(1e-12));
+    assertThat(value(m, "top1_share")).isCloseTo(0.25, within(1e-12));
+    assertThat(value(m, "top5_share")).isCloseTo(1.0, within(1e-12));
+    assertThat(value(m, "distinct")).isEqualTo(4.0);
+    assertThat(m.get("entropy").<Long>getAs("n")).isEqualTo(12L);
+    assertThat(m).doesNotContainKey("coverage"); // no expected set given
+  }
+
+  @Test
+  void oneValueHasZeroEntropyAndHhiOne() {
+    Map<String, Row> m = measures(items("only", 7, 1, null), 0.01);
+    assertThat(value(m, "entropy")).isCloseTo(0.0, within(1e-12));
+    assertThat(value(m, "normalized_entropy")).isEqualTo(0.0);
+    assertThat(value(m, "hhi")).isCloseTo(1.0, within(1e-12));
+    assertThat(value(m, "gini")).isCloseTo(0.0, within(1e-12));
+    assertThat(value(m, "top1_share")).isEqualTo(1.0);
+  }
+
+  /**
+   * Counts a=6, b=3, c=1 (N = 10); expected set {a, b, c, d}. Views: a 10 each (60), b none, c 100
+   * (one item), so c leads by views and a by items.
+   */
+  @Test
+  void skewedDistributionMatchesHandComputedFigures() {
+    List<String> expected = List.of("a", "b", "c", "d");
+    List<Row> rows = new ArrayList<>(items("a", 6, 10, expected));
+    rows.addAll(items("b", 3, 0, expected));
+    rows.addAll(items("c", 1, 100, expected));
+    Map<String, Row> m = measures(rows, 0.01);
+    // H = -(.6 log2 .6 + .3 log2 .3 + .1 log2 .1) = 0.442179 + 0.521090 + 0.332193
+    assertThat(value(m, "entropy")).isCloseTo(1.2954618442, within(1e-9));
+    assertThat(value(m, "normalized_entropy")).isCloseTo(1.2954618442 / (Math.log(3) / Math.log(2)), within(1e-9));
+    // ascending 1, 3, 6: Σ (2i - k - 1) x_i / (k N) = (-2·1 + 0·3 + 2·6) / 30
+    assertThat(value(m, "gini")).isCloseTo(1.0 / 3, within(1e-12));
+    assertThat(value(m, "hhi")).isCloseTo(0.46, within(1e-12));
+    assertThat(value(m, "top1_share")).isCloseTo(0.6, within(1e-12));
+    assertThat(value(m, "coverage")).isCloseTo(0.75, within(1e-12));
+    assertThat(m.get("coverage").<Long>getAs("n")).isEqualTo(4L);
+    // top 1% of 3 values = 1 value: a by items (6/10), c by views (100/160)
+    assertThat(value(m, "top_share_items")).isCloseTo(0.6, within(1e-12));
+    assertThat(value(m, "top_share_views")).isCloseTo(0.625, within(1e-12));
+  }
+
+  @Test
+  void missingValueColumnIsNamed() {
+    Dataset<Row> noValue = spark.createDataFrame(items("a", 1, 1, null), ITEMS).drop("value");
+    assertThatThrownBy(() -> Distribution.measures(noValue, List.of("slice"), 5, 0.01))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("lacks column(s) [value]");
+  }
+
+  private static SemanticDiversity.Result semantic(List<Vector> vectors) {
+    return SemanticDiversity.of(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(vectors, 2));
+  }
+
+  @Test
+  void identicalEmbeddingsHaveVendiOneAndNoDistance() {
+    SemanticDiversity.Result r = semantic(List.of(Vectors.dense(1, 2, 2), Vectors.dense(1, 2, 2),
+        Vectors.dense(2, 4, 4), Vectors.dense(0.5, 1, 1)));
+    assertThat(r.items()).isEqualTo(4);
+    assertThat(r.vendiScore()).isCloseTo(1.0, within(1e-9));
+    assertThat(r.meanCosineDistance()).isCloseTo(0.0, within(1e-12));
+  }
+
+  @Test
+  void orthogonalEmbeddingsHaveVendiN() {
+    SemanticDiversity.Result r = semantic(List.of(Vectors.dense(1, 0, 0, 0), Vectors.dense(0, 3, 0, 0),
+        Vectors.dense(0, 0, 1, 0)));
+    assertThat(r.vendiScore()).isCloseTo(3.0, within(1e-9));
+    assertThat(r.meanCosineDistance()).isCloseTo(1.0, within(1e-12));
+  }
+
+  @Test
+  void twoVectorsAtSixtyDegreesMatchTheEigenvaluesByHand() {
+    // K = [[1, .5], [.5, 1]]: eigenvalues 1.5 and .5, over n: .75 and .25;
+    // Vendi = exp(-(.75 ln .75 + .25 ln .25)) = exp(0.5623351446) = 1.7547654
+    SemanticDiversity.Result r = semantic(List.of(Vectors.dense(1, 0), Vectors.dense(0.5, Math.sqrt(3) / 2),
+        Vectors.dense(0, 0)));
+    assertThat(r.items()).isEqualTo(2); // the zero vector is left out
+    assertThat(r.vendiScore()).isCloseTo(Math.exp(0.5623351446), within(1e-9));
+    assertThat(r.meanCosineDistance()).isCloseTo(0.5, within(1e-12));
+  }
+
+  @Test
+  void miniLmEmbeddingsOfTheSameTextAreOneItemAndOfDifferentTextsMore() {
+    StructType schema = new StructType().add("content_id", DataTypes.StringType).add("text", DataTypes.StringType);
+    Dataset<Row> same = spark.createDataFrame(List.of(
+        RowFactory.create("a", "a cat sleeps on the warm mat"),
+        RowFactory.create("b", "a cat sleeps on the warm mat"),
+        RowFactory.create("c", "a cat sleeps on the warm mat"),
+        RowFactory.create("d", "   ")), schema);
+    SemanticDiversity.Result r = SemanticDiversity.of(SemanticDiversity.embed(same, 10, 256, 1));
+    assertThat(r.items()).isEqualTo(3); // the blank text is not embedded
+    assertThat(r.vendiScore()).isCloseTo(1.0, within(1e-4));
+    Dataset<Row> different = spark.createDataFrame(List.of(
+        RowFactory.create("a", "a cat sleeps on the warm mat"),
+        RowFactory.create("b", "quarterly earnings beat analyst expectations"),
+        RowFactory.create("c", "how to repair a bicycle tyre at home")), schema);
+    SemanticDiversity.Result d = SemanticDiversity.of(SemanticDiversity.embed(different, 2, 256, 1));
+    assertThat(d.items()).isEqualTo(2); // bounded to two items
+    assertThat(d.vendiScore()).isGreaterThan(1.5).isLessThanOrEqualTo(2.0);
+    assertThat(d.meanCosineDistance()).isGreaterThan(0.5);
+  }
+
+  @Test
+  void minHashLshFindsExactAndNearDuplicates() {
+    StructType schema = new StructType().add("content_id", DataTypes.StringType).add("text", DataTypes.StringType);
+    String river = "the quick brown fox jumps over the lazy dog near the river bank today";
+    Dataset<Row> items = spark.createDataFrame(List.of(
+        RowFactory.create("a1", river),
+        RowFactory.create("a2", "The quick brown fox  jumps over the lazy dog near the river bank today"),
+        // one word changed: 10 of 12 distinct 3-grams shared, Jaccard 0.83
+        RowFactory.create("a3", river.replace("today", "tonight")),
+        RowFactory.create("b", "quarterly earnings beat analyst expectations for the third time this year"),
+        RowFactory.create("c", "cats sleep most of the day and hunt at night when it is quiet"),
+        RowFactory.create("s", "hi there")), schema);
+    NearDuplicates.Result r = NearDuplicates.of(items, 0.8, 100, 7);
+    assertThat(r.items()).isEqualTo(5);
+    assertThat(r.tooShort()).isEqualTo(1);
+    assertThat(r.duplicates()).isEqualTo(3);
+    assertThat(r.rate()).isCloseTo(0.6, within(1e-12));
+    // a stricter threshold keeps the exact pair only
+    assertThat(NearDuplicates.of(items, 0.9, 100, 7).duplicates()).isEqualTo(2);
+  }
+}
