@@ -50,12 +50,12 @@ class CascadeLlmTest extends SparkTest {
 
   private static EcolensConfig config(String endpoint, List<String> more) {
     List<String> sets = new ArrayList<>(List.of(
-        "generate.rows=200",
+        "generate.rows=120",
         "generate.output=" + dir.resolve("demo"),
         "input.corpus.path=" + dir.resolve("demo/corpus"),
         "input.labels.path=" + dir.resolve("demo/labels"),
         "catalog.database=cascade_llm",
-        "sample.size=48",
+        "sample.size=30",
         "sample.strata=[format]",
         "report.output=" + dir.resolve("reports"),
         "score.scorer=cascade",
