@@ -9,12 +9,16 @@
 #                         --tasks 2 --naive-items 2000]
 #                                     openai scorer fan-out against the LLM simulator on loopback,
 #                                     next to naive synchronous scoring (one request in flight per task)
+#   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
+#                          -Dbench.cascade.latency-ms=50 -Dbench.cascade.target-share=0.2|none]
+#                                     cascade embedded -> openai vs LLM only over the same sample and
+#                                     labels, against the LLM simulator: calls, cost and F1 of both
 # Options via env: BENCH_ITEMS (3000), BENCH_BATCH (64), BENCH_THREADS (cores), BENCH_MASTER (local[2]),
 # ECOLENS_JAVA_OPTS (-Xmx6g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # the test classpath (benchmark code lives in src/test), built once per pom/source change
 test_classpath() {
@@ -46,7 +50,11 @@ case "${1:-}" in
     run_java io.ecolens.bench.EmbeddedBench ratio
     ;;
   davidson)
-    run_java io.ecolens.bench.EmbeddedBench davidson
+    run_java -Dbench.davidson.fraction="${BENCH_DAVIDSON_FRACTION:-1.0}" io.ecolens.bench.EmbeddedBench davidson
+    ;;
+  cascade)
+    shift
+    run_java "$@" io.ecolens.bench.CascadeBench
     ;;
   fanout)
     shift

@@ -35,6 +35,8 @@ public final class ConfigLoader {
   static final List<String> SCORERS = List.of("rules", "embedded", "cascade", "openai");
   /** Scorer types a cascade step may be (a cascade does not nest). */
   static final List<String> CASCADE_STEPS = List.of("rules", "embedded");
+  /** Scorer types a cascade's second step may be: a local one, or the LLM endpoint. */
+  static final List<String> CASCADE_SECOND_STEPS = List.of("rules", "embedded", "openai");
 
   private ConfigLoader() {}
 
@@ -254,7 +256,7 @@ public final class ConfigLoader {
     }
     positive(source, "score.embedded.train.max-items", c.score().embedded().train().maxItems());
     oneOf(source, "score.cascade.first", c.score().cascade().first(), CASCADE_STEPS);
-    oneOf(source, "score.cascade.second", c.score().cascade().second(), CASCADE_STEPS);
+    oneOf(source, "score.cascade.second", c.score().cascade().second(), CASCADE_SECOND_STEPS);
     share(source, "score.cascade.band", c.score().cascade().band());
     if (c.score().cascade().targetShare() != null) {
       share(source, "score.cascade.target-share", c.score().cascade().targetShare());

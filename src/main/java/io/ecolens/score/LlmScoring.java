@@ -18,6 +18,8 @@ import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
+import io.ecolens.score.cascade.CascadeFigures;
+import io.ecolens.score.cascade.CascadeScorer;
 import io.ecolens.score.openai.FanOut;
 import io.ecolens.score.openai.OpenAiScorer;
 import io.ecolens.score.openai.OpenAiSettings;
@@ -201,10 +203,14 @@ final class LlmScoring {
 
   private void scoreChunk(Dataset<Row> chunk, int tasks, LongAccumulator done) {
     ScorerSpec s = spec;
+    int batchSize = ctx.config().score().batchSize();
     MapPartitionsFunction<ScoringItem, ScoreRow> score = partition -> {
-      OpenAiScorer scorer = (OpenAiScorer) s.scorer();
       TaskShare share = TaskShare.of(s.openai(), tasks, TaskContext.getPartitionId());
-      return new Rows(scorer.fanOut(partition, share, done::add));
+      // a cascade runs its first step here and sends only uncertain items, within the same share
+      Iterator<FanOut.Scored> scored = s.scorer() instanceof CascadeScorer cascade
+          ? cascade.fanOut(partition, batchSize, share, done::add)
+          : ((OpenAiScorer) s.scorer()).fanOut(partition, share, done::add);
+      return new Rows(scored);
     };
     Dataset<Row> rows = chunk.repartition(tasks)
         .as(Encoders.bean(ScoringItem.class))
@@ -321,6 +327,9 @@ final class LlmScoring {
     metrics.add("input_tokens", "", "all", "all", in, null, null, itemCount);
     metrics.add("output_tokens", "", "all", "all", out, null, null, itemCount);
     metrics.write(ctx);
+    if (spec.type().equals("cascade")) {
+      CascadeFigures.write(ctx, spec.cascade().second());
+    }
     LOG.info("score: {} items x {} categories with {} ({} reused, {} deferred by the budget), {} error rows, "
         + "{} input + {} output tokens, {} USD", itemCount, categories, spec.model(), cachedItems, deferred,
         errorRows, in, out, String.format("%.4f", cost));
@@ -330,10 +339,10 @@ final class LlmScoring {
 
   /** Flattens a task's scored items into score rows. */
   private static final class Rows implements Iterator<ScoreRow> {
-    private final FanOut fan;
+    private final Iterator<FanOut.Scored> fan;
     private final ArrayDeque<ScoreRow> buffer = new ArrayDeque<>();
 
-    Rows(FanOut fan) {
+    Rows(Iterator<FanOut.Scored> fan) {
       this.fan = fan;
     }
 

@@ -76,7 +76,7 @@ public final class ScoreStage {
     ScorerSpec spec = ScorerSpec.of(ctx.config(), policy, ctx.spark().sparkContext().hadoopConfiguration());
     Dataset<Row> items = items();
     long itemCount = items.count();
-    if (spec.type().equals("openai")) {
+    if (spec.sendsToLlm()) {
       return new LlmScoring(ctx, spec, items, itemCount, System.nanoTime()).estimate();
     }
     return new Estimate(itemCount, 0, 0, itemCount, 0, 0, 0, 0.0);
@@ -99,7 +99,7 @@ public final class ScoreStage {
 
     Dataset<Row> items = items();
     long itemCount = items.count();
-    if (spec.type().equals("openai")) {
+    if (spec.sendsToLlm()) {
       return new LlmScoring(ctx, spec, items, itemCount, start).execute();
     }
 
@@ -149,6 +149,9 @@ public final class ScoreStage {
     metrics.add("input_tokens", "", "all", "all", inputTokens, null, null, itemCount);
     metrics.add("output_tokens", "", "all", "all", outputTokens, null, null, itemCount);
     metrics.write(ctx);
+    if (spec.type().equals("cascade")) {
+      io.ecolens.score.cascade.CascadeFigures.write(ctx, spec.cascade().second());
+    }
     LOG.info("score: {} items x {} categories with {} ({} reused from earlier runs), {} error rows",
         itemCount, categories.size(), spec.model(), cachedItems, errorRows);
     return result;

@@ -123,6 +123,20 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
     if (type.equals("openai")) {
       return new PromptBuilder(policy).promptHash();
     }
+    if (type.equals("cascade") && cascade.second().equals("openai")) {
+      // the LLM step's prompt decides escalated items: a new prompt must not reuse old rows
+      return Policy.sha256(type + "\u001f" + policy.version() + "\u001f" + policy + "\u001f"
+          + new PromptBuilder(policy).promptHash());
+    }
     return Policy.sha256(type + "\u001f" + policy.version() + "\u001f" + policy);
+  }
+
+  /**
+   * True when this scorer sends items to an LLM endpoint ({@code openai}, or a cascade whose second
+   * step is {@code openai}): the score stage then scores in committed chunks with the job's global
+   * limits shared out across tasks, and never pays twice for an item.
+   */
+  public boolean sendsToLlm() {
+    return type.equals("openai") || (type.equals("cascade") && cascade.second().equals("openai"));
   }
 }

@@ -9,6 +9,7 @@ import io.ecolens.score.ScorerSpec;
 import io.ecolens.score.ScoringItem;
 import io.ecolens.score.embedded.EmbeddedSpec;
 import io.ecolens.score.embedded.MiniLm;
+import io.ecolens.score.embedded.TrainStage;
 import io.ecolens.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,10 +49,20 @@ public final class EmbeddedBench {
       System.out.println("SKIP davidson: " + Davidson.CSV + " not found under -Decolens.shared.datasets");
       return;
     }
+    double fraction = Double.parseDouble(System.getProperty("bench.davidson.fraction", "1.0"));
     Path dir = Files.createTempDirectory("ecolens-bench-davidson");
-    Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, 1.0, "davidson_bench", 5);
+    Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, fraction, "davidson_bench", 5);
     System.out.print(f.describe());
-    System.out.printf(Locale.ROOT, "davidson pipeline (ingest, sample, score, evaluate, train) %.1f s%n", f.seconds());
+    System.out.printf(Locale.ROOT, "davidson pipeline (ingest, sample, score, evaluate, train) %.1f s, %d tweets "
+        + "(fraction %.2f)%n", f.seconds(), f.items(), fraction);
+    for (String c : Davidson.CATEGORIES) {
+      double[] z = f.zeroShot().get(c);
+      TrainStage.Fit t = f.trained().get(c);
+      System.out.printf(Locale.ROOT, "RESULT davidson_%s_zero_shot_f1 %.4f%n", c, z[0]);
+      System.out.printf(Locale.ROOT, "RESULT davidson_%s_zero_shot_auprc %.4f%n", c, z[1]);
+      System.out.printf(Locale.ROOT, "RESULT davidson_%s_trained_f1 %.4f%n", c, t == null ? Double.NaN : t.f1());
+      System.out.printf(Locale.ROOT, "RESULT davidson_%s_trained_auprc %.4f%n", c, t == null ? Double.NaN : t.auprc());
+    }
   }
 
   private static void ratio(int n, int batch, int threads) throws Exception {

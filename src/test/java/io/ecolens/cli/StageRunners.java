@@ -27,6 +27,10 @@ public final class StageRunners {
     return StageCommands.StageCommand.evaluate(ctx);
   }
 
+  public static io.ecolens.report.ReportStage.Result report(RunContext ctx) {
+    return StageCommands.StageCommand.report(ctx);
+  }
+
   public static TrainStage.Result train(RunContext ctx) {
     return StageCommands.StageCommand.stage(ctx, "train", c -> new TrainStage(c).execute(), TrainStage.Result::counts,
         TrainStage.Result::seconds);
