@@ -1,6 +1,5 @@
 package io.ecolens.score.openai;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.ecolens.Errors;
 import io.ecolens.policy.Policy;
 import io.ecolens.score.CategoryScore;
@@ -57,7 +56,7 @@ public final class FanOut implements Iterator<FanOut.Scored> {
 
   private record Pending(List<Work> works, long due, long seq) {}
 
-  private record Staged(List<Work> works, String body, long estTokens) {}
+  private record Staged(List<Work> works, byte[] body, long estTokens) {}
 
   private record Completion(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure) {}
 
@@ -164,8 +163,8 @@ public final class FanOut implements Iterator<FanOut.Scored> {
       return null;
     }
     List<ScoringItem> batch = works.stream().map(w -> w.item).toList();
-    String body = prompt.requestBody(settings, batch).toString();
-    long est = PromptBuilder.estimateTokens(body) + prompt.estimateOutputTokens(batch.size());
+    byte[] body = prompt.requestBytes(settings, batch);
+    long est = (body.length + 3) / 4 + prompt.estimateOutputTokens(batch.size());
     return new Staged(works, body, est);
   }
 
@@ -232,17 +231,10 @@ public final class FanOut implements Iterator<FanOut.Scored> {
 
   /** A 200 answer: bill its tokens, keep the valid items, retry the others alone. */
   private void accept(List<Work> works, String body, long now) {
-    String content = null;
-    long in = 0;
-    long out = 0;
-    try {
-      JsonNode root = PromptBuilder.JSON.readTree(body);
-      content = root.path("choices").path(0).path("message").path("content").asText(null);
-      in = root.path("usage").path("prompt_tokens").asLong(0);
-      out = root.path("usage").path("completion_tokens").asLong(0);
-    } catch (Exception e) {
-      content = null;
-    }
+    ChatCompletion completion = ChatCompletion.parse(body);
+    String content = completion.content();
+    long in = completion.promptTokens();
+    long out = completion.completionTokens();
     for (int i = 0; i < works.size(); i++) {
       works.get(i).inputTokens += share(in, works.size(), i);
       works.get(i).outputTokens += share(out, works.size(), i);

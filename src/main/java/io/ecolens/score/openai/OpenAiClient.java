@@ -17,9 +17,13 @@ public final class OpenAiClient {
   private final OpenAiSettings settings;
   private final HttpClient http;
   private final String apiKey;
+  private final URI completions;
+  private final Duration requestTimeout;
 
   public OpenAiClient(OpenAiSettings settings) {
     this.settings = settings;
+    this.completions = URI.create(settings.endpoint() + "/chat/completions");
+    this.requestTimeout = Duration.ofMillis(settings.timeoutMs());
     this.apiKey = apiKey(settings.apiKeyEnv());
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
@@ -46,10 +50,19 @@ public final class OpenAiClient {
 
   /** Sends one chat-completions request. */
   public CompletableFuture<HttpResponse<String>> complete(String body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(settings.endpoint() + "/chat/completions"))
-        .timeout(Duration.ofMillis(settings.timeoutMs()))
+    return complete(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  /** Sends one chat-completions request whose body is UTF-8 JSON. */
+  public CompletableFuture<HttpResponse<String>> complete(byte[] body) {
+    return complete(HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  private CompletableFuture<HttpResponse<String>> complete(HttpRequest.BodyPublisher body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(completions)
+        .timeout(requestTimeout)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+        .POST(body);
     if (apiKey != null) {
       b.header("Authorization", "Bearer " + apiKey);
     }
