@@ -85,6 +85,11 @@ public final class LlmSimulator implements AutoCloseable {
           rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
     }
 
+    public Settings withModel(String name) {
+      return new Settings(port, name, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+    }
+
     public Settings withRequestsPerMinute(int rpm) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, rpm, rate429,
           rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
@@ -94,7 +99,8 @@ public final class LlmSimulator implements AutoCloseable {
   /** Counters since start (or the last reset). */
   public record Stats(long requests, long items, long distinctItems, long ok, long rateLimited, long injected429,
       long injected500, long timeouts, long malformed, long rejectedOverCap, long unauthorized, long maxInFlight,
-      long inFlight, long promptTokens, long completionTokens) {}
+      long inFlight, long promptTokens, long completionTokens, long bearerAuth, long apiKeyHeaderAuth,
+      long withApiVersion) {}
 
   private final Settings settings;
   private final SimulatedVerdicts verdicts;
@@ -121,6 +127,9 @@ public final class LlmSimulator implements AutoCloseable {
   private final AtomicLong promptTokens = new AtomicLong();
   private final AtomicLong completionTokens = new AtomicLong();
   private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong bearerAuth = new AtomicLong();
+  private final AtomicLong apiKeyHeaderAuth = new AtomicLong();
+  private final AtomicLong withApiVersion = new AtomicLong();
 
   private LlmSimulator(Settings settings, Policy policy) throws IOException {
     this.settings = settings;
@@ -157,13 +166,15 @@ public final class LlmSimulator implements AutoCloseable {
   public Stats stats() {
     return new Stats(requests.get(), items.get(), seen.size(), ok.get(), rateLimited.get(), injected429.get(),
         injected500.get(), timeouts.get(), malformed.get(), rejectedOverCap.get(), unauthorized.get(),
-        maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get());
+        maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get(), bearerAuth.get(),
+        apiKeyHeaderAuth.get(), withApiVersion.get());
   }
 
   /** Zeroes the counters (the set of items seen included). */
   public void resetStats() {
     for (AtomicLong a : List.of(requests, items, ok, rateLimited, injected429, injected500, timeouts, malformed,
-        rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens)) {
+        rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens, bearerAuth, apiKeyHeaderAuth,
+        withApiVersion)) {
       a.set(0);
     }
     maxInFlight.set(inFlight.get());
@@ -209,12 +220,27 @@ public final class LlmSimulator implements AutoCloseable {
     }
   }
 
+  /**
+   * Accepts the key as OpenAI sends it ({@code Authorization: Bearer}) or as Azure OpenAI does
+   * ({@code api-key}), and counts which one came (and whether {@code api-version} was given).
+   */
   private boolean authorized(HttpExchange ex) {
+    String bearer = ex.getRequestHeaders().getFirst("Authorization");
+    String apiKeyHeader = ex.getRequestHeaders().getFirst("api-key");
+    if (bearer != null) {
+      bearerAuth.incrementAndGet();
+    }
+    if (apiKeyHeader != null) {
+      apiKeyHeaderAuth.incrementAndGet();
+    }
+    String query = ex.getRequestURI().getRawQuery();
+    if (query != null && (query.startsWith("api-version=") || query.contains("&api-version="))) {
+      withApiVersion.incrementAndGet();
+    }
     if (settings.apiKey() == null) {
       return true;
     }
-    String auth = ex.getRequestHeaders().getFirst("Authorization");
-    return auth != null && auth.equals("Bearer " + settings.apiKey());
+    return ("Bearer " + settings.apiKey()).equals(bearer) || settings.apiKey().equals(apiKeyHeader);
   }
 
   private void chat(HttpExchange ex) throws IOException {

@@ -212,8 +212,8 @@ public final class FanOut implements Iterator<FanOut.Scored> {
       retryOrFail(c.works, "HTTP 429 (rate limited)", Math.max(retryAfter, backoff(c.works.get(0).attempts)), now);
     } else if (status == 401 || status == 403) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " refused the credentials (HTTP "
-          + status + ": " + snippet(r.body()) + "). Set the API key in the environment variable '"
-          + settings.apiKeyEnv() + "' (score.openai.api-key-env) on the driver and every executor.", null);
+          + status + ": " + snippet(r.body()) + "). Set the API key in " + OpenAiClient.keySources(settings)
+          + " on the driver and every executor.", null);
     } else if (isUnknownModel(status, r.body())) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " does not serve model '"
           + settings.model() + "' (HTTP " + status + ": " + snippet(r.body()) + "). Fix score.openai.model.", null);
