@@ -82,7 +82,11 @@ class ScoreKillResumeTest extends SparkTest {
 
   private int finish(String command, LlmSimulator sim) throws Exception {
     Process p = start(command, sim, command + ".log");
-    assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
+    boolean done = p.waitFor(10, TimeUnit.MINUTES);
+    if (!done) {
+      p.destroyForcibly(); // never leave a child behind
+    }
+    assertThat(done).as("%s finished", command).isTrue();
     return p.exitValue();
   }
 
@@ -124,7 +128,7 @@ class ScoreKillResumeTest extends SparkTest {
 
       Process first = start("score", sim, "score-killed.log");
       long committedRows = 0;
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
       while (committedRows == 0 && first.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(200);
         committedRows = rowsSoFar();
