@@ -49,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * Paid scoring ({@code openai}) in committed chunks, so that nothing is paid for twice.
  *
  * <ol>
- *   <li>Rows of this run that no longer match an item's cache key (or were copied from the cache)
- *       are deleted; rows this run already committed for an unchanged item (ok or error) stay, and
- *       those items are not sent again.
+ *   <li>Rows of this run that no longer match an item's cache key, were copied from the cache, or
+ *       ended with {@code status = error} are deleted; {@code ok} rows this run already committed for
+ *       an unchanged item stay, and those items are not sent again. An item that failed is sent
+ *       again by every later run, under the same run id or another, until it scores.
  *   <li>Items another run scored under the same key are copied with status {@code cached}.
  *   <li>The rest is split by a hash of content_id into chunks of about {@code commit-every} items;
  *       each chunk is scored by at most P concurrent tasks and appended to {@code scores} in one
@@ -250,7 +251,7 @@ final class LlmScoring {
     return e;
   }
 
-  /** Deletes this run's rows that are cached copies or whose item or cache key changed. */
+  /** Deletes this run's rows that are cached copies, errors, or whose item or cache key changed. */
   private void forgetStaleRows() {
     String location = ctx.store().location(Table.SCORES);
     Dataset<Row> keys = items.select(col("contentId").as("content_id"), col("contentHash").as("content_hash"));
@@ -265,14 +266,15 @@ final class LlmScoring {
         .execute();
   }
 
+  /** Rows of the current key that count as done: only {@code ok}, so error rows are retried. */
   private Column keyMatches(String prefix) {
-    return col(prefix + "status").isin("ok", "error")
+    return col(prefix + "status").equalTo("ok")
         .and(col(prefix + "policy_version").equalTo(lit(spec.policy().version())))
         .and(col(prefix + "prompt_hash").equalTo(lit(spec.promptHash())))
         .and(col(prefix + "model").equalTo(lit(spec.model())));
   }
 
-  /** Items this run already committed (ok or error) under the current key. */
+  /** Items this run already committed with ok rows under the current key. */
   private Dataset<Row> committedIds() {
     Dataset<Row> mine = ctx.store().readRun(Table.SCORES, ctx.runId()).filter(keyMatches(""))
         .select(col("content_id"), col("content_hash")).distinct();

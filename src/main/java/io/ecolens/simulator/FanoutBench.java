@@ -48,8 +48,8 @@ public final class FanoutBench {
     List<ScoringItem> corpus = corpus(policy, Math.max(items, naiveItems));
     System.out.printf("fanout: %,d items, %d items/request, latency %d ms, %d tasks, %d cores, caps %s%n", items,
         itemsPerRequest, latencyMs, tasks, Runtime.getRuntime().availableProcessors(), java.util.Arrays.toString(caps));
-    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s%n", "cap", "mode", "items", "seconds", "items/s",
-        "req/s", "limit", "ratio");
+    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s %14s%n", "cap", "mode", "items", "seconds", "items/s",
+        "req/s", "limit", "ratio", "cpu ms/req");
     double minRatio = Double.MAX_VALUE;
     for (int cap : caps) {
       try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(latencyMs)
@@ -58,12 +58,14 @@ public final class FanoutBench {
         double limit = cap * 1000.0 / latencyMs;
         run(sim, s, corpus.subList(0, Math.min(items, cap * itemsPerRequest * 3)), tasks); // warm-up
         sim.resetStats();
+        CpuClock cpu = CpuClock.start();
         double fan = run(sim, s, corpus.subList(0, items), tasks);
-        double ratio = print(cap, "fanout", items, fan, sim, limit);
+        double ratio = print(cap, "fanout", items, fan, sim, limit, cpu);
         minRatio = Math.min(minRatio, ratio);
         sim.resetStats();
+        cpu = CpuClock.start();
         double naive = run(sim, settings(sim.endpoint(), tasks, itemsPerRequest), corpus.subList(0, naiveItems), tasks);
-        print(cap, "naive", naiveItems, naive, sim, limit);
+        print(cap, "naive", naiveItems, naive, sim, limit, cpu);
       }
     }
     try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(5), policy)) {
@@ -83,12 +85,14 @@ public final class FanoutBench {
         itemsPerRequest, null, null, null, null, null, null, null);
   }
 
-  private static double print(int cap, String mode, int n, double seconds, LlmSimulator sim, double limit) {
+  private static double print(int cap, String mode, int n, double seconds, LlmSimulator sim, double limit,
+      CpuClock cpu) {
     LlmSimulator.Stats st = sim.stats();
     double rps = st.requests() / seconds;
     double ratio = rps / limit;
-    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f%n", cap, mode, n, seconds, n / seconds, rps,
-        limit, ratio);
+    CpuClock.Split used = cpu.split();
+    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f %5.2f (sim %4.2f)%n", cap, mode, n, seconds,
+        n / seconds, rps, limit, ratio, used.processMs() / st.requests(), used.simulatorMs() / st.requests());
     return ratio;
   }
 

@@ -1,23 +1,21 @@
 package io.ecolens.simulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.ecolens.policy.Policy;
-import io.ecolens.score.CategoryScore;
-import io.ecolens.score.RulesScorer;
 import io.ecolens.score.ScoringItem;
 import io.ecolens.score.openai.PromptBuilder;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -44,6 +42,11 @@ public final class LlmSimulator implements AutoCloseable {
     // would wait ~40 ms for the client's delayed ACK and the simulator's latency would be a lie.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+    // Idle keep-alive connections above this are closed (default 200); a client with hundreds of
+    // requests in flight would then reconnect for most of them.
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
     }
   }
 
@@ -82,6 +85,11 @@ public final class LlmSimulator implements AutoCloseable {
           rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
     }
 
+    public Settings withModel(String name) {
+      return new Settings(port, name, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+    }
+
     public Settings withRequestsPerMinute(int rpm) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, rpm, rate429,
           rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
@@ -91,11 +99,11 @@ public final class LlmSimulator implements AutoCloseable {
   /** Counters since start (or the last reset). */
   public record Stats(long requests, long items, long distinctItems, long ok, long rateLimited, long injected429,
       long injected500, long timeouts, long malformed, long rejectedOverCap, long unauthorized, long maxInFlight,
-      long inFlight, long promptTokens, long completionTokens) {}
+      long inFlight, long promptTokens, long completionTokens, long bearerAuth, long apiKeyHeaderAuth,
+      long withApiVersion) {}
 
   private final Settings settings;
-  private final RulesScorer rules;
-  private final Policy policy;
+  private final SimulatedVerdicts verdicts;
   private final HttpServer server;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timer;
@@ -103,7 +111,7 @@ public final class LlmSimulator implements AutoCloseable {
   private final ArrayDeque<Long> recent = new ArrayDeque<>();
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int active;
-  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+  private final Set<Long> seen = ConcurrentHashMap.newKeySet();
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong items = new AtomicLong();
   private final AtomicLong ok = new AtomicLong();
@@ -119,11 +127,13 @@ public final class LlmSimulator implements AutoCloseable {
   private final AtomicLong promptTokens = new AtomicLong();
   private final AtomicLong completionTokens = new AtomicLong();
   private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong bearerAuth = new AtomicLong();
+  private final AtomicLong apiKeyHeaderAuth = new AtomicLong();
+  private final AtomicLong withApiVersion = new AtomicLong();
 
   private LlmSimulator(Settings settings, Policy policy) throws IOException {
     this.settings = settings;
-    this.policy = policy;
-    this.rules = new RulesScorer(policy);
+    this.verdicts = new SimulatedVerdicts(policy);
     this.random = new Random(settings.seed());
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 4096);
     this.handlers = Executors.newFixedThreadPool(4, daemon("llm-sim-handler"));
@@ -156,13 +166,15 @@ public final class LlmSimulator implements AutoCloseable {
   public Stats stats() {
     return new Stats(requests.get(), items.get(), seen.size(), ok.get(), rateLimited.get(), injected429.get(),
         injected500.get(), timeouts.get(), malformed.get(), rejectedOverCap.get(), unauthorized.get(),
-        maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get());
+        maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get(), bearerAuth.get(),
+        apiKeyHeaderAuth.get(), withApiVersion.get());
   }
 
   /** Zeroes the counters (the set of items seen included). */
   public void resetStats() {
     for (AtomicLong a : List.of(requests, items, ok, rateLimited, injected429, injected500, timeouts, malformed,
-        rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens)) {
+        rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens, bearerAuth, apiKeyHeaderAuth,
+        withApiVersion)) {
       a.set(0);
     }
     maxInFlight.set(inFlight.get());
@@ -208,25 +220,40 @@ public final class LlmSimulator implements AutoCloseable {
     }
   }
 
+  /**
+   * Accepts the key as OpenAI sends it ({@code Authorization: Bearer}) or as Azure OpenAI does
+   * ({@code api-key}), and counts which one came (and whether {@code api-version} was given).
+   */
   private boolean authorized(HttpExchange ex) {
+    String bearer = ex.getRequestHeaders().getFirst("Authorization");
+    String apiKeyHeader = ex.getRequestHeaders().getFirst("api-key");
+    if (bearer != null) {
+      bearerAuth.incrementAndGet();
+    }
+    if (apiKeyHeader != null) {
+      apiKeyHeaderAuth.incrementAndGet();
+    }
+    String query = ex.getRequestURI().getRawQuery();
+    if (query != null && (query.startsWith("api-version=") || query.contains("&api-version="))) {
+      withApiVersion.incrementAndGet();
+    }
     if (settings.apiKey() == null) {
       return true;
     }
-    String auth = ex.getRequestHeaders().getFirst("Authorization");
-    return auth != null && auth.equals("Bearer " + settings.apiKey());
+    return ("Bearer " + settings.apiKey()).equals(bearer) || settings.apiKey().equals(apiKeyHeader);
   }
 
   private void chat(HttpExchange ex) throws IOException {
     requests.incrementAndGet();
-    JsonNode body;
+    ChatRequest body;
     try (InputStream in = ex.getRequestBody()) {
-      body = JSON.readTree(in);
+      body = ChatRequest.read(in);
     } catch (IOException e) {
       reply(ex, 400, error("request body is not JSON", "invalid_request_error"), null);
       return;
     }
-    if (!settings.model().equals(body.path("model").asText())) {
-      reply(ex, 404, error("The model '" + body.path("model").asText() + "' does not exist", "model_not_found"),
+    if (!settings.model().equals(body.model())) {
+      reply(ex, 404, error("The model '" + body.model() + "' does not exist", "model_not_found"),
           null);
       return;
     }
@@ -242,15 +269,12 @@ public final class LlmSimulator implements AutoCloseable {
           String.valueOf(retryAfter));
       return;
     }
-    List<ScoringItem> batch = items(body);
+    List<ScoringItem> batch = items(body.user());
     items.addAndGet(batch.size());
     for (ScoringItem item : batch) {
-      seen.add(Policy.sha256(item.text()));
+      seen.add(fingerprint(item.text()));
     }
-    long promptChars = 0;
-    for (JsonNode m : body.path("messages")) {
-      promptChars += m.path("content").asText("").length();
-    }
+    long promptChars = body.contentChars();
     double r;
     synchronized (random) {
       r = random.nextDouble();
@@ -280,10 +304,10 @@ public final class LlmSimulator implements AutoCloseable {
           : answer(batch.subList(0, batch.size() - 1));
       later(ex, () -> reply(ex, 200, completion(content, prompt), null));
     } else {
-      String content = answer(batch);
+      byte[] answer = completion(answer(batch), prompt);
       later(ex, () -> {
         ok.incrementAndGet();
-        reply(ex, 200, completion(content, prompt), null);
+        reply(ex, 200, answer, null);
       });
     }
   }
@@ -340,64 +364,78 @@ public final class LlmSimulator implements AutoCloseable {
   }
 
   /** The items of an ecolens prompt, or the whole last user message as item "1". */
-  List<ScoringItem> items(JsonNode body) {
-    String user = "";
-    for (JsonNode m : body.path("messages")) {
-      if (m.path("role").asText().equals("user")) {
-        user = m.path("content").asText("");
-      }
-    }
+  static List<ScoringItem> items(String user) {
     int begin = user.indexOf(PromptBuilder.BEGIN + "\n");
     int end = user.lastIndexOf("\n" + PromptBuilder.END);
-    List<ScoringItem> out = new ArrayList<>();
     if (begin >= 0 && end > begin) {
       try {
-        JsonNode array = JSON.readTree(user.substring(begin + PromptBuilder.BEGIN.length() + 1, end));
-        for (JsonNode item : array) {
-          List<String> tags = new ArrayList<>();
-          item.path("hashtags").forEach(t -> tags.add(t.asText()));
-          out.add(new ScoringItem(item.path("id").asText(), null, item.path("title").asText(null),
-              item.path("description").asText(null), item.path("transcript").asText(null), tags));
-        }
-        return out;
+        return ChatRequest.items(user.substring(begin + PromptBuilder.BEGIN.length() + 1, end));
       } catch (IOException notOurs) {
-        out.clear();
+        // not the ecolens layout after all: score the whole message
       }
     }
-    out.add(new ScoringItem("1", null, null, user, null, List.of()));
-    return out;
+    return List.of(new ScoringItem("1", null, null, user, null, List.of()));
   }
 
+  /** The answer's content: {"items":[{"id","scores":[{"category","score","rationale"}]}]}. */
   private String answer(List<ScoringItem> batch) {
-    ObjectNode root = JSON.createObjectNode();
-    ArrayNode list = root.putArray("items");
-    List<CategoryScore> scores = rules.score(batch);
-    int categories = policy.categories().size();
-    for (int i = 0; i < batch.size(); i++) {
-      ObjectNode item = list.addObject().put("id", batch.get(i).getContentId());
-      ArrayNode s = item.putArray("scores");
-      for (int c = 0; c < categories; c++) {
-        CategoryScore cs = scores.get(i * categories + c);
-        s.addObject().put("category", cs.category()).put("score", Math.round(cs.score() * 1000) / 1000.0)
-            .put("rationale", cs.rationale());
+    StringWriter out = new StringWriter(256 + batch.size() * 1024);
+    try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeArrayFieldStart("items");
+      for (ScoringItem item : batch) {
+        g.writeStartObject();
+        g.writeStringField("id", item.getContentId());
+        g.writeArrayFieldStart("scores");
+        for (SimulatedVerdicts.Verdict v : verdicts.score(item.text())) {
+          g.writeStartObject();
+          g.writeStringField("category", v.category());
+          g.writeNumberField("score", Math.round(v.score() * 1000) / 1000.0);
+          g.writeStringField("rationale", v.rationale());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
       }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write an answer", e);
     }
-    return root.toString();
+    return out.toString();
   }
 
-  private String completion(String content, long prompt) {
+  private byte[] completion(String content, long prompt) {
     long completion = (content.length() + 3) / 4;
     promptTokens.addAndGet(prompt);
     completionTokens.addAndGet(completion);
-    ObjectNode root = JSON.createObjectNode();
-    root.put("id", "chatcmpl-sim-" + ids.incrementAndGet()).put("object", "chat.completion")
-        .put("created", System.currentTimeMillis() / 1000).put("model", settings.model());
-    ObjectNode choice = root.putArray("choices").addObject();
-    choice.put("index", 0).put("finish_reason", "stop");
-    choice.putObject("message").put("role", "assistant").put("content", content);
-    root.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
-        .put("total_tokens", prompt + completion);
-    return root.toString();
+    ByteArrayBuilder out = new ByteArrayBuilder(content.length() + 300);
+    try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("id", "chatcmpl-sim-" + ids.incrementAndGet());
+      g.writeStringField("object", "chat.completion");
+      g.writeNumberField("created", System.currentTimeMillis() / 1000);
+      g.writeStringField("model", settings.model());
+      g.writeArrayFieldStart("choices");
+      g.writeStartObject();
+      g.writeNumberField("index", 0);
+      g.writeStringField("finish_reason", "stop");
+      g.writeObjectFieldStart("message");
+      g.writeStringField("role", "assistant");
+      g.writeStringField("content", content);
+      g.writeEndObject();
+      g.writeEndObject();
+      g.writeEndArray();
+      g.writeObjectFieldStart("usage");
+      g.writeNumberField("prompt_tokens", prompt);
+      g.writeNumberField("completion_tokens", completion);
+      g.writeNumberField("total_tokens", prompt + completion);
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write a completion", e);
+    }
+    return out.toByteArray();
   }
 
   private static String error(String message, String code) {
@@ -407,8 +445,11 @@ public final class LlmSimulator implements AutoCloseable {
   }
 
   private void respond(HttpExchange ex, int status, String body, String retryAfter) {
+    respond(ex, status, body.getBytes(StandardCharsets.UTF_8), retryAfter);
+  }
+
+  private void respond(HttpExchange ex, int status, byte[] bytes, String retryAfter) {
     try {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "application/json");
       if (retryAfter != null) {
         ex.getResponseHeaders().set("Retry-After", retryAfter);
@@ -424,11 +465,24 @@ public final class LlmSimulator implements AutoCloseable {
 
   /** Answers a chat request, which then no longer counts as in flight. */
   private void reply(HttpExchange ex, int status, String body, String retryAfter) {
+    reply(ex, status, body.getBytes(StandardCharsets.UTF_8), retryAfter);
+  }
+
+  private void reply(HttpExchange ex, int status, byte[] body, String retryAfter) {
     try {
       respond(ex, status, body, retryAfter);
     } finally {
       inFlight.decrementAndGet();
     }
+  }
+
+  /** A 64-bit FNV-1a hash of the text: enough to count distinct items, far cheaper than SHA-256. */
+  static long fingerprint(String text) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < text.length(); i++) {
+      h = (h ^ text.charAt(i)) * 0x100000001b3L;
+    }
+    return h;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

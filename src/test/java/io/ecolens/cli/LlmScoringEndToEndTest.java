@@ -25,6 +25,7 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -223,6 +224,50 @@ class LlmScoringEndToEndTest extends SparkTest {
     assertThat(store.readRun(Table.SCORES, "llm-faults")
         .filter("NOT ((status = 'ok' AND score IS NOT NULL) OR (status = 'error' AND length(error) > 0))").count())
         .isZero();
+  }
+
+  @Test
+  void itemsThatEndedInErrorAreSentAgainByTheNextRunUnderANewOrTheSameRunId() {
+    io.ecolens.policy.Policy policy = io.ecolens.policy.PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+    List<String> oneAttempt = List.of("score.openai.max-attempts=1", "score.openai.items-per-request=1");
+    // model names of their own, so that nothing comes from the cache of the other runs
+    for (String model : List.of("sim-retry-new-run", "sim-retry-same-run")) {
+      try (LlmSimulator failing = LlmSimulator.start(new LlmSimulator.Settings(0, model, 2, 0, false, 0, 0, 0.3,
+              0, 0, 0, 0, KEY, 11), policy);
+          LlmSimulator healthy = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(2)
+              .withApiKey(KEY).withModel(model), policy)) {
+        String run = "llm-" + model;
+        StageCommands.StageCommand.score(copied(config(failing.endpoint(), model, 0.0, oneAttempt), "llm-1", run));
+        long errorItems = store.readRun(Table.SCORES, run).filter("status = 'error'")
+            .select("content_id").distinct().count();
+        assertThat(errorItems).as("a 30%% failure rate with one attempt leaves error rows").isPositive()
+            .isLessThan(itemsInRun);
+        EcolensConfig clean = config(healthy.endpoint(), model, 0.0, oneAttempt);
+
+        if (model.equals("sim-retry-new-run")) {
+          // another run id: the ok rows come from the cache, the errored items are sent again
+          ScoreStage.Result other = StageCommands.StageCommand.score(copied(clean, "llm-1", run + "-2"));
+          assertThat(healthy.stats().items()).isEqualTo(errorItems);
+          assertThat(other.cachedItems()).isEqualTo(itemsInRun - errorItems);
+          assertThat(other.errorRows()).isZero();
+          continue;
+        }
+        // the same run id: only its errored items are sent again, and their error rows are replaced
+        ScoreStage.Result same = StageCommands.StageCommand.score(new RunContext(spark, clean, run));
+        assertThat(healthy.stats().items()).isEqualTo(errorItems);
+        assertThat(healthy.stats().distinctItems()).isEqualTo(errorItems);
+        assertThat(same.errorRows()).isZero();
+        Dataset<Row> rows = store.readRun(Table.SCORES, run);
+        assertThat(rows.count()).isEqualTo(itemsInRun * CATEGORIES);
+        assertThat(rows.select("content_id", "category").distinct().count()).isEqualTo(itemsInRun * CATEGORIES);
+        assertThat(rows.filter("status <> 'ok'").count()).isZero();
+
+        // and once every item is ok, a rerun sends nothing
+        healthy.resetStats();
+        StageCommands.StageCommand.score(new RunContext(spark, clean, run));
+        assertThat(healthy.stats().requests()).isZero();
+      }
+    }
   }
 
   @Test

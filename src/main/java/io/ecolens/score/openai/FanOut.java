@@ -1,6 +1,5 @@
 package io.ecolens.score.openai;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.ecolens.Errors;
 import io.ecolens.policy.Policy;
 import io.ecolens.score.CategoryScore;
@@ -57,7 +56,7 @@ public final class FanOut implements Iterator<FanOut.Scored> {
 
   private record Pending(List<Work> works, long due, long seq) {}
 
-  private record Staged(List<Work> works, String body, long estTokens) {}
+  private record Staged(List<Work> works, byte[] body, long estTokens) {}
 
   private record Completion(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure) {}
 
@@ -164,8 +163,8 @@ public final class FanOut implements Iterator<FanOut.Scored> {
       return null;
     }
     List<ScoringItem> batch = works.stream().map(w -> w.item).toList();
-    String body = prompt.requestBody(settings, batch).toString();
-    long est = PromptBuilder.estimateTokens(body) + prompt.estimateOutputTokens(batch.size());
+    byte[] body = prompt.requestBytes(settings, batch);
+    long est = (body.length + 3) / 4 + prompt.estimateOutputTokens(batch.size());
     return new Staged(works, body, est);
   }
 
@@ -213,8 +212,8 @@ public final class FanOut implements Iterator<FanOut.Scored> {
       retryOrFail(c.works, "HTTP 429 (rate limited)", Math.max(retryAfter, backoff(c.works.get(0).attempts)), now);
     } else if (status == 401 || status == 403) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " refused the credentials (HTTP "
-          + status + ": " + snippet(r.body()) + "). Set the API key in the environment variable '"
-          + settings.apiKeyEnv() + "' (score.openai.api-key-env) on the driver and every executor.", null);
+          + status + ": " + snippet(r.body()) + "). Set the API key in " + OpenAiClient.keySources(settings)
+          + " on the driver and every executor.", null);
     } else if (isUnknownModel(status, r.body())) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " does not serve model '"
           + settings.model() + "' (HTTP " + status + ": " + snippet(r.body()) + "). Fix score.openai.model.", null);
@@ -232,17 +231,10 @@ public final class FanOut implements Iterator<FanOut.Scored> {
 
   /** A 200 answer: bill its tokens, keep the valid items, retry the others alone. */
   private void accept(List<Work> works, String body, long now) {
-    String content = null;
-    long in = 0;
-    long out = 0;
-    try {
-      JsonNode root = PromptBuilder.JSON.readTree(body);
-      content = root.path("choices").path(0).path("message").path("content").asText(null);
-      in = root.path("usage").path("prompt_tokens").asLong(0);
-      out = root.path("usage").path("completion_tokens").asLong(0);
-    } catch (Exception e) {
-      content = null;
-    }
+    ChatCompletion completion = ChatCompletion.parse(body);
+    String content = completion.content();
+    long in = completion.promptTokens();
+    long out = completion.completionTokens();
     for (int i = 0; i < works.size(); i++) {
       works.get(i).inputTokens += share(in, works.size(), i);
       works.get(i).outputTokens += share(out, works.size(), i);

@@ -9,22 +9,49 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The HTTP side of an OpenAI-compatible endpoint: POST /chat/completions and GET /models with the
- * JDK HttpClient. The API key is read from the environment variable named in the settings (or, for
- * local runs and tests, a JVM system property of that name), held only here, and scrubbed from
- * every message ecolens keeps.
+ * JDK HttpClient, in the OpenAI shape (Bearer token) or Azure OpenAI's (deployment URL,
+ * {@code api-version} query parameter, {@code api-key} header). The API key is read from a Hadoop
+ * credential provider alias or the environment variable named in the settings (or, for local runs
+ * and tests, a JVM system property of that name), held only here, and scrubbed from every message
+ * ecolens keeps.
  */
 public final class OpenAiClient {
   private final OpenAiSettings settings;
   private final HttpClient http;
   private final String apiKey;
+  private final URI completions;
+  private final Duration requestTimeout;
 
   public OpenAiClient(OpenAiSettings settings) {
     this.settings = settings;
-    this.apiKey = apiKey(settings.apiKeyEnv());
+    this.completions = uri(settings, "/chat/completions");
+    this.requestTimeout = Duration.ofMillis(settings.timeoutMs());
+    this.apiKey = apiKey(settings);
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofMillis(Math.min(settings.timeoutMs(), 10_000)))
         .build();
+  }
+
+  /**
+   * The key for these settings: the Hadoop credential provider entry {@code api-key-alias} when set
+   * and found, else the environment variable {@code api-key-env}; null when neither holds one.
+   */
+  public static String apiKey(OpenAiSettings settings) {
+    if (settings.apiKeyAlias() != null) {
+      String key = CredentialProviders.password(settings.apiKeyAlias(), settings.credentialProviders());
+      if (key != null) {
+        return key;
+      }
+    }
+    return apiKey(settings.apiKeyEnv());
+  }
+
+  /** Where the key was looked for, for error messages (names only, never the key). */
+  public static String keySources(OpenAiSettings settings) {
+    String env = "the environment variable '" + settings.apiKeyEnv() + "' (score.openai.api-key-env)";
+    return settings.apiKeyAlias() == null ? env : "the credential provider alias '" + settings.apiKeyAlias()
+        + "' (score.openai.api-key-alias) or " + env;
   }
 
   /** The key named by {@code envName}: the environment first, then a system property; null if neither. */
@@ -46,25 +73,49 @@ public final class OpenAiClient {
 
   /** Sends one chat-completions request. */
   public CompletableFuture<HttpResponse<String>> complete(String body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(settings.endpoint() + "/chat/completions"))
-        .timeout(Duration.ofMillis(settings.timeoutMs()))
+    return complete(HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  /** Sends one chat-completions request whose body is UTF-8 JSON. */
+  public CompletableFuture<HttpResponse<String>> complete(byte[] body) {
+    return complete(HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  private CompletableFuture<HttpResponse<String>> complete(HttpRequest.BodyPublisher body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(completions)
+        .timeout(requestTimeout)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
-    }
+        .POST(body);
+    authorize(b);
     return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** GET /models, synchronously. */
   public HttpResponse<String> models() throws java.io.IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(settings.endpoint() + "/models"))
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(settings, "/models"))
         .timeout(Duration.ofMillis(Math.min(settings.timeoutMs(), 30_000)))
         .GET();
-    if (apiKey != null) {
-      b.header("Authorization", "Bearer " + apiKey);
-    }
+    authorize(b);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** OpenAI: {@code Authorization: Bearer <key>}; Azure OpenAI: {@code api-key: <key>}. */
+  private void authorize(HttpRequest.Builder b) {
+    if (apiKey != null) {
+      if (settings.azure()) {
+        b.header("api-key", apiKey);
+      } else {
+        b.header("Authorization", "Bearer " + apiKey);
+      }
+    }
+  }
+
+  /** {@code endpoint + path}, with {@code ?api-version=} for Azure OpenAI. */
+  static URI uri(OpenAiSettings settings, String path) {
+    String query = settings.azure()
+        ? "?api-version=" + java.net.URLEncoder.encode(settings.apiVersion(), java.nio.charset.StandardCharsets.UTF_8)
+        : "";
+    return URI.create(settings.endpoint() + path + query);
   }
 
   /** {@code text} with the API key (if any) replaced by ***. */

@@ -74,9 +74,8 @@ public final class OpenAiScorer implements Scorer {
     int status = r.statusCode();
     if (status == 401 || status == 403) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " refused the credentials (HTTP "
-          + status + ")" + (client.hasKey() ? "" : "; no API key was found in the environment variable '"
-          + settings.apiKeyEnv() + "'") + ". Set a valid key in the environment variable named by "
-          + "score.openai.api-key-env ('" + settings.apiKeyEnv() + "').", null);
+          + status + ")" + (client.hasKey() ? "" : "; no API key was found") + ". Set a valid key in "
+          + OpenAiClient.keySources(settings) + ".", null);
     }
     if (status != 200) {
       return;

@@ -87,6 +87,37 @@ class PromptBuilderTest {
         .allSatisfy((id, reason) -> assertThat(reason).startsWith("malformed answer"));
   }
 
+  @Test
+  void theSerialisedRequestIsTheRequestBodyWithTheSharedPartWrittenOnce() {
+    PromptBuilder prompt = new PromptBuilder(POLICY);
+    List<ScoringItem> items = new ArrayList<>(injectionItems());
+    items.add(new ScoringItem("u-1", "h", "caf\u00e9 \u4e2d\u6587 \ud83d\ude00", "tab\tnew\nline \u0000 \u001f \\ / \"q\"",
+        "\u2028 \u2029", List.of("t\u00e4g", "<b>")));
+    for (String format : List.of("json_schema", "json_object", "none")) {
+      OpenAiSettings s = new OpenAiSettings(null, "m-" + format, null, null, null, null, null, null, null, null,
+          null, 0.3, 77, format, null, null);
+      for (List<ScoringItem> batch : List.of(items, items.subList(0, 1), List.<ScoringItem>of())) {
+        String expected = prompt.requestBody(s, batch).toString();
+        assertThat(new String(prompt.requestBytes(s, batch), java.nio.charset.StandardCharsets.UTF_8))
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void theAnswerEnvelopeYieldsTheContentAndTheUsage() {
+    ChatCompletion c = ChatCompletion.parse("{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+        + "\"assistant\",\"content\":\"{\\\"items\\\":[]}\",\"tool_calls\":[{\"a\":[1,{}]}]},\"logprobs\":null},"
+        + "{\"message\":{\"content\":\"second\"}}],\"usage\":{\"prompt_tokens\":120,\"details\":{\"cached\":3},"
+        + "\"completion_tokens\":45,\"total_tokens\":165}}");
+    assertThat(c).isEqualTo(new ChatCompletion("{\"items\":[]}", 120, 45));
+    assertThat(ChatCompletion.parse("{\"choices\":[{\"message\":{\"content\":null}}]}").content()).isNull();
+    assertThat(ChatCompletion.parse("<html>bad gateway</html>")).isEqualTo(new ChatCompletion(null, 0, 0));
+    assertThat(ChatCompletion.parse("{\"choices\":[{\"message\":{\"content\":\"x\"}}], \"usage\": {")).isEqualTo(
+        new ChatCompletion(null, 0, 0));
+    assertThat(ChatCompletion.parse(null).content()).isNull();
+  }
+
   private static JsonNode readTree(String s) {
     try {
       return PromptBuilder.JSON.readTree(s);

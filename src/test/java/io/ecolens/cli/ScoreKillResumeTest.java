@@ -1,0 +1,159 @@
+package io.ecolens.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.apache.spark.sql.functions.col;
+
+import io.ecolens.config.ConfigLoader;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.generate.CorpusGenerator;
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import io.ecolens.simulator.LlmSimulator;
+import io.ecolens.testing.SparkTest;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code score} in a JVM of its own, killed with SIGKILL once it has committed at least one chunk,
+ * then started again with the same run id: every item ends with exactly one row per category, and
+ * no committed item is sent to the endpoint a second time.
+ */
+class ScoreKillResumeTest extends SparkTest {
+  private static final int CATEGORIES = 10;
+  private static final int COMMIT_EVERY = 30;
+  private static final String RUN = "killed-1";
+
+  @TempDir Path dir;
+
+  private List<String> cli(String command, LlmSimulator sim) {
+    List<String> args = new ArrayList<>();
+    args.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    args.add("-Xmx1g");
+    for (String jvm : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (jvm.startsWith("--add-opens") || jvm.startsWith("--add-exports")) {
+        args.add(jvm);
+      }
+    }
+    args.addAll(List.of("-Dlog4j2.configurationFile=conf/log4j2.properties",
+        "-cp", System.getProperty("java.class.path"), EcolensCli.class.getName(), command, "--run-id", RUN,
+        "--conf", "conf/local.yaml"));
+    for (String set : settings(sim)) {
+      args.add("--set");
+      args.add(set);
+    }
+    return args;
+  }
+
+  private List<String> settings(LlmSimulator sim) {
+    return List.of(
+        "spark.master=local[2]",
+        "catalog.warehouse=" + dir.resolve("warehouse"),
+        "catalog.database=killtest",
+        "generate.rows=500",
+        "generate.output=" + dir.resolve("demo"),
+        "input.corpus.path=" + dir.resolve("demo/corpus"),
+        "input.labels.path=" + dir.resolve("demo/labels"),
+        "sample.size=150",
+        "sample.strata=[format]",
+        "score.scorer=openai",
+        "score.openai.endpoint=" + sim.endpoint(),
+        "score.openai.model=sim-model",
+        "score.openai.api-key-env=ECOLENS_KILL_TEST_NO_KEY",
+        "score.openai.items-per-request=3",
+        "score.openai.max-concurrency=2",
+        "score.openai.partitions=2",
+        "score.openai.commit-every=" + COMMIT_EVERY);
+  }
+
+  private Process start(String command, LlmSimulator sim, String log) throws IOException {
+    return new ProcessBuilder(cli(command, sim)).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(log).toFile()).start();
+  }
+
+  private int finish(String command, LlmSimulator sim) throws Exception {
+    Process p = start(command, sim, command + ".log");
+    boolean done = p.waitFor(10, TimeUnit.MINUTES);
+    if (!done) {
+      p.destroyForcibly(); // never leave a child behind
+    }
+    assertThat(done).as("%s finished", command).isTrue();
+    return p.exitValue();
+  }
+
+  /** This run's rows of a table the child processes write, read from its Delta folder. */
+  private Dataset<Row> table(String name) throws IOException {
+    Path found;
+    try (Stream<Path> paths = Files.walk(dir.resolve("warehouse"))) {
+      found = paths.filter(p -> p.getFileName().toString().equals(name) && Files.isDirectory(p.resolve("_delta_log")))
+          .findFirst().orElseThrow(() -> new AssertionError("no table " + name + " under " + dir.resolve("warehouse")));
+    }
+    return spark.read().format("delta").load(found.toString()).filter(col("run_id").equalTo(RUN));
+  }
+
+  /** Rows the running child has committed so far; 0 while its table does not exist yet. */
+  private long rowsSoFar() throws IOException {
+    try {
+      return scores().count();
+    } catch (AssertionError notYet) {
+      return 0;
+    }
+  }
+
+  private Dataset<Row> scores() throws IOException {
+    return table("scores");
+  }
+
+  @Test
+  void aScoreKilledWithSigkillResumesWithoutDuplicatesOrResendingCommittedItems() throws Exception {
+    Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+    // 250 ms per answer, 2 requests in flight, 3 items per request: each chunk of about 30 items
+    // takes over a second to score, so the kill lands between the first commit and the last.
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(250), policy)) {
+      EcolensConfig config = ConfigLoader.load(Path.of("conf/local.yaml"), settings(sim));
+      CorpusGenerator.execute(spark, config.generate(), policy);
+      assertThat(finish("ingest", sim)).as("ingest exit code; see " + dir.resolve("ingest.log")).isZero();
+      assertThat(finish("sample", sim)).as("sample exit code; see " + dir.resolve("sample.log")).isZero();
+      long items = table("samples").count();
+      assertThat(items).isGreaterThan(3L * COMMIT_EVERY);
+
+      Process first = start("score", sim, "score-killed.log");
+      long committedRows = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+      while (committedRows == 0 && first.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        committedRows = rowsSoFar();
+      }
+      first.destroyForcibly();
+      assertThat(first.waitFor(1, TimeUnit.MINUTES)).isTrue();
+      assertThat(first.exitValue()).as("killed, not finished").isNotZero();
+      long committed = scores().select("content_id").distinct().count();
+      long sentBeforeKill = sim.stats().items();
+      assertThat(committed).as("at least one chunk committed before the kill").isPositive();
+      assertThat(committed).as("the kill came before the last chunk").isLessThan(items);
+      assertThat(scores().count()).as("whole items only").isEqualTo(committed * CATEGORIES);
+      assertThat(sentBeforeKill - committed).as("sent but not committed: the chunk in flight")
+          .isLessThanOrEqualTo(2L * COMMIT_EVERY);
+
+      assertThat(finish("score", sim)).as("resumed score exit code; see " + dir.resolve("score.log")).isZero();
+      Dataset<Row> rows = scores();
+      assertThat(rows.count()).isEqualTo(items * CATEGORIES);
+      assertThat(rows.select("content_id", "category").distinct().count()).isEqualTo(items * CATEGORIES);
+      assertThat(rows.filter("status <> 'ok'").count()).isZero();
+      LlmSimulator.Stats total = sim.stats();
+      assertThat(total.items() - sentBeforeKill).as("the restart sends exactly the items not committed")
+          .isEqualTo(items - committed);
+      assertThat(total.distinctItems()).isEqualTo(items);
+      assertThat(total.items()).isLessThanOrEqualTo(items + 2L * COMMIT_EVERY);
+    }
+  }
+}
