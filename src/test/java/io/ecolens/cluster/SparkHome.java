@@ -165,7 +165,7 @@ final class SparkHome {
   /** bin/spark-submit as a Spark distribution has it: SparkSubmit on jars/, with the Java 17 flags. */
   private void writeSparkSubmit() throws IOException {
     Path bin = Files.createDirectories(home.resolve("bin"));
-    List<String> java = java("1g", "org.apache.spark.deploy.SparkSubmit");
+    List<String> java = java("1536m", "org.apache.spark.deploy.SparkSubmit");
     StringBuilder script = new StringBuilder("#!/usr/bin/env bash\nexec");
     for (String arg : java) {
       script.append(" '").append(arg.replace("'", "'\\''")).append('\'');
