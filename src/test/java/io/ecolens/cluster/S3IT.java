@@ -104,8 +104,8 @@ class S3IT extends SparkTest {
   }
 
   /**
-   * s3proxy in its own JVM (its jclouds wants the jakarta.annotation 2 API, Spark's Jersey pins
-   * the old one), serving the filesystem blobstore under {@code blobs} with one bucket.
+   * s3proxy in its own JVM (its jclouds wants the Jakarta EE 9+ APIs, where Spark's Jersey and Hive pin
+   * the javax-era ones), serving the filesystem blobstore under {@code blobs} with one bucket.
    */
   private static void startS3(Path blobs) throws IOException, InterruptedException {
     Files.createDirectories(blobs.resolve(BUCKET)); // a folder is a bucket to the filesystem blobstore
