@@ -200,8 +200,9 @@ class S3IT extends SparkTest {
   }
 
   @Test
-  void theSecretKeyIsNotStoredInTheRunsTable() {
+  void theSecretKeyIsNeitherStoredNorLogged() {
     assertThat(exitCode).isZero();
     assertThat((String) table("runs").first().getAs("config_json")).doesNotContain(SECRET_KEY);
+    assertThat(home.log("driver-s3")).contains("ingest").doesNotContain(SECRET_KEY);
   }
 }
