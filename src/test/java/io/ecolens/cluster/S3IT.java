@@ -155,6 +155,8 @@ class S3IT extends SparkTest {
         "spark.hadoop.fs.s3a.endpoint", endpoint,
         "spark.hadoop.fs.s3a.path.style.access", "true",
         "spark.hadoop.fs.s3a.connection.ssl.enabled", "false",
+        // no bulk delete of parent "directory" markers after every write (Hadoop's advice for 3.3+ clients)
+        "spark.hadoop.fs.s3a.directory.marker.retention", "keep",
         "spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
         "spark.hadoop.fs.s3a.access.key", ACCESS_KEY,
         "spark.hadoop.fs.s3a.secret.key", SECRET_KEY);
