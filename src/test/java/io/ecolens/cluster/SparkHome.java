@@ -33,6 +33,8 @@ final class SparkHome {
   private SparkHome(Path home, Path logs) {
     this.home = home;
     this.logs = logs;
+    // no JVM it started outlives the test JVM, even when a test is interrupted
+    Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "spark-home-killer"));
   }
 
   /** Creates {@code dir/spark-home/jars} (symbolic links) and {@code dir/logs}. */
