@@ -507,8 +507,12 @@ final class ReportModel {
 
   private Map<String, Object> chartsView() {
     List<Map<String, Object>> list = new ArrayList<>();
-    addChart(list, "Prevalence by slice", prevalenceChart(),
-        "Model-label prevalence with its 95% interval, whole run and per content format.");
+    String prevalence = prevalenceChart();
+    if (prevalence != null) {
+      // a bar per category and format: too many for a grid cell, so it gets the whole row
+      list.add(linked("title", "Prevalence by slice", "svg", prevalence, "wide", true,
+          "note", "Model-label prevalence with its 95% interval, whole run and per content format."));
+    }
     addChart(list, "Precision and recall", ReportCharts.precisionRecall("chart-pr", prCurves()),
         "From the evaluate stage's threshold sweep (score ≥ t counts as violating).");
     addChart(list, "Score distribution", ReportCharts.scoreDistribution("chart-scores", namedBins()),
@@ -538,7 +542,7 @@ final class ReportModel {
 
   private static void addChart(List<Map<String, Object>> list, String title, String svg, String note) {
     if (svg != null) {
-      list.add(linked("title", title, "svg", svg, "note", note));
+      list.add(linked("title", title, "svg", svg, "note", note, "wide", false));
     }
   }
 
