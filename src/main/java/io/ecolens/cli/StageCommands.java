@@ -333,16 +333,21 @@ final class StageCommands {
     }
   }
 
+  /** {@code --baseline-run}, shared by the commands that write a report. */
+  static final class BaselineOption {
+    @Option(names = "--baseline-run", paramLabel = "ID",
+        description = "Run to compare with (default: comparison.baseline-run, else the latest good earlier run).")
+    String runId;
+  }
+
   @Command(name = "report", mixinStandardHelpOptions = true,
       description = "Write prevalence metrics, report.html and summary.json for the run.")
   static final class Report extends StageCommand {
-    @Option(names = "--baseline-run", paramLabel = "ID",
-        description = "Run to compare with (default: comparison.baseline-run, else the latest good earlier run).")
-    String baselineRun;
+    @Mixin BaselineOption baseline;
 
     @Override
     EcolensConfig configure(EcolensConfig c) {
-      return withBaseline(c, baselineRun);
+      return withBaseline(c, baseline.runId);
     }
 
     @Override
@@ -356,13 +361,11 @@ final class StageCommands {
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = "Run every stage in order: generate (when generate.enabled), ingest, sample, score, evaluate, report.")
   static final class Run extends StageCommand {
-    @Option(names = "--baseline-run", paramLabel = "ID",
-        description = "Run to compare with (default: comparison.baseline-run, else the latest good earlier run).")
-    String baselineRun;
+    @Mixin BaselineOption baseline;
 
     @Override
     EcolensConfig configure(EcolensConfig c) {
-      return withBaseline(c, baselineRun);
+      return withBaseline(c, baseline.runId);
     }
 
     @Override
