@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code jobs/bench.sh fanout}: the openai fan-out against the simulator on loopback at a fixed
  * latency and several concurrency caps, next to naive synchronous scoring (one request in flight
  * per task). The limit at a cap is cap / latency requests per second; the ratio is achieved
- * requests per second over that limit. Prints tokens per item at 1, 10 and 20 items per request.
+ * requests per second over that limit; "cpu-bound" is the ratio the cores would allow at the CPU
+ * measured per request (client and simulator share this JVM and the machine). Prints tokens per
+ * item at 1, 10 and 20 items per request.
  * The last line is {@code RESULT fanout_min_ratio <value>}.
  */
 public final class FanoutBench {
@@ -48,30 +50,34 @@ public final class FanoutBench {
     List<ScoringItem> corpus = corpus(policy, Math.max(items, naiveItems));
     System.out.printf("fanout: %,d items, %d items/request, latency %d ms, %d tasks, %d cores, caps %s%n", items,
         itemsPerRequest, latencyMs, tasks, Runtime.getRuntime().availableProcessors(), java.util.Arrays.toString(caps));
-    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s %14s%n", "cap", "mode", "items", "seconds", "items/s",
-        "req/s", "limit", "ratio", "cpu ms/req");
+    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s %20s %9s%n", "cap", "mode", "items", "seconds", "items/s",
+        "req/s", "limit", "ratio", "cpu ms/req", "cpu-bound");
     double minRatio = Double.MAX_VALUE;
     for (int cap : caps) {
       try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(latencyMs)
           .withCap(cap, false), policy)) {
+        // one scorer per cap, as one per executor JVM in a job: the warm-up opens its connections
         OpenAiSettings s = settings(sim.endpoint(), cap, itemsPerRequest);
+        OpenAiScorer scorer = new OpenAiScorer(s, policy);
         double limit = cap * 1000.0 / latencyMs;
-        run(sim, s, corpus.subList(0, Math.min(items, cap * itemsPerRequest * 3)), tasks); // warm-up
+        run(scorer, s, corpus.subList(0, Math.min(items, cap * itemsPerRequest * 3)), tasks); // warm-up
         sim.resetStats();
         CpuClock cpu = CpuClock.start();
-        double fan = run(sim, s, corpus.subList(0, items), tasks);
+        double fan = run(scorer, s, corpus.subList(0, items), tasks);
         double ratio = print(cap, "fanout", items, fan, sim, limit, cpu);
         minRatio = Math.min(minRatio, ratio);
         sim.resetStats();
         cpu = CpuClock.start();
-        double naive = run(sim, settings(sim.endpoint(), tasks, itemsPerRequest), corpus.subList(0, naiveItems), tasks);
+        OpenAiSettings naiveSettings = settings(sim.endpoint(), tasks, itemsPerRequest);
+        double naive = run(new OpenAiScorer(naiveSettings, policy), naiveSettings, corpus.subList(0, naiveItems), tasks);
         print(cap, "naive", naiveItems, naive, sim, limit, cpu);
       }
     }
     try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(5), policy)) {
       for (int perRequest : new int[] {1, 10, 20}) {
         sim.resetStats();
-        run(sim, settings(sim.endpoint(), 16, perRequest), corpus.subList(0, 400), 1);
+        OpenAiSettings tokenSettings = settings(sim.endpoint(), 16, perRequest);
+        run(new OpenAiScorer(tokenSettings, policy), tokenSettings, corpus.subList(0, 400), 1);
         LlmSimulator.Stats st = sim.stats();
         System.out.printf("tokens/item at %2d items/request: %.0f input + %.0f output%n", perRequest,
             st.promptTokens() / (double) st.items(), st.completionTokens() / (double) st.items());
@@ -91,14 +97,17 @@ public final class FanoutBench {
     double rps = st.requests() / seconds;
     double ratio = rps / limit;
     CpuClock.Split used = cpu.split();
-    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f %5.2f (sim %4.2f)%n", cap, mode, n, seconds,
-        n / seconds, rps, limit, ratio, used.processMs() / st.requests(), used.simulatorMs() / st.requests());
+    double cpuMsPerRequest = used.processMs() / st.requests();
+    // the ratio this machine's cores allow at that CPU cost, client and simulator together
+    double cpuBound = Runtime.getRuntime().availableProcessors() * 1000.0 / cpuMsPerRequest / limit;
+    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f %9.2f (sim %4.2f) %9.2f%n", cap, mode, n,
+        seconds, n / seconds, rps, limit, ratio, cpuMsPerRequest, used.simulatorMs() / st.requests(), cpuBound);
     return ratio;
   }
 
   /** Scores {@code items} in {@code tasks} threads sharing the limits like Spark tasks; returns seconds. */
-  private static double run(LlmSimulator sim, OpenAiSettings s, List<ScoringItem> items, int tasks) throws Exception {
-    OpenAiScorer scorer = new OpenAiScorer(s, PolicyHolder.policy);
+  private static double run(OpenAiScorer scorer, OpenAiSettings s, List<ScoringItem> items, int tasks)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(tasks);
     AtomicLong errors = new AtomicLong();
     long start = System.nanoTime();
@@ -123,12 +132,7 @@ public final class FanoutBench {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static final class PolicyHolder {
-    static Policy policy;
-  }
-
   private static List<ScoringItem> corpus(Policy policy, int n) {
-    PolicyHolder.policy = policy;
     List<String> phrases = new ArrayList<>();
     for (Policy.Category c : policy.categories()) {
       phrases.addAll(c.examples().violating());
