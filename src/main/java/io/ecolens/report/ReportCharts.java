@@ -98,7 +98,8 @@ final class ReportCharts {
       barRenderer.setSeriesPaint(s, lighter(color(s)));
     }
     NumberAxis axis = new NumberAxis("Prevalence, % of items (bar: 95% interval, dot: estimate)");
-    axis.setLowerBound(0);
+    // the axis spans the widest interval: left to itself it fits the dots and cuts the bars off
+    axis.setRange(0, prevalenceAxisTop(intervals));
     axis.setLabelFont(LABEL);
     CategoryAxis categories = new CategoryAxis();
     categories.setTickLabelFont(LABEL);
@@ -116,6 +117,12 @@ final class ReportCharts {
     plot.setRenderer(1, dots);
     plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD);
     return svg(id, chart("Prevalence by category and format", plot), 1000, 80 + labels.size() * (18 + 9 * series.size()));
+  }
+
+  /** The upper end of the prevalence axis, in percent: a little beyond the highest estimate or interval end. */
+  static double prevalenceAxisTop(List<Interval> intervals) {
+    double top = intervals.stream().mapToDouble(i -> Math.max(i.value(), i.high())).max().orElse(0) * 100;
+    return top > 0 ? top * 1.05 : 1;
   }
 
   /** A 2×2 confusion matrix heatmap: rows human label, columns model label, cells shaded by share. */
