@@ -89,8 +89,10 @@ public final class ExperimentPage {
       r.put("model", info.model());
       r.put("policyVersion", info.policyVersion());
       r.put("promptHash", info.promptHash().substring(0, 12));
-      r.put("f1", fixed(s.f1()) + interval(s.f1Low(), s.f1High()));
-      r.put("auprc", fixed(s.auprc()) + interval(s.auprcLow(), s.auprcHigh()));
+      r.put("f1", fixed(s.f1()));
+      r.put("f1Interval", interval(s.f1Low(), s.f1High()).strip());
+      r.put("auprc", fixed(s.auprc()));
+      r.put("auprcInterval", interval(s.auprcLow(), s.auprcHigh()).strip());
       r.put("kappa", fixed(s.kappa()));
       r.put("cost", usd(s.costPer1kItems()));
       r.put("tokens", Double.isNaN(s.tokensPerItem()) ? "–" : String.format(Locale.ROOT, "%,.0f", s.tokensPerItem()));
@@ -128,6 +130,7 @@ public final class ExperimentPage {
       r.put("comparedTo", c.comparedTo());
       r.put("verdict", c.verdict());
       r.put("significant", c.f1().significant());
+      r.put("worse", c.f1().significant() && c.f1().diff() < 0); // "loses to": shown as a warning
       r.put("f1Diff", signed(c.f1().diff()) + interval(c.f1().low(), c.f1().high()));
       r.put("f1P", p(c.f1().pValue()));
       r.put("auprcDiff", signed(c.auprc().diff()) + interval(c.auprc().low(), c.auprc().high()));
