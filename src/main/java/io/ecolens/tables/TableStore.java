@@ -68,6 +68,14 @@ public final class TableStore {
   }
 
   /**
+   * Makes run {@code to}'s rows of {@code table} a copy of run {@code from}'s, e.g. so that a
+   * second scorer sees the same content and sample without a second ingest.
+   */
+  public void copyRun(Table table, String from, String to) {
+    replaceRun(table, to, readRun(table, from).withColumn("run_id", lit(to)));
+  }
+
+  /**
    * Replaces the rows of {@code runId} whose {@code column} equals {@code value}, e.g. one
    * report section of {@code metrics}, leaving the run's other rows alone.
    */

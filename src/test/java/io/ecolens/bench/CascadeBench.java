@@ -13,16 +13,15 @@ import io.ecolens.score.ScoreStage;
 import io.ecolens.score.cascade.CascadeFigures;
 import io.ecolens.simulator.LlmSimulator;
 import io.ecolens.tables.Table;
+import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 
 /**
  * The cascade (embedded → openai) against LLM only, over the same sample and the same human
@@ -49,14 +48,9 @@ public final class CascadeBench {
     Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
     SparkSession spark = TestSpark.session();
     try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(latency), policy)) {
-      List<String> sets = new ArrayList<>(List.of(
-          "catalog.database=cascade_bench",
-          "generate.rows=" + rows,
-          "generate.output=" + dir.resolve("demo"),
-          "input.corpus.path=" + dir.resolve("demo/corpus"),
-          "input.labels.path=" + dir.resolve("demo/labels"),
+      List<String> sets = DemoRuns.demoCorpus(dir, rows, "cascade_bench");
+      sets.addAll(List.of(
           "sample.size=" + sample,
-          "report.output=" + dir.resolve("reports"),
           "score.scorer=cascade",
           "score.embedded.mode=zero-shot",
           "score.cascade.first=embedded",
@@ -81,8 +75,7 @@ public final class CascadeBench {
       StageRunners.sample(cascade);
       RunContext llmOnly = new RunContext(spark, llmConfig, "llm-only");
       for (Table t : List.of(Table.CONTENT, Table.SAMPLES, Table.POLICY_LABELS)) {
-        llmOnly.store().replaceRun(t, "llm-only", cascade.store().readRun(t, "cascade")
-            .withColumn("run_id", functions.lit("llm-only")));
+        llmOnly.store().copyRun(t, "cascade", "llm-only");
       }
 
       long t0 = System.nanoTime();

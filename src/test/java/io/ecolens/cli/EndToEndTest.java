@@ -8,6 +8,7 @@ import io.ecolens.config.EcolensConfig;
 import io.ecolens.run.RunContext;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
+import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,14 +34,9 @@ class EndToEndTest extends SparkTest {
 
   @BeforeAll
   static void runPipelineTwice() {
-    config = ConfigLoader.load(Path.of("conf/local.yaml"), List.of(
-        "generate.rows=" + ROWS,
-        "generate.output=" + dir.resolve("demo"),
-        "input.corpus.path=" + dir.resolve("demo/corpus"),
-        "input.labels.path=" + dir.resolve("demo/labels"),
-        "catalog.database=e2e",
-        "sample.size=" + SAMPLE,
-        "report.output=" + dir.resolve("reports")));
+    List<String> sets = DemoRuns.demoCorpus(dir, ROWS, "e2e");
+    sets.add("sample.size=" + SAMPLE);
+    config = ConfigLoader.load(Path.of("conf/local.yaml"), sets);
     RunContext ctx = new RunContext(spark, config, "e2e-1");
     store = ctx.store();
     new StageCommands.Run().run(ctx);

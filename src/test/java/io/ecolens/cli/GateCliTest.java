@@ -9,6 +9,7 @@ import io.ecolens.config.ConfigLoader;
 import io.ecolens.gate.GateStage;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
+import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -68,10 +69,8 @@ class GateCliTest extends SparkTest {
     if (key.equals("g2-again")) {
       args.addAll(List.of("--baseline-run", "g1"));
     }
-    List<String> sets = new ArrayList<>(List.of("generate.rows=1200", "generate.output=" + dir.resolve("demo"),
-        "input.corpus.path=" + dir.resolve("demo/corpus"), "input.labels.path=" + dir.resolve("demo/labels"),
-        "catalog.database=" + DB, "catalog.embedded=false", "spark.shuffle-partitions=2", "sample.size=300",
-        "report.output=" + dir.resolve("reports"), GATES));
+    List<String> sets = DemoRuns.demoCorpus(dir, 1200, DB);
+    sets.addAll(List.of("catalog.embedded=false", "spark.shuffle-partitions=2", "sample.size=300", GATES));
     sets.addAll(List.of(extra));
     for (String s : sets) {
       args.add("--set");

@@ -11,12 +11,12 @@ import io.ecolens.score.ScoreStage;
 import io.ecolens.simulator.LlmSimulator;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
+import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.Level;
@@ -61,15 +61,10 @@ class LlmScoringEndToEndTest extends SparkTest {
   private static String refusedMessage;
 
   private static EcolensConfig config(String endpoint, String model, double maxCost, List<String> more) {
-    List<String> sets = new ArrayList<>(List.of(
-        "generate.rows=" + ROWS,
-        "generate.output=" + dir.resolve("demo"),
-        "input.corpus.path=" + dir.resolve("demo/corpus"),
-        "input.labels.path=" + dir.resolve("demo/labels"),
-        "catalog.database=llm",
+    List<String> sets = DemoRuns.demoCorpus(dir, ROWS, "llm");
+    sets.addAll(List.of(
         "sample.size=60",
         "sample.strata=[format]",
-        "report.output=" + dir.resolve("reports"),
         "score.scorer=openai",
         "score.max-cost=" + maxCost,
         "score.openai.endpoint=" + endpoint,
@@ -97,7 +92,7 @@ class LlmScoringEndToEndTest extends SparkTest {
   private static RunContext copied(EcolensConfig config, String from, String to) {
     RunContext ctx = new RunContext(spark, config, to);
     for (Table t : List.of(Table.CONTENT, Table.SAMPLES)) {
-      ctx.store().replaceRun(t, to, ctx.store().readRun(t, from).withColumn("run_id", org.apache.spark.sql.functions.lit(to)));
+      ctx.store().copyRun(t, from, to);
     }
     return ctx;
   }

@@ -9,6 +9,7 @@ import io.ecolens.generate.CorpusGenerator;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.simulator.LlmSimulator;
+import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -55,14 +56,10 @@ class ScoreKillResumeTest extends SparkTest {
   }
 
   private List<String> settings(LlmSimulator sim) {
-    return List.of(
+    List<String> sets = DemoRuns.demoCorpus(dir, 500, "killtest");
+    sets.addAll(List.of(
         "spark.master=local[2]",
         "catalog.warehouse=" + dir.resolve("warehouse"),
-        "catalog.database=killtest",
-        "generate.rows=500",
-        "generate.output=" + dir.resolve("demo"),
-        "input.corpus.path=" + dir.resolve("demo/corpus"),
-        "input.labels.path=" + dir.resolve("demo/labels"),
         "sample.size=150",
         "sample.strata=[format]",
         "score.scorer=openai",
@@ -72,7 +69,8 @@ class ScoreKillResumeTest extends SparkTest {
         "score.openai.items-per-request=3",
         "score.openai.max-concurrency=2",
         "score.openai.partitions=2",
-        "score.openai.commit-every=" + COMMIT_EVERY);
+        "score.openai.commit-every=" + COMMIT_EVERY));
+    return sets;
   }
 
   private Process start(String command, LlmSimulator sim, String log) throws IOException {

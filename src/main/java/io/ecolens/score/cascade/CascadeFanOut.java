@@ -50,11 +50,6 @@ final class CascadeFanOut implements Iterator<FanOut.Scored> {
     this.llm = second.fanOut(new Escalated(), share, itemsDone);
   }
 
-  /** LLM requests sent so far by this task (retries included). */
-  long llmRequests() {
-    return llm.requests();
-  }
-
   @Override
   public boolean hasNext() {
     while (ready.isEmpty() && llm.hasNext()) {

@@ -15,10 +15,10 @@ import io.ecolens.run.RunContext;
 import io.ecolens.simulator.LlmSimulator;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
+import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,15 +49,10 @@ class CascadeLlmTest extends SparkTest {
   private static Path reportHtml;
 
   private static EcolensConfig config(String endpoint, List<String> more) {
-    List<String> sets = new ArrayList<>(List.of(
-        "generate.rows=120",
-        "generate.output=" + dir.resolve("demo"),
-        "input.corpus.path=" + dir.resolve("demo/corpus"),
-        "input.labels.path=" + dir.resolve("demo/labels"),
-        "catalog.database=cascade_llm",
+    List<String> sets = DemoRuns.demoCorpus(dir, 120, "cascade_llm");
+    sets.addAll(List.of(
         "sample.size=30",
         "sample.strata=[format]",
-        "report.output=" + dir.resolve("reports"),
         "score.scorer=cascade",
         "score.batch-size=8",
         "score.embedded.mode=zero-shot",
@@ -83,8 +78,7 @@ class CascadeLlmTest extends SparkTest {
   private static RunContext copied(EcolensConfig config, String from, String to) {
     RunContext ctx = new RunContext(spark, config, to);
     for (Table t : List.of(Table.CONTENT, Table.SAMPLES, Table.POLICY_LABELS)) {
-      ctx.store().replaceRun(t, to, ctx.store().readRun(t, from)
-          .withColumn("run_id", org.apache.spark.sql.functions.lit(to)));
+      ctx.store().copyRun(t, from, to);
     }
     return ctx;
   }
