@@ -3,7 +3,7 @@
 #   jobs/render-report.sh reports/<run_id>/report.html            # writes reports/<run_id>/report.png
 #   jobs/render-report.sh reports/<run_id>/report.html out.png
 # Installs Debian's chromium package with apt-get when no chromium is on the PATH (needs root).
-# Environment: RENDER_WIDTH (1280), RENDER_HEIGHT (4000), RENDER_TIMEOUT seconds (120).
+# Environment: RENDER_WIDTH (1280), RENDER_HEIGHT (6000), RENDER_TIMEOUT seconds (120).
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 || "$1" == "-h" || "$1" == "--help" ]]; then
@@ -17,7 +17,7 @@ if [[ ! -f "$html" ]]; then
 fi
 out=${2:-"${html%.html}.png"}
 width=${RENDER_WIDTH:-1280}
-height=${RENDER_HEIGHT:-4000}
+height=${RENDER_HEIGHT:-6000}
 
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [[ -z "$browser" ]]; then
