@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * configured gates, writes one {@code gate_results} row per gate, and logs each outcome.
  *
  * <p>The baseline is {@code comparison.baseline-run} when set, else the latest run that started
- * before this one, succeeded, has figures in {@code metrics}, and failed no gate: a run that
+ * before this one, succeeded, ran the report stage (so not an experiment's score-only variant
+ * run), has figures in {@code metrics}, and failed no gate: a run that
  * regressed does not become the yardstick, so a regression keeps failing until it is fixed (or a
  * baseline is named). Figures of threshold sweeps and calibration bins (slice keys
  * {@code threshold}, {@code score_bin}) are curve points, not compared.
@@ -112,6 +113,7 @@ public final class GateStage {
         .filter(col("status").equalTo(lit(GateResult.FAILED))).select("run_id").distinct();
     List<Row> latest = runs
         .filter(col("status").equalTo(lit("succeeded"))
+            .and(col("stage_seconds").getItem("report").isNotNull()) // not a score-only run, e.g. an experiment variant
             .and(col("run_id").notEqual(lit(runId)))
             .and(col("started_at").lt(lit(before))))
         .join(withFigures, "run_id", "left_semi")
