@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.run.RunLedger;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.sql.Timestamp;
@@ -113,7 +114,7 @@ public final class GateStage {
         .filter(col("status").equalTo(lit(GateResult.FAILED))).select("run_id").distinct();
     List<Row> latest = runs
         .filter(col("status").equalTo(lit("succeeded"))
-            .and(col("stage_seconds").getItem("report").isNotNull()) // not a score-only run, e.g. an experiment variant
+            .and(RunLedger.reported())
             .and(col("run_id").notEqual(lit(runId)))
             .and(col("started_at").lt(lit(before))))
         .join(withFigures, "run_id", "left_semi")

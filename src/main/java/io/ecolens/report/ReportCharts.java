@@ -216,15 +216,16 @@ final class ReportCharts {
   /** One line per series over runs in order (e.g. normalised entropy per dimension). */
   static String overRuns(String id, String title, String axisLabel, List<String> runs,
       Map<String, Map<String, Double>> series) {
+    List<String> shown = runsWithFigures(runs, series);
+    if (shown.isEmpty()) {
+      return null;
+    }
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     series.forEach((name, byRun) -> {
-      for (String run : runs) {
+      for (String run : shown) {
         data.addValue(byRun.get(run), name, run);
       }
     });
-    if (series.isEmpty() || runs.isEmpty()) {
-      return null;
-    }
     LineAndShapeRenderer renderer = new LineAndShapeRenderer(true, true);
     for (int s = 0; s < series.size(); s++) {
       renderer.setSeriesPaint(s, color(s));
@@ -239,6 +240,11 @@ final class ReportCharts {
     runAxis.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
     CategoryPlot plot = new CategoryPlot(data, runAxis, values, renderer);
     return svg(id, chart(title, plot), 560, 380);
+  }
+
+  /** The runs, in order, with a figure in at least one series: the others would be empty slots on the axis. */
+  static List<String> runsWithFigures(List<String> runs, Map<String, Map<String, Double>> series) {
+    return runs.stream().filter(run -> series.values().stream().anyMatch(m -> m.get(run) != null)).toList();
   }
 
   private static NumberAxis unitAxis(String label) {

@@ -20,6 +20,7 @@ import io.ecolens.gate.GateStage;
 import io.ecolens.diversity.DiversityMetrics;
 import io.ecolens.diversity.DiversitySettings;
 import io.ecolens.policy.Policy;
+import io.ecolens.run.RunLedger;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.io.IOException;
@@ -131,7 +132,10 @@ public final class ReportStage {
     return this;
   }
 
-  /** Score histogram of the run, and whole-run figures of up to 20 earlier runs for the lines over runs. */
+  /**
+   * Score histogram of the run, and whole-run figures of up to 20 earlier reported runs (not
+   * experiment variants or unfinished runs, which have no such figures) for the lines over runs.
+   */
   private ChartData readChartData(String runId) {
     describe("report: score histogram and earlier runs' figures, run_id=" + runId);
     Map<String, long[]> bins = new TreeMap<>();
@@ -142,7 +146,7 @@ public final class ReportStage {
     }
     List<String> runs = new ArrayList<>();
     store.read(Table.RUNS)
-        .filter(col("run_id").notEqual(lit(runId)).and(col("started_at").isNotNull()))
+        .filter(col("run_id").notEqual(lit(runId)).and(col("started_at").isNotNull()).and(RunLedger.reported()))
         .orderBy(col("started_at").desc(), col("run_id").desc())
         .select("run_id").limit(HISTORY_RUNS - 1).collectAsList()
         .forEach(r -> runs.add(0, r.getString(0)));

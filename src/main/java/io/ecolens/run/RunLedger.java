@@ -1,5 +1,7 @@
 package io.ecolens.run;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.tables.Table;
 import java.sql.Timestamp;
@@ -7,6 +9,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import scala.collection.JavaConverters;
@@ -17,6 +20,14 @@ import scala.collection.JavaConverters;
  * adding a row.
  */
 public final class RunLedger {
+  /**
+   * On {@code runs}: the run got as far as the report stage, i.e. a pipeline run with figures to
+   * compare, not a score-only run such as an experiment's variant or a run stopped after sampling.
+   */
+  public static Column reported() {
+    return col("stage_seconds").getItem("report").isNotNull();
+  }
+
   /** The version in the jar's manifest, or "dev" when run from classes. */
   public static final String APP_VERSION = appVersion();
 

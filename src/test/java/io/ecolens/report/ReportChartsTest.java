@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ReportChartsTest {
@@ -28,5 +29,15 @@ class ReportChartsTest {
     String svg = ReportCharts.prevalence("chart-p", RARE, List.of("hate_speech", "spam_scam"), List.of("all", "photo"));
     assertThat(svg).startsWith("<svg").contains("hate_speech", "spam_scam", "photo")
         .contains("Prevalence, % of items");
+  }
+
+  @Test
+  void runsWithoutAnyFigureGetNoSlotOnTheOverRunsChart() {
+    Map<String, Map<String, Double>> series = Map.of("format", Map.of("daily-1", 0.8, "daily-3", 0.7));
+    List<String> runs = List.of("daily-1", "variant-without-figures", "daily-3");
+    assertThat(ReportCharts.runsWithFigures(runs, series)).containsExactly("daily-1", "daily-3");
+    assertThat(ReportCharts.overRuns("chart-r", "Diversity over runs", "Normalised entropy", runs, series))
+        .startsWith("<svg");
+    assertThat(ReportCharts.overRuns("chart-r", "t", "y", List.of("variant-without-figures"), series)).isNull();
   }
 }
