@@ -8,13 +8,8 @@ import io.ecolens.tables.TableStore;
 import io.ecolens.testing.SparkTest;
 import java.nio.file.Path;
 import java.sql.Timestamp;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,36 +29,14 @@ class GateBaselineTest extends SparkTest {
     run(store, "exp-1.llm-large", "succeeded", 3, Map.of("score", 1.0)); // an experiment variant: score only
     run(store, "daily-3", "running", 4, Map.of("ingest", 1.0));
     for (String runId : List.of("daily-1", "daily-2", "exp-1.llm-large")) {
-      store.replaceRun(Table.METRICS, runId, rows(List.of(runId, "scoring", "error_rate", "all", "all", "all", 0.0)));
+      store.replaceRun(Table.METRICS, runId, rows(Table.METRICS, row("run_id", runId, "report", "scoring",
+          "metric", "error_rate", "category", "all", "slice_key", "all", "slice_value", "all", "value", 0.0)));
     }
   }
 
-  private static void run(TableStore store, String runId, String status, int hour, Map<String, Double> stages) {
-    Object[] cells = new Object[Table.RUNS.schema().fields().length];
-    for (int i = 0; i < cells.length; i++) {
-      switch (Table.RUNS.schema().fields()[i].name()) {
-        case "run_id" -> cells[i] = runId;
-        case "status" -> cells[i] = status;
-        case "started_at" -> cells[i] = Timestamp.valueOf("2026-11-2" + hour + " 06:00:00");
-        case "stage_seconds" -> cells[i] = scala.collection.JavaConverters.mapAsScalaMap(stages);
-        default -> { }
-      }
-    }
-    store.replaceRun(Table.RUNS, runId, spark.createDataFrame(List.of(RowFactory.create(cells)), Table.RUNS.schema()));
-  }
-
-  /** One metrics row from run, report, metric, category, slice key, slice value, value. */
-  private static Dataset<Row> rows(List<Object> v) {
-    StructField[] fields = Table.METRICS.schema().fields();
-    Object[] cells = new Object[fields.length];
-    List<String> names = List.of("run_id", "report", "metric", "category", "slice_key", "slice_value", "value");
-    for (int i = 0; i < fields.length; i++) {
-      int at = names.indexOf(fields[i].name());
-      cells[i] = at < 0 ? null : v.get(at);
-    }
-    List<Row> out = new ArrayList<>();
-    out.add(RowFactory.create(cells));
-    return spark.createDataFrame(out, Table.METRICS.schema());
+  private static void run(TableStore store, String runId, String status, int day, Map<String, Double> stages) {
+    store.replaceRun(Table.RUNS, runId, rows(Table.RUNS, row("run_id", runId, "status", status,
+        "started_at", Timestamp.valueOf("2026-11-2" + day + " 06:00:00"), "stage_seconds", stages)));
   }
 
   @Test

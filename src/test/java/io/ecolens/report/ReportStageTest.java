@@ -16,13 +16,10 @@ import io.ecolens.testing.SparkTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,29 +48,6 @@ class ReportStageTest extends SparkTest {
     EcolensConfig config = new EcolensConfig(null, null, null, null, null, null, null, null,
         new EcolensConfig.ReportSettings(output.toString()));
     return new ReportStage(spark, store, config, policy());
-  }
-
-  /** Rows of a table from column → value maps; columns left out are null. */
-  @SafeVarargs
-  private static Dataset<Row> rows(Table table, Map<String, Object>... values) {
-    List<Row> rows = new ArrayList<>();
-    for (Map<String, Object> v : values) {
-      StructField[] fields = table.schema().fields();
-      Object[] cells = new Object[fields.length];
-      for (int i = 0; i < fields.length; i++) {
-        cells[i] = v.get(fields[i].name());
-      }
-      rows.add(RowFactory.create(cells));
-    }
-    return spark.createDataFrame(rows, table.schema());
-  }
-
-  private static Map<String, Object> row(Object... keysAndValues) {
-    Map<String, Object> map = new HashMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-    }
-    return map;
   }
 
   /**
