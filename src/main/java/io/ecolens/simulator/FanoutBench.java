@@ -61,9 +61,10 @@ public final class FanoutBench {
     try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(latencyMs)
         .withCap(maxCap, false), policy)) {
       OpenAiSettings s = settings(sim.endpoint(), maxCap, itemsPerRequest);
+      OpenAiScorer scorer = new OpenAiScorer(s, policy);
       CpuClock cpu = CpuClock.start();
       for (int done = 0; done < warmupItems; done += items) {
-        run(new OpenAiScorer(s, policy), s, corpus.subList(0, Math.min(items, warmupItems - done)), tasks);
+        run(scorer, s, corpus.subList(0, Math.min(items, warmupItems - done)), tasks);
       }
       System.out.printf("warm-up: %,d items at cap %d, %.1f s of CPU%n", warmupItems, maxCap,
           cpu.split().processMs() / 1000);
