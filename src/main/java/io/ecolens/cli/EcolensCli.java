@@ -3,6 +3,7 @@ package io.ecolens.cli;
 import io.ecolens.EcolensException;
 import io.ecolens.Errors;
 import io.ecolens.run.RunLedger;
+import io.ecolens.score.openai.CommonPool;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +28,7 @@ public final class EcolensCli implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    CommonPool.widen(); // before anything starts the common ForkJoinPool
     System.exit(execute(args));
   }
 

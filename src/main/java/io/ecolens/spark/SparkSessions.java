@@ -1,6 +1,7 @@
 package io.ecolens.spark;
 
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.score.openai.CommonPool;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -39,6 +40,12 @@ public final class SparkSessions {
     for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
       builder.config(e.getKey(), e.getValue());
     }
+    // the openai scorer's HTTP client needs a common ForkJoinPool on small executors (CommonPool)
+    String executorOptions = config.spark().conf().getOrDefault("spark.executor.extraJavaOptions",
+        submitted.get("spark.executor.extraJavaOptions", ""));
+    String executorCores = config.spark().conf().getOrDefault("spark.executor.cores",
+        submitted.get("spark.executor.cores", null));
+    builder.config("spark.executor.extraJavaOptions", CommonPool.executorJavaOption(executorOptions, executorCores));
     return builder.getOrCreate();
   }
 

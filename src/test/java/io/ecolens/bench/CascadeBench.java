@@ -11,6 +11,7 @@ import io.ecolens.policy.PolicyLoader;
 import io.ecolens.run.RunContext;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.score.cascade.CascadeFigures;
+import io.ecolens.score.openai.CommonPool;
 import io.ecolens.simulator.LlmSimulator;
 import io.ecolens.tables.Table;
 import io.ecolens.testing.DemoRuns;
@@ -39,6 +40,7 @@ public final class CascadeBench {
   private CascadeBench() {}
 
   public static void main(String[] args) throws Exception {
+    CommonPool.widen();
     int rows = Integer.getInteger("bench.cascade.rows", 5000);
     int sample = Integer.getInteger("bench.cascade.sample", 1000);
     long latency = Long.getLong("bench.cascade.latency-ms", 50);

@@ -6,6 +6,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of an OpenAI-compatible endpoint: POST /chat/completions and GET /models with the
@@ -16,6 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * ecolens keeps.
  */
 public final class OpenAiClient {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenAiClient.class);
+  private static final AtomicBoolean WARNED = new AtomicBoolean();
+
   private final OpenAiSettings settings;
   private final HttpClient http;
   private final String apiKey;
@@ -27,6 +33,12 @@ public final class OpenAiClient {
     this.completions = uri(settings, "/chat/completions");
     this.requestTimeout = Duration.ofMillis(settings.timeoutMs());
     this.apiKey = apiKey(settings);
+    if (CommonPool.threadPerCompletion() && WARNED.compareAndSet(false, true)) {
+      LOG.warn("This JVM's common ForkJoinPool has parallelism 1, so the HTTP client starts a thread for every "
+          + "answer, which slows scoring at high concurrency. Start the JVM with -D{}={} (ecolens adds it to "
+          + "spark.executor.extraJavaOptions unless executors have more than 2 cores).", CommonPool.PROPERTY,
+          CommonPool.MIN_PARALLELISM);
+    }
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofMillis(Math.min(settings.timeoutMs(), 10_000)))
