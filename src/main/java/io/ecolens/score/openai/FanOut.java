@@ -24,8 +24,9 @@ import java.util.function.LongConsumer;
 /**
  * Scores one task's items against an OpenAI-compatible endpoint with many requests in flight at
  * once, lazily: items are read from the input as request slots open, and each scored item is
- * handed out as soon as its answer is valid. One thread drives it; the HttpClient's threads only
- * put finished responses on a queue.
+ * handed out as soon as its answer is valid. One thread drives it; the threads that receive the
+ * responses parse the answers and put them on a queue, so that the driving thread, which has every
+ * request of the task to refill, does as little per response as it can.
  *
  * <p>Per request: up to {@code items-per-request} items; a 429 halves the window (AIMD) and pauses
  * for Retry-After; 429, 5xx, timeouts and connection errors are retried with exponential backoff
@@ -58,7 +59,11 @@ public final class FanOut implements Iterator<FanOut.Scored> {
 
   private record Staged(List<Work> works, byte[] body, long estTokens) {}
 
-  private record Completion(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure) {}
+  /** A finished request; a 200's body already read into {@code answer} by the thread that received it. */
+  private record Completion(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure,
+      Parsed answer) {}
+
+  private record Parsed(ChatCompletion completion, AnswerParser.Answer answer) {}
 
   private final Iterator<ScoringItem> items;
   private final OpenAiClient client;
@@ -117,16 +122,7 @@ public final class FanOut implements Iterator<FanOut.Scored> {
 
   private void step() {
     long now = System.nanoTime();
-    while (true) {
-      if (staged == null) {
-        staged = stage(now);
-      }
-      if (staged == null || !limit.canSend(now, inFlight, staged.estTokens)) {
-        break;
-      }
-      send(staged, now);
-      staged = null;
-    }
+    sendWhatFits(now);
     long wait = TimeUnit.MILLISECONDS.toNanos(100);
     if (staged != null && inFlight < limit.window()) {
       wait = Math.min(wait, Math.max(TimeUnit.MILLISECONDS.toNanos(1), limit.nanosUntilReady(now, staged.estTokens)));
@@ -143,25 +139,42 @@ public final class FanOut implements Iterator<FanOut.Scored> {
         handle(c);
         c = completions.poll();
       }
+      sendWhatFits(System.nanoTime()); // refill the freed slots before handing out the scored items
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("scoring interrupted", e);
     }
   }
 
+  private void sendWhatFits(long now) {
+    while (true) {
+      if (staged == null) {
+        staged = stage(now);
+      }
+      if (staged == null || !limit.canSend(now, inFlight, staged.estTokens)) {
+        return;
+      }
+      send(staged, now);
+      staged = null;
+    }
+  }
+
   /** The next request to send: a retry that is due, else up to items-per-request new items. */
   private Staged stage(long now) {
-    List<Work> works;
     if (!retries.isEmpty() && retries.peek().due <= now) {
-      works = retries.poll().works;
-    } else if (items.hasNext()) {
-      works = new ArrayList<>(settings.itemsPerRequest());
-      while (works.size() < settings.itemsPerRequest() && items.hasNext()) {
-        works.add(new Work(items.next()));
-      }
-    } else {
+      return staged(retries.poll().works);
+    }
+    if (!items.hasNext()) {
       return null;
     }
+    List<Work> works = new ArrayList<>(settings.itemsPerRequest());
+    while (works.size() < settings.itemsPerRequest() && items.hasNext()) {
+      works.add(new Work(items.next()));
+    }
+    return staged(works);
+  }
+
+  private Staged staged(List<Work> works) {
     List<ScoringItem> batch = works.stream().map(w -> w.item).toList();
     byte[] body = prompt.requestBytes(settings, batch);
     long est = (body.length + 3) / 4 + prompt.estimateOutputTokens(batch.size());
@@ -169,6 +182,7 @@ public final class FanOut implements Iterator<FanOut.Scored> {
   }
 
   private void send(Staged s, long now) {
+    long sentAt = System.nanoTime(); // staging the requests before it in this burst took time
     inFlight++;
     requests++;
     limit.onSent(now, s.estTokens);
@@ -177,7 +191,7 @@ public final class FanOut implements Iterator<FanOut.Scored> {
     }
     try {
       client.complete(s.body).whenComplete((response, failure) ->
-          completions.add(new Completion(s.works, now, response, failure)));
+          completions.add(completed(s.works, sentAt, response, failure)));
     } catch (RuntimeException e) {
       throw Errors.stageFailed("score", "cannot send a request to " + settings.endpoint() + ": "
           + client.scrub(String.valueOf(e.getMessage())) + ". Check score.openai.endpoint.", e);
@@ -198,14 +212,15 @@ public final class FanOut implements Iterator<FanOut.Scored> {
           ? c.failure.getCause() : c.failure;
       String reason = cause instanceof HttpTimeoutException
           ? "timeout after " + settings.timeoutMs() + " ms"
-          : "connection error: " + cause.getClass().getSimpleName() + " " + client.scrub(String.valueOf(cause.getMessage()));
+          : (c.response == null ? "connection error: " : "unreadable answer: ") + cause.getClass().getSimpleName()
+              + " " + client.scrub(String.valueOf(cause.getMessage()));
       retryOrFail(c.works, reason, backoff(c.works.get(0).attempts), now);
       return;
     }
     HttpResponse<String> r = c.response;
     int status = r.statusCode();
     if (status == 200) {
-      accept(c.works, r.body(), now);
+      accept(c.works, c.answer, now);
     } else if (status == 429) {
       long retryAfter = retryAfterNanos(r);
       limit.onThrottle(now, retryAfter, roundTripNanos);
@@ -229,18 +244,30 @@ public final class FanOut implements Iterator<FanOut.Scored> {
     }
   }
 
+  /** Runs on the thread that received the response: parses a 200's answer, and never throws. */
+  private Completion completed(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure) {
+    if (failure != null || response.statusCode() != 200) {
+      return new Completion(works, sentAt, response, failure, null);
+    }
+    try {
+      ChatCompletion completion = ChatCompletion.parse(response.body());
+      Parsed parsed = new Parsed(completion, AnswerParser.parse(completion.content(), works.size(), categories));
+      return new Completion(works, sentAt, response, null, parsed);
+    } catch (RuntimeException unreadable) {
+      return new Completion(works, sentAt, response, unreadable, null);
+    }
+  }
+
   /** A 200 answer: bill its tokens, keep the valid items, retry the others alone. */
-  private void accept(List<Work> works, String body, long now) {
-    ChatCompletion completion = ChatCompletion.parse(body);
-    String content = completion.content();
-    long in = completion.promptTokens();
-    long out = completion.completionTokens();
+  private void accept(List<Work> works, Parsed parsed, long now) {
+    long in = parsed.completion().promptTokens();
+    long out = parsed.completion().completionTokens();
     for (int i = 0; i < works.size(); i++) {
       works.get(i).inputTokens += share(in, works.size(), i);
       works.get(i).outputTokens += share(out, works.size(), i);
     }
     limit.onSuccess();
-    AnswerParser.Answer answer = AnswerParser.parse(content, works.size(), categories);
+    AnswerParser.Answer answer = parsed.answer();
     for (int i = 0; i < works.size(); i++) {
       Work w = works.get(i);
       String id = String.valueOf(i + 1);
