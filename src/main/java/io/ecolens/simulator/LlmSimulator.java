@@ -28,11 +28,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An OpenAI-compatible chat-completions server on loopback, for tests and benchmarks: fixed
- * latency, a concurrency cap (extra requests queue or get 429), a requests-per-minute limit with
- * Retry-After, injected 429 / 500 / timeouts / malformed answers at given rates, {@code /v1/models},
- * and {@code /stats}. Answers are deterministic: the policy's keyword/regex rules score each item,
- * so an evaluation against the simulator measures the rules. It reads ecolens's item array; any
- * other prompt is scored as one item holding the whole user message.
+ * latency (from the request's arrival to its answer, queueing, parsing and scoring included, as an
+ * LLM server's response time is), a concurrency cap (extra requests queue or get 429), a
+ * requests-per-minute limit with Retry-After, injected 429 / 500 / timeouts / malformed answers at
+ * given rates, {@code /v1/models}, and {@code /stats}. Answers are deterministic: the policy's
+ * keyword/regex rules score each item, so an evaluation against the simulator measures the rules.
+ * It reads ecolens's item array; any other prompt is scored as one item holding the whole user
+ * message.
  */
 public final class LlmSimulator implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -102,6 +104,9 @@ public final class LlmSimulator implements AutoCloseable {
       long inFlight, long promptTokens, long completionTokens, long bearerAuth, long apiKeyHeaderAuth,
       long withApiVersion) {}
 
+  /** When the exchange a handler thread is running was handed over by the server's dispatcher. */
+  private static final ThreadLocal<Long> RECEIVED = new ThreadLocal<>();
+
   private final Settings settings;
   private final SimulatedVerdicts verdicts;
   private final HttpServer server;
@@ -138,7 +143,14 @@ public final class LlmSimulator implements AutoCloseable {
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 4096);
     this.handlers = Executors.newFixedThreadPool(4, daemon("llm-sim-handler"));
     this.timer = Executors.newScheduledThreadPool(2, daemon("llm-sim-timer"));
-    server.setExecutor(handlers);
+    // the latency runs from when the dispatcher has read a request, not from when a handler is free
+    server.setExecutor(exchange -> {
+      long received = System.nanoTime();
+      handlers.execute(() -> {
+        RECEIVED.set(received);
+        exchange.run();
+      });
+    });
     server.createContext("/", this::handle);
     server.start();
   }
@@ -244,6 +256,7 @@ public final class LlmSimulator implements AutoCloseable {
   }
 
   private void chat(HttpExchange ex) throws IOException {
+    long arrived = RECEIVED.get();
     requests.incrementAndGet();
     ChatRequest body;
     try (InputStream in = ex.getRequestBody()) {
@@ -286,11 +299,11 @@ public final class LlmSimulator implements AutoCloseable {
     long prompt = (promptChars + 3) / 4;
     if (r < t429) {
       injected429.incrementAndGet();
-      later(ex, () -> reply(ex, 429, error("Rate limit reached (injected)", "rate_limit_exceeded"),
+      later(arrived, () -> reply(ex, 429, error("Rate limit reached (injected)", "rate_limit_exceeded"),
           String.valueOf(settings.retryAfterSeconds())));
     } else if (r < t500) {
       injected500.incrementAndGet();
-      later(ex, () -> reply(ex, 500, error("The server had an error (injected)", "server_error"), null));
+      later(arrived, () -> reply(ex, 500, error("The server had an error (injected)", "server_error"), null));
     } else if (r < tTimeout) {
       timeouts.incrementAndGet();
       timer.schedule(() -> {
@@ -302,33 +315,40 @@ public final class LlmSimulator implements AutoCloseable {
       String content = (r - tTimeout) < settings.rateMalformed() / 2
           ? answer(batch).substring(0, Math.max(1, answer(batch).length() / 2))
           : answer(batch.subList(0, batch.size() - 1));
-      later(ex, () -> reply(ex, 200, completion(content, prompt), null));
+      later(arrived, () -> reply(ex, 200, completion(content, prompt), null));
     } else {
       byte[] answer = completion(answer(batch), prompt);
-      later(ex, () -> {
+      later(arrived, () -> {
         ok.incrementAndGet();
         reply(ex, 200, answer, null);
       });
     }
   }
 
-  /** Runs {@code reply} after the latency, holding one of the capped slots (queueing when full). */
-  private void later(HttpExchange ex, Runnable reply) {
-    Runnable slot = () -> timer.schedule(() -> {
+  /**
+   * Runs {@code reply} once the latency has passed since the request {@code arrived} (or since it
+   * got one of the capped slots, when it had to queue for one), holding the slot until then.
+   */
+  private void later(long arrived, Runnable reply) {
+    synchronized (waiting) {
+      if (settings.maxConcurrency() > 0 && active >= settings.maxConcurrency()) {
+        waiting.add(() -> answerAfterLatency(System.nanoTime(), reply));
+        return;
+      }
+      active++;
+    }
+    answerAfterLatency(arrived, reply);
+  }
+
+  private void answerAfterLatency(long from, Runnable reply) {
+    long left = TimeUnit.MILLISECONDS.toNanos(settings.latencyMs()) - (System.nanoTime() - from);
+    timer.schedule(() -> {
       try {
         reply.run();
       } finally {
         release();
       }
-    }, settings.latencyMs(), TimeUnit.MILLISECONDS);
-    synchronized (waiting) {
-      if (settings.maxConcurrency() > 0 && active >= settings.maxConcurrency()) {
-        waiting.add(slot);
-        return;
-      }
-      active++;
-    }
-    slot.run();
+    }, Math.max(0, left), TimeUnit.NANOSECONDS);
   }
 
   private void release() {
