@@ -6,7 +6,7 @@
 #   jobs/bench.sh evaluate [--small]  evaluate over generated score rows with labels, 1M and 10M rows
 #                                     (--small: 100k and 1M): wall time and driver peak heap
 #   jobs/bench.sh fanout [--items 20000 --latency-ms 200 --caps 16,64,256 --items-per-request 10
-#                         --tasks 2 --naive-items 2000 --warmup-items 60000]
+#                         --tasks 2 --naive-items 2000 --warmup-items 60000 (at least; then until the JIT is quiet)]
 #                                     openai scorer fan-out against the LLM simulator on loopback,
 #                                     next to naive synchronous scoring (one request in flight per task)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
