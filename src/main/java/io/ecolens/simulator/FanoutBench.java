@@ -84,7 +84,7 @@ public final class FanoutBench {
         sim.resetStats();
         CpuClock cpu = CpuClock.start();
         Pass fan = run(scorer, s, corpus.subList(0, items), tasks);
-        ratios.put(cap, print(cap, "fanout", items, fan, sim, cap * 1000.0 / latencyMs, cpu));
+        ratios.put(cap, print(cap, "fanout", items, fan, sim, cap * 1000.0 / latencyMs, cpu.split()));
       }
     }
     // Naive: one request in flight per task, whatever the cap; its ratio is to each cap's limit.
@@ -139,10 +139,6 @@ public final class FanoutBench {
     }
     System.out.printf("warm-up: %,d items at cap %d in %.0f s (%.1f s of CPU), until the JIT was quiet%n", done,
         s.maxConcurrency(), (System.nanoTime() - start) / 1e9, cpu.split().processMs() / 1000);
-  }
-
-  private static double print(int cap, String mode, int n, Pass pass, LlmSimulator sim, double limit, CpuClock cpu) {
-    return print(cap, mode, n, pass, sim, limit, cpu.split());
   }
 
   private static double print(int cap, String mode, int n, Pass pass, LlmSimulator sim, double limit,

@@ -312,9 +312,13 @@ public final class LlmSimulator implements AutoCloseable {
       }, settings.hangMs(), TimeUnit.MILLISECONDS);
     } else if (r < tMalformed) {
       malformed.incrementAndGet();
-      String content = (r - tTimeout) < settings.rateMalformed() / 2
-          ? answer(batch).substring(0, Math.max(1, answer(batch).length() / 2))
-          : answer(batch.subList(0, batch.size() - 1));
+      String content;
+      if ((r - tTimeout) < settings.rateMalformed() / 2) {
+        String whole = answer(batch);
+        content = whole.substring(0, Math.max(1, whole.length() / 2)); // cut off mid-JSON
+      } else {
+        content = answer(batch.subList(0, batch.size() - 1)); // one item missing
+      }
       later(arrived, () -> reply(ex, 200, completion(content, prompt), null));
     } else {
       byte[] answer = completion(answer(batch), prompt);
