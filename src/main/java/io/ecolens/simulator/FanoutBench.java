@@ -64,8 +64,8 @@ public final class FanoutBench {
     List<ScoringItem> corpus = corpus(policy, Math.max(items, naiveItems));
     System.out.printf("fanout: %,d items, %d items/request, latency %d ms, %d tasks, %d cores, caps %s%n", items,
         itemsPerRequest, latencyMs, tasks, Runtime.getRuntime().availableProcessors(), Arrays.toString(caps));
-    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s %20s %9s %9s%n", "cap", "mode", "items", "seconds",
-        "items/s", "req/s", "limit", "ratio", "cpu ms/req", "cpu-bound", "rtt ms");
+    System.out.printf("%-6s %-6s %8s %10s %10s %10s %7s %8s %20s %9s %9s %7s%n", "cap", "mode", "items", "seconds",
+        "items/s", "req/s", "limit", "ratio", "cpu ms/req", "cpu-bound", "rtt ms", "queued");
     // Largest cap first, straight after the warm-up at that cap: the JIT compiles for the traffic it
     // has seen, and a new pattern (a smaller cap, one request in flight) sets it compiling again.
     int[] order = Arrays.stream(caps).boxed().sorted(Comparator.reverseOrder()).mapToInt(Integer::intValue).toArray();
@@ -149,9 +149,9 @@ public final class FanoutBench {
     double cpuMsPerRequest = used.processMs() / st.requests();
     // the ratio this machine's cores allow at that CPU cost, client and simulator together
     double cpuBound = Runtime.getRuntime().availableProcessors() * 1000.0 / cpuMsPerRequest / limit;
-    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f %9.2f (sim %4.2f) %9.2f %9.1f%n", cap, mode,
-        n, pass.seconds(), n / pass.seconds(), rps, limit, ratio, cpuMsPerRequest, used.simulatorMs() / st.requests(),
-        cpuBound, pass.meanRttMs());
+    System.out.printf("%-6d %-6s %8d %10.2f %10.1f %10.1f %7.0f %8.3f %9.2f (sim %4.2f) %9.2f %9.1f %7d%n", cap,
+        mode, n, pass.seconds(), n / pass.seconds(), rps, limit, ratio, cpuMsPerRequest,
+        used.simulatorMs() / st.requests(), cpuBound, pass.meanRttMs(), st.queuedForSlot());
     return ratio;
   }
 

@@ -102,7 +102,7 @@ public final class LlmSimulator implements AutoCloseable {
   public record Stats(long requests, long items, long distinctItems, long ok, long rateLimited, long injected429,
       long injected500, long timeouts, long malformed, long rejectedOverCap, long unauthorized, long maxInFlight,
       long inFlight, long promptTokens, long completionTokens, long bearerAuth, long apiKeyHeaderAuth,
-      long withApiVersion) {}
+      long withApiVersion, long queuedForSlot) {}
 
   /** When the exchange a handler thread is running was handed over by the server's dispatcher. */
   private static final ThreadLocal<Long> RECEIVED = new ThreadLocal<>();
@@ -135,6 +135,7 @@ public final class LlmSimulator implements AutoCloseable {
   private final AtomicLong bearerAuth = new AtomicLong();
   private final AtomicLong apiKeyHeaderAuth = new AtomicLong();
   private final AtomicLong withApiVersion = new AtomicLong();
+  private final AtomicLong queuedForSlot = new AtomicLong();
 
   private LlmSimulator(Settings settings, Policy policy) throws IOException {
     this.settings = settings;
@@ -179,14 +180,14 @@ public final class LlmSimulator implements AutoCloseable {
     return new Stats(requests.get(), items.get(), seen.size(), ok.get(), rateLimited.get(), injected429.get(),
         injected500.get(), timeouts.get(), malformed.get(), rejectedOverCap.get(), unauthorized.get(),
         maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get(), bearerAuth.get(),
-        apiKeyHeaderAuth.get(), withApiVersion.get());
+        apiKeyHeaderAuth.get(), withApiVersion.get(), queuedForSlot.get());
   }
 
   /** Zeroes the counters (the set of items seen included). */
   public void resetStats() {
     for (AtomicLong a : List.of(requests, items, ok, rateLimited, injected429, injected500, timeouts, malformed,
         rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens, bearerAuth, apiKeyHeaderAuth,
-        withApiVersion)) {
+        withApiVersion, queuedForSlot)) {
       a.set(0);
     }
     maxInFlight.set(inFlight.get());
@@ -307,8 +308,8 @@ public final class LlmSimulator implements AutoCloseable {
     } else if (r < tTimeout) {
       timeouts.incrementAndGet();
       timer.schedule(() -> {
+        inFlight.decrementAndGet(); // before the client can see the drop and try again
         ex.close(); // hang, then drop the connection without an answer
-        inFlight.decrementAndGet();
       }, settings.hangMs(), TimeUnit.MILLISECONDS);
     } else if (r < tMalformed) {
       malformed.incrementAndGet();
@@ -336,6 +337,7 @@ public final class LlmSimulator implements AutoCloseable {
   private void later(long arrived, Runnable reply) {
     synchronized (waiting) {
       if (settings.maxConcurrency() > 0 && active >= settings.maxConcurrency()) {
+        queuedForSlot.incrementAndGet();
         waiting.add(() -> answerAfterLatency(System.nanoTime(), reply));
         return;
       }
@@ -347,11 +349,8 @@ public final class LlmSimulator implements AutoCloseable {
   private void answerAfterLatency(long from, Runnable reply) {
     long left = TimeUnit.MILLISECONDS.toNanos(settings.latencyMs()) - (System.nanoTime() - from);
     timer.schedule(() -> {
-      try {
-        reply.run();
-      } finally {
-        release();
-      }
+      release(); // first: the client may send its next request as soon as it has this answer
+      reply.run();
     }, Math.max(0, left), TimeUnit.NANOSECONDS);
   }
 
@@ -493,11 +492,10 @@ public final class LlmSimulator implements AutoCloseable {
   }
 
   private void reply(HttpExchange ex, int status, byte[] body, String retryAfter) {
-    try {
-      respond(ex, status, body, retryAfter);
-    } finally {
-      inFlight.decrementAndGet();
-    }
+    // No longer in flight before the first byte goes out: a client that sends its next request
+    // the moment this answer arrives must not be counted twice.
+    inFlight.decrementAndGet();
+    respond(ex, status, body, retryAfter);
   }
 
   /** A 64-bit FNV-1a hash of the text: enough to count distinct items, far cheaper than SHA-256. */

@@ -1,0 +1,74 @@
+package io.ecolens.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The simulator's own accounting, seen by a plain JDK HttpClient rather than ecolens' scorer. */
+class LlmSimulatorTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Policy POLICY = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+
+  private static HttpRequest chat(String endpoint, String text) {
+    ObjectNode body = JSON.createObjectNode().put("model", LlmSimulator.Settings.defaults().model());
+    body.putArray("messages").addObject().put("role", "user").put("content", text);
+    return HttpRequest.newBuilder(URI.create(endpoint + "/chat/completions"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+        .build();
+  }
+
+  /**
+   * A client that sends its next request the moment an answer arrives has one request open at a
+   * time, so the simulator must never count two in flight nor make one wait for the capped slot:
+   * a request stops counting before its answer is written, not after.
+   */
+  @Test
+  void aRequestSentAsSoonAsTheLastAnswerArrivesIsNeverCountedTwice() throws Exception {
+    LlmSimulator.Settings one = LlmSimulator.Settings.defaults().withLatency(0).withCap(1, false);
+    try (LlmSimulator sim = LlmSimulator.start(one, POLICY)) {
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      int n = 400;
+      for (int i = 0; i < n; i++) {
+        HttpResponse<String> answer = client.send(chat(sim.endpoint(), "clip " + i + " about gardening"),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode message = JSON.readTree(answer.body()).path("choices").path(0).path("message");
+        assertThat(message.path("content").asText()).isNotBlank();
+      }
+      LlmSimulator.Stats st = sim.stats();
+      assertThat(st.requests()).isEqualTo(n);
+      assertThat(st.ok()).isEqualTo(n);
+      assertThat(st.maxInFlight()).isEqualTo(1);
+      assertThat(st.queuedForSlot()).isZero();
+      assertThat(st.inFlight()).isZero();
+    }
+  }
+
+  /** With the cap set to queue, a request beyond it waits for a slot instead of being refused. */
+  @Test
+  void requestsBeyondAQueueingCapWaitForASlot() throws Exception {
+    LlmSimulator.Settings one = LlmSimulator.Settings.defaults().withLatency(50).withCap(1, false);
+    try (LlmSimulator sim = LlmSimulator.start(one, POLICY)) {
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      var first = client.sendAsync(chat(sim.endpoint(), "first clip"), HttpResponse.BodyHandlers.ofString());
+      var second = client.sendAsync(chat(sim.endpoint(), "second clip"), HttpResponse.BodyHandlers.ofString());
+      assertThat(first.get().statusCode()).isEqualTo(200);
+      assertThat(second.get().statusCode()).isEqualTo(200);
+      LlmSimulator.Stats st = sim.stats();
+      assertThat(st.ok()).isEqualTo(2);
+      assertThat(st.rejectedOverCap()).isZero();
+      assertThat(st.queuedForSlot()).isEqualTo(1);
+    }
+  }
+}
