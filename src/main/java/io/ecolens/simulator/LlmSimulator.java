@@ -4,16 +4,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.ecolens.policy.Policy;
 import io.ecolens.score.ScoringItem;
 import io.ecolens.score.openai.PromptBuilder;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -22,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -38,19 +34,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LlmSimulator implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  static {
-    // The JDK server writes headers and body separately; with Nagle's algorithm on, every answer
-    // would wait ~40 ms for the client's delayed ACK and the simulator's latency would be a lie.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-    // Idle keep-alive connections above this are closed (default 200); a client with hundreds of
-    // requests in flight would then reconnect for most of them.
-    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
-      System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
-    }
-  }
 
   /** How the simulator behaves. Rates are shares of chat requests in 0..1. */
   public record Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
@@ -104,14 +87,10 @@ public final class LlmSimulator implements AutoCloseable {
       long inFlight, long promptTokens, long completionTokens, long bearerAuth, long apiKeyHeaderAuth,
       long withApiVersion, long queuedForSlot) {}
 
-  /** When the exchange a handler thread is running was handed over by the server's dispatcher. */
-  private static final ThreadLocal<Long> RECEIVED = new ThreadLocal<>();
-
   private final Settings settings;
   private final SimulatedVerdicts verdicts;
-  private final HttpServer server;
+  private final SimHttpServer server;
   private final ExecutorService handlers;
-  private final ScheduledExecutorService timer;
   private final Random random;
   private final ArrayDeque<Long> recent = new ArrayDeque<>();
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
@@ -137,30 +116,24 @@ public final class LlmSimulator implements AutoCloseable {
   private final AtomicLong withApiVersion = new AtomicLong();
   private final AtomicLong queuedForSlot = new AtomicLong();
 
-  private LlmSimulator(Settings settings, Policy policy) throws IOException {
+  private LlmSimulator(Settings settings, Policy policy) {
     this.settings = settings;
     this.verdicts = new SimulatedVerdicts(policy);
     this.random = new Random(settings.seed());
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 4096);
     this.handlers = Executors.newFixedThreadPool(4, daemon("llm-sim-handler"));
-    this.timer = Executors.newScheduledThreadPool(2, daemon("llm-sim-timer"));
-    // the latency runs from when the dispatcher has read a request, not from when a handler is free
-    server.setExecutor(exchange -> {
-      long received = System.nanoTime();
-      handlers.execute(() -> {
-        RECEIVED.set(received);
-        exchange.run();
-      });
-    });
-    server.createContext("/", this::handle);
-    server.start();
+    try {
+      this.server = new SimHttpServer(settings.port(), 2, handlers, this::handle);
+    } catch (RuntimeException e) {
+      handlers.shutdownNow();
+      throw e;
+    }
   }
 
   /** Starts a simulator that scores with {@code policy}'s rules. */
   public static LlmSimulator start(Settings settings, Policy policy) {
     try {
       return new LlmSimulator(settings, policy);
-    } catch (IOException e) {
+    } catch (IllegalStateException e) {
       throw new IllegalStateException("cannot start the LLM simulator on port " + settings.port() + ": "
           + e.getMessage(), e);
     }
@@ -168,7 +141,7 @@ public final class LlmSimulator implements AutoCloseable {
 
   /** The bound port. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** Base URL for score.openai.endpoint, e.g. http://127.0.0.1:8000/v1. */
@@ -196,14 +169,13 @@ public final class LlmSimulator implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    timer.shutdownNow();
+    server.close();
     handlers.shutdownNow();
   }
 
-  private void handle(HttpExchange ex) {
+  private void handle(SimHttpServer.Exchange ex) {
     try {
-      String path = ex.getRequestURI().getPath();
+      String path = ex.path();
       if (path.equals("/stats")) {
         respond(ex, 200, JSON.valueToTree(stats()).toString(), null);
       } else if (path.equals("/stats/reset")) {
@@ -217,7 +189,7 @@ public final class LlmSimulator implements AutoCloseable {
         list.putArray("data").addObject().put("id", settings.model()).put("object", "model")
             .put("owned_by", "ecolens-simulator");
         respond(ex, 200, list.toString(), null);
-      } else if (path.endsWith("/chat/completions") && ex.getRequestMethod().equals("POST")) {
+      } else if (path.endsWith("/chat/completions") && ex.method().equals("POST")) {
         long open = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(open, Math::max);
         try {
@@ -237,16 +209,16 @@ public final class LlmSimulator implements AutoCloseable {
    * Accepts the key as OpenAI sends it ({@code Authorization: Bearer}) or as Azure OpenAI does
    * ({@code api-key}), and counts which one came (and whether {@code api-version} was given).
    */
-  private boolean authorized(HttpExchange ex) {
-    String bearer = ex.getRequestHeaders().getFirst("Authorization");
-    String apiKeyHeader = ex.getRequestHeaders().getFirst("api-key");
+  private boolean authorized(SimHttpServer.Exchange ex) {
+    String bearer = ex.header("Authorization");
+    String apiKeyHeader = ex.header("api-key");
     if (bearer != null) {
       bearerAuth.incrementAndGet();
     }
     if (apiKeyHeader != null) {
       apiKeyHeaderAuth.incrementAndGet();
     }
-    String query = ex.getRequestURI().getRawQuery();
+    String query = ex.rawQuery();
     if (query != null && (query.startsWith("api-version=") || query.contains("&api-version="))) {
       withApiVersion.incrementAndGet();
     }
@@ -256,11 +228,11 @@ public final class LlmSimulator implements AutoCloseable {
     return ("Bearer " + settings.apiKey()).equals(bearer) || settings.apiKey().equals(apiKeyHeader);
   }
 
-  private void chat(HttpExchange ex) throws IOException {
-    long arrived = RECEIVED.get();
+  private void chat(SimHttpServer.Exchange ex) {
+    long arrived = ex.received();
     requests.incrementAndGet();
     ChatRequest body;
-    try (InputStream in = ex.getRequestBody()) {
+    try (InputStream in = new ByteArrayInputStream(ex.body())) {
       body = ChatRequest.read(in);
     } catch (IOException e) {
       reply(ex, 400, error("request body is not JSON", "invalid_request_error"), null);
@@ -300,17 +272,17 @@ public final class LlmSimulator implements AutoCloseable {
     long prompt = (promptChars + 3) / 4;
     if (r < t429) {
       injected429.incrementAndGet();
-      later(arrived, () -> reply(ex, 429, error("Rate limit reached (injected)", "rate_limit_exceeded"),
+      later(ex, arrived, () -> reply(ex, 429, error("Rate limit reached (injected)", "rate_limit_exceeded"),
           String.valueOf(settings.retryAfterSeconds())));
     } else if (r < t500) {
       injected500.incrementAndGet();
-      later(arrived, () -> reply(ex, 500, error("The server had an error (injected)", "server_error"), null));
+      later(ex, arrived, () -> reply(ex, 500, error("The server had an error (injected)", "server_error"), null));
     } else if (r < tTimeout) {
       timeouts.incrementAndGet();
-      timer.schedule(() -> {
+      ex.schedule(() -> {
         inFlight.decrementAndGet(); // before the client can see the drop and try again
-        ex.close(); // hang, then drop the connection without an answer
-      }, settings.hangMs(), TimeUnit.MILLISECONDS);
+        ex.drop(); // hang, then drop the connection without an answer
+      }, TimeUnit.MILLISECONDS.toNanos(settings.hangMs()));
     } else if (r < tMalformed) {
       malformed.incrementAndGet();
       String content;
@@ -320,10 +292,10 @@ public final class LlmSimulator implements AutoCloseable {
       } else {
         content = answer(batch.subList(0, batch.size() - 1)); // one item missing
       }
-      later(arrived, () -> reply(ex, 200, completion(content, prompt), null));
+      later(ex, arrived, () -> reply(ex, 200, completion(content, prompt), null));
     } else {
       byte[] answer = completion(answer(batch), prompt);
-      later(arrived, () -> {
+      later(ex, arrived, () -> {
         ok.incrementAndGet();
         reply(ex, 200, answer, null);
       });
@@ -334,24 +306,24 @@ public final class LlmSimulator implements AutoCloseable {
    * Runs {@code reply} once the latency has passed since the request {@code arrived} (or since it
    * got one of the capped slots, when it had to queue for one), holding the slot until then.
    */
-  private void later(long arrived, Runnable reply) {
+  private void later(SimHttpServer.Exchange ex, long arrived, Runnable reply) {
     synchronized (waiting) {
       if (settings.maxConcurrency() > 0 && active >= settings.maxConcurrency()) {
         queuedForSlot.incrementAndGet();
-        waiting.add(() -> answerAfterLatency(System.nanoTime(), reply));
+        waiting.add(() -> answerAfterLatency(ex, System.nanoTime(), reply));
         return;
       }
       active++;
     }
-    answerAfterLatency(arrived, reply);
+    answerAfterLatency(ex, arrived, reply);
   }
 
-  private void answerAfterLatency(long from, Runnable reply) {
+  private void answerAfterLatency(SimHttpServer.Exchange ex, long from, Runnable reply) {
     long left = TimeUnit.MILLISECONDS.toNanos(settings.latencyMs()) - (System.nanoTime() - from);
-    timer.schedule(() -> {
+    ex.schedule(() -> {
       release(); // first: the client may send its next request as soon as it has this answer
       reply.run();
-    }, Math.max(0, left), TimeUnit.NANOSECONDS);
+    }, left);
   }
 
   private void release() {
@@ -467,35 +439,20 @@ public final class LlmSimulator implements AutoCloseable {
     return root.toString();
   }
 
-  private void respond(HttpExchange ex, int status, String body, String retryAfter) {
-    respond(ex, status, body.getBytes(StandardCharsets.UTF_8), retryAfter);
-  }
-
-  private void respond(HttpExchange ex, int status, byte[] bytes, String retryAfter) {
-    try {
-      ex.getResponseHeaders().set("Content-Type", "application/json");
-      if (retryAfter != null) {
-        ex.getResponseHeaders().set("Retry-After", retryAfter);
-      }
-      ex.sendResponseHeaders(status, bytes.length);
-      ex.getResponseBody().write(bytes);
-    } catch (IOException clientGone) {
-      // the client timed out or went away; nothing to answer
-    } finally {
-      ex.close();
-    }
+  private void respond(SimHttpServer.Exchange ex, int status, String body, String retryAfter) {
+    ex.respond(status, body.getBytes(StandardCharsets.UTF_8), retryAfter);
   }
 
   /** Answers a chat request, which then no longer counts as in flight. */
-  private void reply(HttpExchange ex, int status, String body, String retryAfter) {
+  private void reply(SimHttpServer.Exchange ex, int status, String body, String retryAfter) {
     reply(ex, status, body.getBytes(StandardCharsets.UTF_8), retryAfter);
   }
 
-  private void reply(HttpExchange ex, int status, byte[] body, String retryAfter) {
+  private void reply(SimHttpServer.Exchange ex, int status, byte[] body, String retryAfter) {
     // No longer in flight before the first byte goes out: a client that sends its next request
     // the moment this answer arrives must not be counted twice.
     inFlight.decrementAndGet();
-    respond(ex, status, body, retryAfter);
+    ex.respond(status, body, retryAfter);
   }
 
   /** A 64-bit FNV-1a hash of the text: enough to count distinct items, far cheaper than SHA-256. */

@@ -1,6 +1,7 @@
 package io.ecolens.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,6 +70,18 @@ class LlmSimulatorTest {
       assertThat(st.ok()).isEqualTo(2);
       assertThat(st.rejectedOverCap()).isZero();
       assertThat(st.queuedForSlot()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aPortInUseIsNamedInTheError() {
+    try (LlmSimulator first = LlmSimulator.start(LlmSimulator.Settings.defaults(), POLICY)) {
+      LlmSimulator.Settings same = new LlmSimulator.Settings(first.port(), "sim-model", 200, 0, false, 0, 0, 0, 0, 0,
+          1_000, 1, null, 7);
+      assertThatThrownBy(() -> LlmSimulator.start(same, POLICY))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("cannot start the LLM simulator on port " + first.port())
+          .hasMessageContaining("BindException");
     }
   }
 }
