@@ -59,7 +59,8 @@ class LlmSimulatorTest {
   /** With the cap set to queue, a request beyond it waits for a slot instead of being refused. */
   @Test
   void requestsBeyondAQueueingCapWaitForASlot() throws Exception {
-    LlmSimulator.Settings one = LlmSimulator.Settings.defaults().withLatency(50).withCap(1, false);
+    // long enough that the second request has surely arrived while the first holds the slot
+    LlmSimulator.Settings one = LlmSimulator.Settings.defaults().withLatency(1_000).withCap(1, false);
     try (LlmSimulator sim = LlmSimulator.start(one, POLICY)) {
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       var first = client.sendAsync(chat(sim.endpoint(), "first clip"), HttpResponse.BodyHandlers.ofString());
