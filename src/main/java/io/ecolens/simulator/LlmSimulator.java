@@ -176,7 +176,9 @@ public final class LlmSimulator implements AutoCloseable {
   private void handle(SimHttpServer.Exchange ex) {
     try {
       String path = ex.path();
-      if (path.equals("/stats")) {
+      if (ex.unreadable() != null) {
+        respond(ex, 400, error("unreadable HTTP request: " + ex.unreadable(), "invalid_request_error"), null);
+      } else if (path.equals("/stats")) {
         respond(ex, 200, JSON.valueToTree(stats()).toString(), null);
       } else if (path.equals("/stats/reset")) {
         resetStats();

@@ -24,9 +24,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
-import java.net.URI;
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,6 +47,9 @@ final class SimHttpServer implements AutoCloseable {
   interface Exchange {
     /** {@link System#nanoTime()} when the request had been read whole. */
     long received();
+
+    /** Why the request could not be read as HTTP, or null when it could. */
+    String unreadable();
 
     String method();
 
@@ -98,7 +102,7 @@ final class SimHttpServer implements AutoCloseable {
   }
 
   int port() {
-    return ((java.net.InetSocketAddress) channel.localAddress()).getPort();
+    return ((InetSocketAddress) channel.localAddress()).getPort();
   }
 
   @Override
@@ -122,11 +126,6 @@ final class SimHttpServer implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       NettyExchange ex = new NettyExchange(ctx, request, System.nanoTime());
-      if (request.decoderResult().isFailure()) {
-        ex.respond(400, ("{\"error\":{\"message\":\"unreadable HTTP request\",\"type\":\"invalid_request_error\"}}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
-        return;
-      }
       handlers.execute(() -> handle.accept(ex));
     }
 
@@ -139,6 +138,7 @@ final class SimHttpServer implements AutoCloseable {
   private static final class NettyExchange implements Exchange {
     private final ChannelHandlerContext ctx;
     private final long received;
+    private final String unreadable;
     private final String method;
     private final String path;
     private final String rawQuery;
@@ -149,10 +149,12 @@ final class SimHttpServer implements AutoCloseable {
     NettyExchange(ChannelHandlerContext ctx, FullHttpRequest request, long received) {
       this.ctx = ctx;
       this.received = received;
+      this.unreadable = request.decoderResult().isFailure()
+          ? String.valueOf(request.decoderResult().cause().getMessage()) : null;
       this.method = request.method().name();
-      URI uri = URI.create(request.uri());
-      this.path = uri.getRawPath() == null ? "/" : uri.getRawPath();
-      this.rawQuery = uri.getRawQuery();
+      QueryStringDecoder uri = new QueryStringDecoder(request.uri()); // lenient, unlike java.net.URI
+      this.path = uri.rawPath();
+      this.rawQuery = uri.rawQuery().isEmpty() ? null : uri.rawQuery();
       this.headers = request.headers().copy();
       this.body = ByteBufUtil.getBytes(request.content()); // the request is released when this returns
       this.keepAlive = HttpUtil.isKeepAlive(request);
@@ -161,6 +163,11 @@ final class SimHttpServer implements AutoCloseable {
     @Override
     public long received() {
       return received;
+    }
+
+    @Override
+    public String unreadable() {
+      return unreadable;
     }
 
     @Override

@@ -8,10 +8,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +89,35 @@ class LlmSimulatorTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("cannot start the LLM simulator on port " + first.port())
           .hasMessageContaining("BindException");
+    }
+  }
+
+  /** Sends {@code raw} on a new connection and returns everything the simulator answers before closing. */
+  private static String rawExchange(int port, String raw) throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(raw.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[4096];
+      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+        got.write(buf, 0, n);
+      }
+      return got.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Requests that are not HTTP get a 400 naming why; a target java.net.URI would refuse is still served. */
+  @Test
+  void unreadableRequestsGetA400WithTheReason() throws Exception {
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults(), POLICY)) {
+      String garbage = rawExchange(sim.port(), "NOT AN HTTP REQUEST AT ALL\r\n\r\n");
+      assertThat(garbage).startsWith("HTTP/1.1 400").contains("unreadable HTTP request: ")
+          .contains("invalid_request_error");
+      String odd = rawExchange(sim.port(), "GET /v1/models?tag=a|b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(odd).startsWith("HTTP/1.1 200").contains("\"sim-model\"");
     }
   }
 }
