@@ -39,8 +39,15 @@ public final class OpenAiClient {
           + "spark.executor.extraJavaOptions unless executors have more than 2 cores).", CommonPool.PROPERTY,
           CommonPool.MIN_PARALLELISM);
     }
+    // The client's own steps (writing a request, reading and decoding an answer) run on the thread
+    // that makes them possible -- the caller of sendAsync or the client's selector thread -- instead
+    // of being handed to a pool thread at every step. Every step is non-blocking, and the returned
+    // futures still complete on the common ForkJoinPool (the JDK does that whenever an executor is
+    // set), so ecolens's handling of an answer never runs on the selector thread. jobs/bench.sh
+    // fanout, 2 cores, 1,150 requests/s: 0.5-0.6 instead of 0.7-0.8 ms of CPU per request.
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
+        .executor(Runnable::run)
         .connectTimeout(Duration.ofMillis(Math.min(settings.timeoutMs(), 10_000)))
         .build();
   }
