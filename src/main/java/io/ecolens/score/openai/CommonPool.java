@@ -10,7 +10,8 @@ import java.util.concurrent.ForkJoinPool;
  * common ForkJoinPool, unless the pool's parallelism is 1 (the default on machines with 2 cores or
  * fewer, and in 1- or 2-core executor containers), in which case the JDK starts a new thread per
  * completion. At a thousand answers a second that is a thousand threads created and torn down a
- * second: on the 2-core benchmark machine at cap 256, 1.28 instead of 0.80 ms of CPU per request.
+ * second: on the 2-core benchmark machine at cap 256, 1.28 instead of 0.80 ms of CPU per request
+ * (measured before the client ran its own steps in place).
  * The parallelism is read once, when the pool first starts, so it has to be set at JVM start:
  * ecolens's entry points call {@link #widen()} first thing, and
  * {@link #executorJavaOption(String, String)} adds it to Spark executors' JVM options.

@@ -39,17 +39,34 @@ public final class OpenAiClient {
           + "spark.executor.extraJavaOptions unless executors have more than 2 cores).", CommonPool.PROPERTY,
           CommonPool.MIN_PARALLELISM);
     }
-    // The client's own steps (writing a request, reading and decoding an answer) run on the thread
-    // that makes them possible -- the caller of sendAsync or the client's selector thread -- instead
-    // of being handed to a pool thread at every step. Every step is non-blocking, and the returned
-    // futures still complete on the common ForkJoinPool (the JDK does that whenever an executor is
-    // set), so ecolens's handling of an answer never runs on the selector thread. jobs/bench.sh
-    // fanout, 2 cores, 1,150 requests/s: 0.5-0.6 instead of 0.7-0.8 ms of CPU per request.
-    this.http = HttpClient.newBuilder()
+    HttpClient.Builder builder = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .executor(Runnable::run)
-        .connectTimeout(Duration.ofMillis(Math.min(settings.timeoutMs(), 10_000)))
-        .build();
+        .connectTimeout(Duration.ofMillis(Math.min(settings.timeoutMs(), 10_000)));
+    if (stepsInPlace(completions)) {
+      builder.executor(Runnable::run);
+    }
+    this.http = builder.build();
+  }
+
+  /**
+   * Whether the client runs its own steps in place for this endpoint: for plain {@code http://},
+   * yes. The JDK's default executor hands each step of an exchange that starts on the client's
+   * selector thread (reading and decoding an answer, a finished connect) to a pool thread; in place,
+   * that work runs on the selector thread, and looking up the address, connecting and writing a
+   * request on the thread that sends it (FanOut's driving thread). On two cores at ~1,170 requests/s (jobs/bench.sh fanout, cap 256) that is 0.5-0.6 instead of 0.7-0.8 ms
+   * of CPU per request. The futures {@code sendAsync} returns complete on CompletableFuture's default
+   * executor either way (the JDK always adds that hop), so FanOut's handling of an answer never runs
+   * on the selector thread. Not for {@code https://}: TLS handshakes (certificate checks, key
+   * agreement) and the address lookup of a reconnect would then run on the one selector thread,
+   * holding up every other connection's I/O and every request's timeout while they last.
+   */
+  static boolean stepsInPlace(URI endpoint) {
+    return "http".equalsIgnoreCase(endpoint.getScheme());
+  }
+
+  /** Whether this client runs its steps in place (see {@link #stepsInPlace(URI)}). */
+  boolean runsStepsInPlace() {
+    return http.executor().isPresent();
   }
 
   /**

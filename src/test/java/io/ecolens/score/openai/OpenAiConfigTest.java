@@ -25,6 +25,15 @@ class OpenAiConfigTest {
   }
 
   @Test
+  void onlyPlainHttpEndpointsGetAClientThatRunsItsStepsInPlace() {
+    OpenAiSettings local = OpenAiSettings.defaults().withEndpoint("http://127.0.0.1:8000/v1", 16);
+    OpenAiSettings remote = OpenAiSettings.defaults().withEndpoint("https://api.openai.com/v1", 16);
+    assertThat(new OpenAiClient(local).runsStepsInPlace()).isTrue();
+    // TLS handshakes must not run on the client's one selector thread
+    assertThat(new OpenAiClient(remote).runsStepsInPlace()).isFalse();
+  }
+
+  @Test
   void badValuesNameTheKeyAndTheFile() {
     assertThatThrownBy(() -> ConfigLoader.load(Path.of("conf/llm-example.yaml"),
         List.of("score.openai.max-concurrency=0")))
