@@ -34,8 +34,8 @@ import java.util.function.Consumer;
 
 /**
  * The simulator's HTTP/1.1 server on loopback, on Netty (which Spark already brings). Requests are
- * read by {@code ioThreads} event-loop threads and handed whole to {@code handlers}; answers are written, and
- * delayed answers timed, on the connection's own event loop. Much leaner under bursts of hundreds
+ * read by {@code ioThreads} event-loop threads and handed whole to {@code handlers}; answers are
+ * written, and delayed answers timed, on the connection's own event loop. Much leaner under bursts of hundreds
  * of requests than the JDK's {@code com.sun.net.httpserver}, whose single dispatcher thread
  * re-registers every keep-alive connection after every request.
  */

@@ -53,8 +53,9 @@ public final class OpenAiClient {
    * yes. The JDK's default executor hands each step of an exchange that starts on the client's
    * selector thread (reading and decoding an answer, a finished connect) to a pool thread; in place,
    * that work runs on the selector thread, and looking up the address, connecting and writing a
-   * request on the thread that sends it (FanOut's driving thread). On two cores at ~1,170 requests/s (jobs/bench.sh fanout, cap 256) that is 0.5-0.6 instead of 0.7-0.8 ms
-   * of CPU per request. The futures {@code sendAsync} returns complete on CompletableFuture's default
+   * request on the thread that sends it (FanOut's driving thread). On two cores at ~1,170
+   * requests/s (jobs/bench.sh fanout, cap 256) that is 0.5-0.6 instead of 0.7-0.8 ms of CPU per
+   * request. The futures {@code sendAsync} returns complete on CompletableFuture's default
    * executor either way (the JDK always adds that hop), so FanOut's handling of an answer never runs
    * on the selector thread. Not for {@code https://}: TLS handshakes (certificate checks, key
    * agreement) and the address lookup of a reconnect would then run on the one selector thread,
