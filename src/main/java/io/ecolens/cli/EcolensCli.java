@@ -3,7 +3,7 @@ package io.ecolens.cli;
 import io.ecolens.EcolensException;
 import io.ecolens.Errors;
 import io.ecolens.run.RunLedger;
-import io.ecolens.score.openai.CommonPool;
+import io.ecolens.spark.CommonPool;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -86,10 +86,9 @@ final class StageCommands {
       ledger.started(stage);
       try (Progress tasks = stage.equals("score") ? null : Progress.tasks(ctx.spark(), stage)) {
         R result = body.apply(ctx);
-        ledger.finished(stage, seconds.apply(result), counts.apply(result));
-        if (result instanceof ScoreStage.Result s) {
-          ledger.spend(s.inputTokens(), s.outputTokens(), s.costUsd());
-        }
+        ledger.finished(stage, seconds.apply(result), counts.apply(result), result instanceof ScoreStage.Result s
+            ? java.util.Optional.of(new io.ecolens.run.StageResult.Spend(s.inputTokens(), s.outputTokens(), s.costUsd()))
+            : java.util.Optional.empty());
         return result;
       } catch (RuntimeException e) {
         try {
@@ -288,7 +287,7 @@ final class StageCommands {
         spec.commandLine().getOut().flush();
         return 0;
       }
-      String key = apiKeyEnv == null ? null : io.ecolens.score.openai.OpenAiClient.apiKey(apiKeyEnv);
+      String key = apiKeyEnv == null ? null : io.ecolens.scorer.openai.OpenAiClient.apiKey(apiKeyEnv);
       io.ecolens.simulator.LlmSimulator.Settings s = new io.ecolens.simulator.LlmSimulator.Settings(port, model,
           latencyMs, maxConcurrency, overCap.equals("reject"), rpm, rate429, rate500, rateTimeout, rateMalformed,
           hangMs, retryAfter, key, seed);
@@ -308,9 +307,9 @@ final class StageCommands {
   static final class Train extends StageCommand {
     @Override
     void run(RunContext ctx) {
-      io.ecolens.score.embedded.TrainStage.Result r = stage(ctx, "train",
-          c -> new io.ecolens.score.embedded.TrainStage(c).execute(),
-          io.ecolens.score.embedded.TrainStage.Result::counts, io.ecolens.score.embedded.TrainStage.Result::seconds);
+      io.ecolens.train.TrainStage.Result r = stage(ctx, "train",
+          c -> new io.ecolens.train.TrainStage(c).execute(),
+          io.ecolens.train.TrainStage.Result::counts, io.ecolens.train.TrainStage.Result::seconds);
       out.printf("trained heads on %,d labelled items, saved to %s%n", r.items(), r.path());
       out.printf("  %-24s %7s %9s %9s %9s %9s %9s%n", "category", "items", "precision", "recall", "f1", "auprc",
           "threshold");

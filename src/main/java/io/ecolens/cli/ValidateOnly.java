@@ -3,7 +3,7 @@ package io.ecolens.cli;
 import io.ecolens.Errors;
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
-import io.ecolens.gate.GateConfig;
+import io.ecolens.config.GateConfig;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.ecolens.config;
 
+import io.ecolens.Yaml;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -26,7 +27,7 @@ import java.util.stream.Collectors;
  * the result. Every error names the key, the file and what was expected.
  */
 public final class ConfigLoader {
-  private static final ObjectMapper YAML = newYamlMapper();
+  private static final ObjectMapper YAML = Yaml.mapper();
   /** Sections whose keys are free-form (they may contain dots themselves). */
   private static final List<String> MAP_SECTIONS = List.of(
       "spark.conf", "input.corpus.options", "input.corpus.columns", "input.labels.options", "input.labels.columns");
@@ -39,16 +40,6 @@ public final class ConfigLoader {
   static final List<String> CASCADE_SECOND_STEPS = List.of("rules", "embedded", "openai");
 
   private ConfigLoader() {}
-
-  /** The mapper configured for ecolens's YAML files (kebab-case, unknown keys rejected). */
-  public static ObjectMapper newYamlMapper() {
-    return new ObjectMapper(new YAMLFactory())
-        .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-        .findAndRegisterModules();
-  }
 
   /** Loads {@code file} (or only the defaults when it is null) with the given overrides. */
   public static EcolensConfig load(Path file, List<String> overrides) {
@@ -292,14 +283,14 @@ public final class ConfigLoader {
     oneOf(source, "evaluate.adjudication", c.evaluate().adjudication(), List.of("majority", "unanimity", "dawid-skene"));
     share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
     nonBlank(source, "report.output", c.report().output());
-    io.ecolens.gate.GateConfig.validate(source, c.gates(), c.comparison());
+    io.ecolens.config.GateConfig.validate(source, c.gates(), c.comparison());
   }
 
   private static void validateOpenAi(String source, EcolensConfig.ScoreSettings score) {
     if (score.maxCost() < 0) {
       throw Errors.config(source, "score.max-cost", "must be at least 0 (0 = no cap), cannot be: " + score.maxCost());
     }
-    io.ecolens.score.openai.OpenAiSettings o = score.openai();
+    io.ecolens.config.OpenAiSettings o = score.openai();
     nonBlank(source, "score.openai.endpoint", o.endpoint());
     if (!o.endpoint().startsWith("http://") && !o.endpoint().startsWith("https://")) {
       throw Errors.config(source, "score.openai.endpoint", "'" + o.endpoint()

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code --conf}, then each {@code --set key=value}. Sections left out of the YAML take their
  * defaults. Secrets never appear here, only the names of environment variables that hold them.
  * {@code gates} are the run-over-run quality gates and {@code comparison} picks the run they compare
- * with (see {@link io.ecolens.gate.GateStage}).
+ * with (see the gate stage).
  */
 public record EcolensConfig(
     SparkSettings spark,
@@ -22,8 +22,8 @@ public record EcolensConfig(
     ScoreSettings score,
     EvaluateSettings evaluate,
     ReportSettings report,
-    List<io.ecolens.gate.GateSpec> gates,
-    io.ecolens.gate.ComparisonSettings comparison) {
+    List<io.ecolens.config.GateSpec> gates,
+    io.ecolens.config.ComparisonSettings comparison) {
 
   public EcolensConfig {
     spark = spark == null ? new SparkSettings(null, null, null) : spark;
@@ -36,7 +36,7 @@ public record EcolensConfig(
     evaluate = evaluate == null ? new EvaluateSettings(null, null, null, null, null, null, null, null, null) : evaluate;
     report = report == null ? new ReportSettings(null) : report;
     gates = gates == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(gates));
-    comparison = comparison == null ? io.ecolens.gate.ComparisonSettings.defaults() : comparison;
+    comparison = comparison == null ? io.ecolens.config.ComparisonSettings.defaults() : comparison;
   }
 
   /** The configuration without run-over-run gates and with the default comparison. */
@@ -184,13 +184,13 @@ public record EcolensConfig(
    * {@code cascade} configure those scorers.
    */
   public record ScoreSettings(String scorer, String policy, Integer batchSize, Double maxCost,
-      io.ecolens.score.openai.OpenAiSettings openai, EmbeddedSettings embedded, CascadeSettings cascade) {
+      io.ecolens.config.OpenAiSettings openai, EmbeddedSettings embedded, CascadeSettings cascade) {
     public ScoreSettings {
       scorer = scorer == null ? "rules" : scorer;
       policy = policy == null ? "conf/policies/default.yaml" : policy;
       batchSize = batchSize == null ? 64 : batchSize;
       maxCost = maxCost == null ? 0.0 : maxCost;
-      openai = openai == null ? io.ecolens.score.openai.OpenAiSettings.defaults() : openai;
+      openai = openai == null ? io.ecolens.config.OpenAiSettings.defaults() : openai;
       embedded = embedded == null ? new EmbeddedSettings(null, null, null, null, null) : embedded;
       cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
     }

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.when;
 
+import io.ecolens.config.DiversitySettings;
 import io.ecolens.spark.Seqs;
 import java.util.ArrayList;
 import java.util.List;

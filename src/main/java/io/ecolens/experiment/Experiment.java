@@ -1,5 +1,6 @@
 package io.ecolens.experiment;
 
+import io.ecolens.Yaml;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,7 +26,7 @@ import java.util.stream.Collectors;
  * full config. Errors name the experiment file, the key and what is expected.
  */
 public final class Experiment {
-  private static final ObjectMapper YAML = ConfigLoader.newYamlMapper();
+  private static final ObjectMapper YAML = Yaml.mapper();
   private static final String NAME = "[A-Za-z0-9][A-Za-z0-9_-]{0,39}";
 
   private final String source;

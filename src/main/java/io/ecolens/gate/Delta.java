@@ -1,5 +1,7 @@
 package io.ecolens.gate;
 
+import io.ecolens.tables.FigureKey;
+
 /**
  * One figure compared across two runs: current − baseline, the 95% interval of the difference
  * (null without intervals on both sides), the p-value (null unless a two-proportion test applied),

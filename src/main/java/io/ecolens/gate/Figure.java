@@ -1,5 +1,6 @@
 package io.ecolens.gate;
 
+import io.ecolens.tables.FigureKey;
 import org.apache.spark.sql.Row;
 
 /** One {@code metrics} row of a run: its key, value, 95% interval (may be null) and n (may be null). */

@@ -1,5 +1,7 @@
 package io.ecolens.gate;
 
+import io.ecolens.config.GateSpec;
+
 /**
  * The outcome of one gate for one run. {@code status} is {@code passed}, {@code failed} or
  * {@code no_baseline} (no earlier run to compare with: the gate passes). Figures are null where

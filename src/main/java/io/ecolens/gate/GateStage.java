@@ -3,6 +3,8 @@ package io.ecolens.gate;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.ecolens.tables.FigureKey;
+import io.ecolens.config.GateSpec;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.run.RunLedger;

@@ -1,5 +1,7 @@
 package io.ecolens.gate;
 
+import io.ecolens.tables.FigureKey;
+import io.ecolens.config.GateSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

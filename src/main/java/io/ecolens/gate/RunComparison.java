@@ -1,5 +1,7 @@
 package io.ecolens.gate;
 
+import io.ecolens.tables.FigureKey;
+import io.ecolens.tables.KnownMetrics;
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +24,7 @@ import org.apache.spark.sql.RowFactory;
  */
 public final class RunComparison {
   /** The report name of the comparison rows in {@code metrics}. */
-  public static final String REPORT = "comparison";
+  public static final String REPORT = KnownMetrics.COMPARISON_REPORT;
   /** Differences smaller than this are floating-point rounding, not change. */
   static final double ROUNDING = 1e-12;
 

@@ -1,9 +1,9 @@
 package io.ecolens.generate;
 
+import io.ecolens.Yaml;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.Errors;
-import io.ecolens.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -92,7 +92,7 @@ public record PhraseBank(
 
   /** Parses a bank from YAML; {@code source} names it in errors. */
   public static PhraseBank parse(String source, InputStream in) throws IOException {
-    ObjectMapper yaml = ConfigLoader.newYamlMapper();
+    ObjectMapper yaml = Yaml.mapper();
     try {
       PhraseBank bank = yaml.readValue(in, PhraseBank.class);
       if (bank == null || bank.formats().isEmpty() || bank.languages().isEmpty() || bank.topics().isEmpty()) {

@@ -1,11 +1,11 @@
 package io.ecolens.policy;
 
+import io.ecolens.Yaml;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.ecolens.Errors;
-import io.ecolens.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 /** Loads and validates a policy YAML file; errors name the file and the key. */
 public final class PolicyLoader {
   private static final Set<String> SEVERITIES = Set.of("low", "medium", "high", "critical");
-  private static final ObjectMapper YAML = ConfigLoader.newYamlMapper();
+  private static final ObjectMapper YAML = Yaml.mapper();
 
   private PolicyLoader() {}
 

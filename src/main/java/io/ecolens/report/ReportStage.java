@@ -18,7 +18,7 @@ import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.gate.GateStage;
 import io.ecolens.diversity.DiversityMetrics;
-import io.ecolens.diversity.DiversitySettings;
+import io.ecolens.config.DiversitySettings;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.RunLedger;
 import io.ecolens.tables.Table;

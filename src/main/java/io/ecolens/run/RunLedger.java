@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -45,22 +46,21 @@ public final class RunLedger {
     write(s);
   }
 
-  /** Records a finished stage: its wall time and counts (merged over earlier ones). */
-  public void finished(String stage, double seconds, Map<String, Long> counts) {
+  /**
+   * Records a finished stage: its wall time and counts (merged over earlier ones) and, when the
+   * stage scored, the run's spend (replacing earlier figures), in one write.
+   */
+  public void finished(String stage, double seconds, Map<String, Long> counts, Optional<StageResult.Spend> spend) {
     State s = current();
     s.status = "succeeded";
     s.stageSeconds.put(stage, seconds);
     s.counts.putAll(counts);
     s.finishedAt = Timestamp.from(Instant.now());
-    write(s);
-  }
-
-  /** Records scoring spend for the run (replaces earlier figures of the same run). */
-  public void spend(long inputTokens, long outputTokens, double costUsd) {
-    State s = current();
-    s.inputTokens = inputTokens;
-    s.outputTokens = outputTokens;
-    s.costUsd = costUsd;
+    spend.ifPresent(p -> {
+      s.inputTokens = p.inputTokens();
+      s.outputTokens = p.outputTokens();
+      s.costUsd = p.costUsd();
+    });
     write(s);
   }
 

@@ -9,6 +9,9 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.ecolens.scorer.PartitionScorer;
+import io.ecolens.scorer.ScoreRow;
+import io.ecolens.scorer.ScoringItem;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.Progress;
@@ -150,7 +153,7 @@ public final class ScoreStage {
     metrics.add("output_tokens", "", "all", "all", outputTokens, null, null, itemCount);
     metrics.write(ctx);
     if (spec.type().equals("cascade")) {
-      io.ecolens.score.cascade.CascadeFigures.write(ctx, spec.cascade().second());
+      io.ecolens.score.CascadeFigures.write(ctx, spec.cascade().second());
     }
     LOG.info("score: {} items x {} categories with {} ({} reused from earlier runs), {} error rows",
         itemCount, categories.size(), spec.model(), cachedItems, errorRows);

@@ -1,16 +1,18 @@
 package io.ecolens.score;
 
+import io.ecolens.scorer.RulesScorer;
+import io.ecolens.scorer.Scorer;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.policy.Policy;
-import io.ecolens.score.cascade.CascadeScorer;
-import io.ecolens.score.cascade.CascadeSpec;
-import io.ecolens.score.embedded.EmbeddedScorer;
-import io.ecolens.score.embedded.EmbeddedSpec;
-import io.ecolens.score.embedded.TrainedHeads;
-import io.ecolens.score.openai.OpenAiScorer;
-import io.ecolens.score.openai.OpenAiSettings;
-import io.ecolens.score.openai.PromptBuilder;
+import io.ecolens.scorer.cascade.CascadeScorer;
+import io.ecolens.scorer.cascade.CascadeSpec;
+import io.ecolens.scorer.embedded.EmbeddedScorer;
+import io.ecolens.scorer.embedded.EmbeddedSpec;
+import io.ecolens.scorer.embedded.TrainedHeads;
+import io.ecolens.scorer.openai.OpenAiScorer;
+import io.ecolens.config.OpenAiSettings;
+import io.ecolens.scorer.openai.PromptBuilder;
 import java.io.Serializable;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.ecolens.score.ScoringItem;
+import io.ecolens.scorer.ScoringItem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -2,11 +2,11 @@ package io.ecolens.simulator;
 
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
-import io.ecolens.score.ScoringItem;
-import io.ecolens.score.openai.CommonPool;
-import io.ecolens.score.openai.OpenAiScorer;
-import io.ecolens.score.openai.OpenAiSettings;
-import io.ecolens.score.openai.TaskShare;
+import io.ecolens.scorer.ScoringItem;
+import io.ecolens.spark.CommonPool;
+import io.ecolens.scorer.openai.OpenAiScorer;
+import io.ecolens.config.OpenAiSettings;
+import io.ecolens.scorer.openai.TaskShare;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

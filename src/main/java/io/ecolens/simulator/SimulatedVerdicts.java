@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * The simulator's verdicts: the policy's keyword and regex rules with the same scores and
- * rationales as {@link io.ecolens.score.RulesScorer} (noisy-OR of the weights of the rules that
+ * rationales as {@link io.ecolens.scorer.RulesScorer} (noisy-OR of the weights of the rules that
  * match), computed cheaply enough to answer a thousand requests a second. A keyword is looked up
  * with {@code indexOf} in a case-folded copy of the text and its word boundaries are checked by
  * hand, instead of one case-insensitive regex scan per keyword; the fold is the one Java's

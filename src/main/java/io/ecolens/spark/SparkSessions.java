@@ -1,7 +1,6 @@
 package io.ecolens.spark;
 
 import io.ecolens.config.EcolensConfig;
-import io.ecolens.score.openai.CommonPool;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.SparkConf;

@@ -5,7 +5,7 @@ import io.ecolens.ingest.IngestStage;
 import io.ecolens.run.RunContext;
 import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
-import io.ecolens.score.embedded.TrainStage;
+import io.ecolens.train.TrainStage;
 
 /** The CLI's stage runners (with the run ledger), for tests and benchmarks in other packages. */
 public final class StageRunners {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.ecolens.score.openai.PromptBuilder;
+import io.ecolens.scorer.openai.PromptBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -11,7 +11,7 @@ import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.evaluate.EvaluateStage;
 import io.ecolens.run.RunContext;
-import io.ecolens.score.embedded.TrainStage;
+import io.ecolens.train.TrainStage;
 import io.ecolens.tables.Table;
 import java.nio.file.Path;
 import java.util.ArrayList;

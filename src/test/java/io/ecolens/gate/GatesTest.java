@@ -3,6 +3,8 @@ package io.ecolens.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.ecolens.tables.FigureKey;
+import io.ecolens.config.GateSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

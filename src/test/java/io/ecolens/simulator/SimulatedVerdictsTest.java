@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
-import io.ecolens.score.CategoryScore;
-import io.ecolens.score.RulesScorer;
-import io.ecolens.score.ScoringItem;
+import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.RulesScorer;
+import io.ecolens.scorer.ScoringItem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

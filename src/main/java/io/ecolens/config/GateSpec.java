@@ -1,0 +1,66 @@
+package io.ecolens.config;
+
+import io.ecolens.tables.KnownMetrics;
+import io.ecolens.tables.FigureKey;
+
+/**
+ * One run-over-run quality gate, as written under {@code gates:} in the config: a figure of
+ * {@code metrics} (metric, report, category, slice) and the largest change allowed against the
+ * baseline run. Limits are absolute points ({@code max-drop: 0.03} = 3 points of F1) or relative to
+ * the baseline value ({@code max-rise-relative: 0.5} = +50%); at least one is required, and every
+ * limit given must hold. With {@code only-if-significant} a change beyond a limit fails the gate
+ * only when the comparison's significance test also flags it.
+ *
+ * <p>{@code report} defaults to the report that writes the metric (see {@link KnownMetrics});
+ * {@code category} defaults to none ("", the metrics of the whole run) and the slice to all/all.
+ */
+public record GateSpec(
+    String metric,
+    String report,
+    String category,
+    String sliceKey,
+    String sliceValue,
+    Double maxDrop,
+    Double maxRise,
+    Double maxDropRelative,
+    Double maxRiseRelative,
+    Boolean onlyIfSignificant) {
+
+  public GateSpec {
+    report = report == null && metric != null ? KnownMetrics.reportOf(metric) : report;
+    category = category == null ? "" : category;
+    sliceKey = sliceKey == null ? "all" : sliceKey;
+    sliceValue = sliceValue == null ? "all" : sliceValue;
+    onlyIfSignificant = onlyIfSignificant != null && onlyIfSignificant;
+  }
+
+  /** The figure this gate watches. */
+  public FigureKey key() {
+    return new FigureKey(report, metric, category, sliceKey, sliceValue);
+  }
+
+  /** A short readable form, e.g. {@code f1 [hate_speech] max-drop 0.03}. */
+  public String describe() {
+    StringBuilder s = new StringBuilder(metric);
+    if (!category.isEmpty()) {
+      s.append(" [").append(category).append(']');
+    }
+    if (!"all".equals(sliceKey) || !"all".equals(sliceValue)) {
+      s.append(" {").append(sliceKey).append('=').append(sliceValue).append('}');
+    }
+    limit(s, "max-drop", maxDrop);
+    limit(s, "max-rise", maxRise);
+    limit(s, "max-drop-relative", maxDropRelative);
+    limit(s, "max-rise-relative", maxRiseRelative);
+    if (onlyIfSignificant) {
+      s.append(", only if significant");
+    }
+    return s.toString();
+  }
+
+  private static void limit(StringBuilder s, String name, Double value) {
+    if (value != null) {
+      s.append(' ').append(name).append(' ').append(value);
+    }
+  }
+}

@@ -1,9 +1,0 @@
-package io.ecolens.gate;
-
-/** Identifies one figure of a run in {@code metrics}: report, metric, category and slice. */
-public record FigureKey(String report, String metric, String category, String sliceKey, String sliceValue) {
-
-  public FigureKey {
-    category = category == null ? "" : category;
-  }
-}

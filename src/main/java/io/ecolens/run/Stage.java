@@ -1,0 +1,24 @@
+package io.ecolens.run;
+
+/**
+ * One step of a run, e.g. ingest or score: reads the rows earlier stages wrote under the run id
+ * and replaces its own. Stages hold no state of a run; {@link StageRunner} runs them under the run
+ * ledger, and the CLI, the pipeline, experiments and tests all go through it.
+ *
+ * @param <R> what the stage reports back
+ */
+public interface Stage<R extends StageResult> {
+  /** The stage's name in {@code runs.stage_seconds}, the progress log and the Spark UI. */
+  String name();
+
+  /** Does the stage's work for {@code ctx}'s run and says what it did. */
+  R execute(RunContext ctx);
+
+  /**
+   * True when the stage logs its own progress (items per second); otherwise the runner logs the
+   * Spark tasks done every few seconds.
+   */
+  default boolean reportsOwnProgress() {
+    return false;
+  }
+}

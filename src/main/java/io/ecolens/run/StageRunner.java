@@ -1,0 +1,51 @@
+package io.ecolens.run;
+
+import java.util.Objects;
+
+/**
+ * Runs stages of one run: records each in the run ledger ({@code runs}) as running, then as
+ * finished with its wall time, counts and spend, or as failed with the reason; labels its Spark
+ * jobs; and logs progress while it works. The one way a stage is run, by the CLI, the pipeline,
+ * experiments and tests alike.
+ */
+public final class StageRunner {
+  private final RunContext ctx;
+  private final RunLedger ledger;
+
+  public StageRunner(RunContext ctx) {
+    this.ctx = Objects.requireNonNull(ctx, "ctx");
+    this.ledger = new RunLedger(ctx);
+  }
+
+  /** The run the stages belong to. */
+  public RunContext context() {
+    return ctx;
+  }
+
+  /** A stage's result and its wall time. */
+  public record Timed<R extends StageResult>(String stage, R result, double seconds) {}
+
+  /** Runs {@code stage} under the ledger and returns what it did; a failure is recorded, then rethrown. */
+  public <R extends StageResult> Timed<R> run(Stage<R> stage) {
+    String name = stage.name();
+    ctx.store().ensureAll();
+    ledger.started(name);
+    long start = System.nanoTime();
+    ctx.describe(name, "");
+    try (Progress tasks = stage.reportsOwnProgress() ? null : Progress.tasks(ctx.spark(), name)) {
+      R result = stage.execute(ctx);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      ledger.finished(name, seconds, result.counts(), result.spend());
+      return new Timed<>(name, result, seconds);
+    } catch (RuntimeException e) {
+      try {
+        ledger.failed(name, String.valueOf(e.getMessage()));
+      } catch (RuntimeException ledgerFailure) {
+        e.addSuppressed(ledgerFailure);
+      }
+      throw e;
+    } finally {
+      ctx.spark().sparkContext().clearJobGroup();
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.ecolens.scorer.cascade;
+
+import io.ecolens.policy.Policy;
+import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.Scorer;
+import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.openai.FanOut;
+import io.ecolens.scorer.openai.OpenAiScorer;
+import io.ecolens.scorer.openai.TaskShare;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongConsumer;
+
+/**
+ * Cheap scorer first, the expensive one only for what the cheap one is unsure of. An item is
+ * uncertain when, for any category, the first scorer's score lies within the band of that
+ * scorer's threshold (or it failed); the second scorer then decides all of the item's categories.
+ * Every row says which scorer decided it.
+ *
+ * <p>With a local second scorer ({@link #score}), the first scorer's verdict stands when the
+ * second fails on an item, and the rationale says why. With an LLM second scorer the score stage
+ * drives {@link #fanOut} instead: escalated items go through the {@code openai} fan-out with the
+ * task's share of the job's global limits, and an item the LLM could not score becomes error rows
+ * with the reason (so that a later run sends it again).
+ */
+public final class CascadeScorer implements Scorer {
+  private final Scorer first;
+  private final Scorer second;
+  private final Policy policy;
+  private final CascadeSpec spec;
+
+  /** The first scorer's verdicts on a batch and which items it is unsure of. */
+  record Split(Map<String, List<CategoryScore>> cheap, List<ScoringItem> uncertain, Set<String> uncertainIds,
+      double band) {}
+
+  public CascadeScorer(Scorer first, Scorer second, Policy policy, CascadeSpec spec) {
+    this.first = first;
+    this.second = second;
+    this.policy = policy;
+    this.spec = spec;
+  }
+
+  @Override
+  public String type() {
+    return "cascade";
+  }
+
+  @Override
+  public String model() {
+    return "cascade:" + first.model() + ">" + second.model() + "@" + spec.describeBand();
+  }
+
+  @Override
+  public double threshold(Policy.Category category) {
+    return second.threshold(category);
+  }
+
+  /** True when the second scorer is an LLM endpoint, scored through {@link #fanOut}. */
+  public boolean escalatesToLlm() {
+    return second instanceof OpenAiScorer;
+  }
+
+  @Override
+  public List<CategoryScore> score(List<ScoringItem> items) {
+    Split split = split(items);
+    Map<String, List<CategoryScore>> expensive = new HashMap<>();
+    String secondFailure = null;
+    if (!split.uncertain().isEmpty()) {
+      try {
+        for (CategoryScore s : second.score(split.uncertain())) {
+          expensive.computeIfAbsent(s.contentId(), k -> new ArrayList<>()).add(s);
+        }
+      } catch (RuntimeException e) {
+        secondFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+      }
+    }
+    String firstType = first.type();
+    String secondType = second.type();
+    List<CategoryScore> out = new ArrayList<>();
+    for (ScoringItem item : items) {
+      String id = item.getContentId();
+      List<CategoryScore> cheapRows = split.cheap().getOrDefault(id, List.of());
+      List<CategoryScore> decided = expensive.get(id);
+      boolean wasUncertain = split.uncertainIds().contains(id);
+      if (decided != null && decided.stream().allMatch(s -> s.error() == null)) {
+        String prefix = unsurePrefix(split.band());
+        decided.forEach(s -> out.add(s.decidedBy(secondType, prefix)));
+      } else {
+        String prefix = !wasUncertain ? surePrefix()
+            : "cascade: " + secondType + " failed (" + (secondFailure != null ? secondFailure
+                : decided == null ? "no answer" : firstError(decided)) + "), " + firstType + " kept; ";
+        cheapRows.forEach(s -> out.add(s.decidedBy(firstType, prefix)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Scores one task's items lazily: the first scorer in batches of {@code batchSize}, the
+   * uncertain items through the LLM fan-out with {@code share} of the job's global limits.
+   * Only for a cascade whose second scorer is {@code openai} ({@link #escalatesToLlm}).
+   */
+  public Iterator<FanOut.Scored> fanOut(Iterator<ScoringItem> items, int batchSize, TaskShare share,
+      LongConsumer itemsDone) {
+    if (!escalatesToLlm()) {
+      throw new IllegalStateException("the cascade's second scorer is " + second.type() + ", not openai");
+    }
+    return new CascadeFanOut(this, items, batchSize, (OpenAiScorer) second, share, itemsDone);
+  }
+
+  /** Scores a batch with the first scorer and picks the items to send on. */
+  Split split(List<ScoringItem> items) {
+    List<CategoryScore> cheap;
+    try {
+      cheap = first.score(items);
+    } catch (RuntimeException e) {
+      cheap = List.of(); // nothing known: every item goes on
+    }
+    Map<String, List<CategoryScore>> byItem = new HashMap<>();
+    Map<String, Double> distance = new HashMap<>();
+    for (CategoryScore s : cheap) {
+      byItem.computeIfAbsent(s.contentId(), k -> new ArrayList<>()).add(s);
+      Policy.Category category = policy.category(s.category());
+      double d = s.score() == null || category == null ? -1.0 : Math.abs(s.score() - first.threshold(category));
+      distance.merge(s.contentId(), d, Math::min);
+    }
+    double band = effectiveBand(items, distance);
+    List<ScoringItem> uncertain = new ArrayList<>();
+    Set<String> uncertainIds = new HashSet<>();
+    for (ScoringItem item : items) {
+      Double d = distance.get(item.getContentId());
+      if (d == null || d < band) {
+        uncertain.add(item);
+        uncertainIds.add(item.getContentId());
+      }
+    }
+    return new Split(byItem, uncertain, uncertainIds, band);
+  }
+
+  String firstType() {
+    return first.type();
+  }
+
+  String secondType() {
+    return second.type();
+  }
+
+  String surePrefix() {
+    return "cascade: " + first.type() + " sure; ";
+  }
+
+  String unsurePrefix(double band) {
+    return String.format(Locale.ROOT, "cascade: %s unsure (within %.3f of a threshold); ", first.type(), band);
+  }
+
+  /** The configured band, or the narrower one that sends about {@code targetShare} of the batch on. */
+  private double effectiveBand(List<ScoringItem> items, Map<String, Double> distance) {
+    if (spec.targetShare() == null || items.isEmpty()) {
+      return spec.band();
+    }
+    double[] d = items.stream().mapToDouble(i -> distance.getOrDefault(i.getContentId(), -1.0)).toArray();
+    Arrays.sort(d);
+    int k = (int) Math.round(spec.targetShare() * d.length);
+    if (k <= 0) {
+      return 0.0;
+    }
+    // items strictly closer than the k-th smallest distance... plus ties go on: band just above it
+    double kth = d[Math.min(k, d.length) - 1];
+    return Math.min(spec.band(), Math.nextUp(kth));
+  }
+
+  private static String firstError(List<CategoryScore> rows) {
+    return rows.stream().filter(s -> s.error() != null).map(CategoryScore::error).findFirst().orElse("error");
+  }
+}

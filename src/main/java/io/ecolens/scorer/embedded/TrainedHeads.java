@@ -1,0 +1,86 @@
+package io.ecolens.scorer.embedded;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ecolens.Errors;
+import io.ecolens.policy.Policy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Logistic-regression heads on MiniLM embeddings, one per policy category, fitted by {@code
+ * train} for one policy version. Saved as {@code <heads>/<policy id>/<policy version>/heads.json}
+ * (local or any Hadoop file system), small enough to ship to executors inside the scorer spec.
+ */
+public record TrainedHeads(String policyId, String policyVersion, String trainedAt, String trainedOnRun,
+    Map<String, Head> categories) implements Serializable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public TrainedHeads {
+    categories = new TreeMap<>(categories);
+  }
+
+  /** One category's head: {@code p = sigmoid(weights . x + intercept)}, violating at {@code threshold}. */
+  public record Head(double[] weights, double intercept, double threshold, long positives, long items)
+      implements Serializable {
+    public double score(float[] x) {
+      double z = intercept;
+      for (int i = 0; i < weights.length; i++) {
+        z += weights[i] * x[i];
+      }
+      return 1.0 / (1.0 + Math.exp(-z));
+    }
+  }
+
+  /** Short fingerprint of the heads, part of the model id so a retrained head is not served from cache. */
+  public String fingerprint() {
+    return Policy.sha256(toJson()).substring(0, 12);
+  }
+
+  String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Where the heads of this policy version live under the {@code heads} root. */
+  public static Path location(String root, Policy policy) {
+    return new Path(new Path(new Path(root, policy.id()), policy.version()), "heads.json");
+  }
+
+  /** The saved heads of the policy's version, or null when none were trained. */
+  public static TrainedHeads find(String root, Policy policy, Configuration hadoop) {
+    Path path = location(root, policy);
+    try {
+      FileSystem fs = path.getFileSystem(hadoop);
+      if (!fs.exists(path)) {
+        return null;
+      }
+      try (InputStream in = fs.open(path)) {
+        return JSON.readValue(in, TrainedHeads.class);
+      }
+    } catch (IOException e) {
+      throw Errors.stageFailed("score", "cannot read the trained heads " + path + " (" + e.getMessage()
+          + "); run 'train' again, or remove the file to score zero-shot", e);
+    }
+  }
+
+  /** Writes the heads to their location, replacing an earlier fit of the same policy version. */
+  public Path save(String root, Policy policy, Configuration hadoop) throws IOException {
+    Path path = location(root, policy);
+    FileSystem fs = path.getFileSystem(hadoop);
+    try (OutputStream out = fs.create(path, true)) {
+      out.write(toJson().getBytes(StandardCharsets.UTF_8));
+    }
+    return path;
+  }
+}

@@ -1,0 +1,385 @@
+package io.ecolens.scorer.openai;
+
+import io.ecolens.config.OpenAiSettings;
+import io.ecolens.Errors;
+import io.ecolens.policy.Policy;
+import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.ScoringItem;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * Scores one task's items against an OpenAI-compatible endpoint with many requests in flight at
+ * once, lazily: items are read from the input as request slots open, and each scored item is
+ * handed out as soon as its answer is valid. One thread drives it; the threads that receive the
+ * responses parse the answers and put them on a queue, so that the driving thread, which has every
+ * request of the task to refill, does as little per response as it can.
+ *
+ * <p>Per request: up to {@code items-per-request} items; a 429 halves the window (AIMD) and pauses
+ * for Retry-After; 429, 5xx, timeouts and connection errors are retried with exponential backoff
+ * and jitter up to {@code max-attempts}; items missing or malformed in an answer are retried alone.
+ * An item that runs out of attempts becomes error rows with the reason. Failures that no retry can
+ * fix (401/403, unknown model, nearly every item failing) throw, stopping the job.
+ */
+public final class FanOut implements Iterator<FanOut.Scored> {
+  /** One item's verdicts, one per policy category (each with an error when the item failed). */
+  public record Scored(ScoringItem item, List<CategoryScore> scores) {}
+
+  static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(20);
+  private static final int SYSTEMIC_MIN_ITEMS = 50;
+  private static final double SYSTEMIC_ERROR_SHARE = 0.9;
+
+  private static final class Work {
+    final ScoringItem item;
+    int attempts;
+    long inputTokens;
+    long outputTokens;
+    double latencyMs;
+
+    Work(ScoringItem item) {
+      this.item = item;
+    }
+  }
+
+  private record Pending(List<Work> works, long due, long seq) {}
+
+  private record Staged(List<Work> works, byte[] body, long estTokens) {}
+
+  /** A finished request; a 200's body already read into {@code answer} by the thread that received it. */
+  private record Completion(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure,
+      Parsed answer) {}
+
+  private record Parsed(ChatCompletion completion, AnswerParser.Answer answer) {}
+
+  private final Iterator<ScoringItem> items;
+  private final OpenAiClient client;
+  private final PromptBuilder prompt;
+  private final OpenAiSettings settings;
+  private final Policy policy;
+  private final List<String> categories;
+  private final LongConsumer itemsDone;
+  private final AdaptiveLimit limit;
+  private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+  private final PriorityQueue<Pending> retries = new PriorityQueue<>(
+      (a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
+  private final ArrayDeque<Scored> ready = new ArrayDeque<>();
+  private final Random jitter = new Random();
+  private Staged staged;
+  private int inFlight;
+  private long seq;
+  private long roundTripNanos = TimeUnit.MILLISECONDS.toNanos(200);
+  private long requests;
+  private long okItems;
+  private long errorItems;
+  private String lastError;
+
+  FanOut(Iterator<ScoringItem> items, OpenAiClient client, PromptBuilder prompt, OpenAiSettings settings,
+      Policy policy, TaskShare share, LongConsumer itemsDone) {
+    this.items = items;
+    this.client = client;
+    this.prompt = prompt;
+    this.settings = settings;
+    this.policy = policy;
+    this.categories = policy.categories().stream().map(Policy.Category::id).toList();
+    this.itemsDone = itemsDone;
+    this.limit = new AdaptiveLimit(share, System.nanoTime());
+  }
+
+  /** Requests sent so far (retries included). */
+  public long requests() {
+    return requests;
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (ready.isEmpty() && (staged != null || items.hasNext() || inFlight > 0 || !retries.isEmpty())) {
+      step();
+    }
+    return !ready.isEmpty();
+  }
+
+  @Override
+  public Scored next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    return ready.poll();
+  }
+
+  private void step() {
+    long now = System.nanoTime();
+    sendWhatFits(now);
+    long wait = TimeUnit.MILLISECONDS.toNanos(100);
+    if (staged != null && inFlight < limit.window()) {
+      wait = Math.min(wait, Math.max(TimeUnit.MILLISECONDS.toNanos(1), limit.nanosUntilReady(now, staged.estTokens)));
+    }
+    if (!retries.isEmpty()) {
+      wait = Math.min(wait, Math.max(0, retries.peek().due - now));
+    }
+    if (inFlight == 0 && staged == null && retries.isEmpty()) {
+      return;
+    }
+    try {
+      Completion c = wait <= 0 ? completions.poll() : completions.poll(wait, TimeUnit.NANOSECONDS);
+      while (c != null) {
+        handle(c);
+        c = completions.poll();
+      }
+      sendWhatFits(System.nanoTime()); // refill the freed slots before handing out the scored items
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("scoring interrupted", e);
+    }
+  }
+
+  private void sendWhatFits(long now) {
+    while (true) {
+      if (staged == null) {
+        staged = stage(now);
+      }
+      if (staged == null || !limit.canSend(now, inFlight, staged.estTokens)) {
+        return;
+      }
+      send(staged, now);
+      staged = null;
+    }
+  }
+
+  /** The next request to send: a retry that is due, else up to items-per-request new items. */
+  private Staged stage(long now) {
+    if (!retries.isEmpty() && retries.peek().due <= now) {
+      return staged(retries.poll().works);
+    }
+    if (!items.hasNext()) {
+      return null;
+    }
+    List<Work> works = new ArrayList<>(settings.itemsPerRequest());
+    while (works.size() < settings.itemsPerRequest() && items.hasNext()) {
+      works.add(new Work(items.next()));
+    }
+    return staged(works);
+  }
+
+  private Staged staged(List<Work> works) {
+    List<ScoringItem> batch = works.stream().map(w -> w.item).toList();
+    byte[] body = prompt.requestBytes(settings, batch);
+    long est = (body.length + 3) / 4 + prompt.estimateOutputTokens(batch.size());
+    return new Staged(works, body, est);
+  }
+
+  private void send(Staged s, long now) {
+    long sentAt = System.nanoTime(); // staging the requests before it in this burst took time
+    inFlight++;
+    requests++;
+    limit.onSent(now, s.estTokens);
+    for (Work w : s.works) {
+      w.attempts++;
+    }
+    try {
+      client.complete(s.body).whenComplete((response, failure) ->
+          completions.add(completed(s.works, sentAt, response, failure)));
+    } catch (RuntimeException e) {
+      throw Errors.stageFailed("score", "cannot send a request to " + settings.endpoint() + ": "
+          + client.scrub(String.valueOf(e.getMessage())) + ". Check score.openai.endpoint.", e);
+    }
+  }
+
+  private void handle(Completion c) {
+    inFlight--;
+    long now = System.nanoTime();
+    long rtt = now - c.sentAt;
+    roundTripNanos = (roundTripNanos * 7 + rtt) / 8;
+    double latencyMs = rtt / 1e6;
+    for (Work w : c.works) {
+      w.latencyMs = latencyMs;
+    }
+    if (c.failure != null) {
+      Throwable cause = c.failure instanceof CompletionException && c.failure.getCause() != null
+          ? c.failure.getCause() : c.failure;
+      String reason = cause instanceof HttpTimeoutException
+          ? "timeout after " + settings.timeoutMs() + " ms"
+          : (c.response == null ? "connection error: " : "unreadable answer: ") + cause.getClass().getSimpleName()
+              + " " + client.scrub(String.valueOf(cause.getMessage()));
+      retryOrFail(c.works, reason, backoff(c.works.get(0).attempts), now);
+      return;
+    }
+    HttpResponse<String> r = c.response;
+    int status = r.statusCode();
+    if (status == 200) {
+      accept(c.works, c.answer, now);
+    } else if (status == 429) {
+      long retryAfter = retryAfterNanos(r);
+      limit.onThrottle(now, retryAfter, roundTripNanos);
+      retryOrFail(c.works, "HTTP 429 (rate limited)", Math.max(retryAfter, backoff(c.works.get(0).attempts)), now);
+    } else if (status == 401 || status == 403) {
+      throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " refused the credentials (HTTP "
+          + status + ": " + snippet(r.body()) + "). Set the API key in " + OpenAiClient.keySources(settings)
+          + " on the driver and every executor.", null);
+    } else if (isUnknownModel(status, r.body())) {
+      throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " does not serve model '"
+          + settings.model() + "' (HTTP " + status + ": " + snippet(r.body()) + "). Fix score.openai.model.", null);
+    } else if (status == 408 || status == 409 || status >= 500) {
+      retryOrFail(c.works, "HTTP " + status + ": " + snippet(r.body()), backoff(c.works.get(0).attempts), now);
+    } else if (c.works.size() > 1) {
+      // e.g. 400 context too long: try each item alone before giving up on any of them
+      for (Work w : c.works) {
+        retries.add(new Pending(List.of(w), now, seq++));
+      }
+    } else {
+      fail(c.works.get(0), "HTTP " + status + ": " + snippet(r.body()));
+    }
+  }
+
+  /** Runs on the thread that received the response: parses a 200's answer, and never throws. */
+  private Completion completed(List<Work> works, long sentAt, HttpResponse<String> response, Throwable failure) {
+    if (failure != null || response.statusCode() != 200) {
+      return new Completion(works, sentAt, response, failure, null);
+    }
+    try {
+      ChatCompletion completion = ChatCompletion.parse(response.body());
+      Parsed parsed = new Parsed(completion, AnswerParser.parse(completion.content(), works.size(), categories));
+      return new Completion(works, sentAt, response, null, parsed);
+    } catch (RuntimeException unreadable) {
+      return new Completion(works, sentAt, response, unreadable, null);
+    }
+  }
+
+  /** A 200 answer: bill its tokens, keep the valid items, retry the others alone. */
+  private void accept(List<Work> works, Parsed parsed, long now) {
+    long in = parsed.completion().promptTokens();
+    long out = parsed.completion().completionTokens();
+    for (int i = 0; i < works.size(); i++) {
+      works.get(i).inputTokens += share(in, works.size(), i);
+      works.get(i).outputTokens += share(out, works.size(), i);
+    }
+    limit.onSuccess();
+    AnswerParser.Answer answer = parsed.answer();
+    for (int i = 0; i < works.size(); i++) {
+      Work w = works.get(i);
+      String id = String.valueOf(i + 1);
+      List<AnswerParser.Verdict> verdicts = answer.valid().get(id);
+      if (verdicts != null) {
+        succeed(w, verdicts);
+      } else {
+        String reason = answer.invalid().get(id);
+        if (w.attempts >= settings.maxAttempts()) {
+          fail(w, reason + " (after " + w.attempts + " attempts)");
+        } else {
+          retries.add(new Pending(List.of(w), now, seq++));
+        }
+      }
+    }
+  }
+
+  private void retryOrFail(List<Work> works, String reason, long delay, long now) {
+    lastError = reason;
+    List<Work> again = new ArrayList<>(works.size());
+    for (Work w : works) {
+      if (w.attempts >= settings.maxAttempts()) {
+        fail(w, reason + " (after " + w.attempts + " attempts)");
+      } else {
+        again.add(w);
+      }
+    }
+    if (!again.isEmpty()) {
+      retries.add(new Pending(again, now + delay, seq++));
+    }
+  }
+
+  private void succeed(Work w, List<AnswerParser.Verdict> verdicts) {
+    List<CategoryScore> scores = new ArrayList<>(verdicts.size());
+    for (int k = 0; k < verdicts.size(); k++) {
+      AnswerParser.Verdict v = verdicts.get(k);
+      long in = share(w.inputTokens, verdicts.size(), k);
+      long out = share(w.outputTokens, verdicts.size(), k);
+      double threshold = policy.categories().get(k).threshold();
+      scores.add(new CategoryScore(w.item.getContentId(), v.category(), v.score() >= threshold, v.score(),
+          v.rationale(), null, in, out, w.latencyMs, settings.cost(in, out), w.attempts));
+    }
+    okItems++;
+    finish(w, scores);
+  }
+
+  private void fail(Work w, String reason) {
+    lastError = reason;
+    List<CategoryScore> scores = new ArrayList<>(categories.size());
+    for (int k = 0; k < categories.size(); k++) {
+      long in = share(w.inputTokens, categories.size(), k);
+      long out = share(w.outputTokens, categories.size(), k);
+      scores.add(new CategoryScore(w.item.getContentId(), categories.get(k), null, null, null, reason, in, out,
+          w.latencyMs, settings.cost(in, out), w.attempts));
+    }
+    errorItems++;
+    finish(w, scores);
+    long done = okItems + errorItems;
+    if (done >= SYSTEMIC_MIN_ITEMS && errorItems >= SYSTEMIC_ERROR_SHARE * done) {
+      throw Errors.stageFailed("score", errorItems + " of the " + done + " items finished so far failed against "
+          + settings.endpoint() + " (last error: " + lastError + "). Stopping instead of writing error rows for "
+          + "every item; check that the endpoint is healthy and score.openai settings (timeout-ms, "
+          + "max-concurrency) suit it, then run score again: committed items are not re-sent.", null);
+    }
+  }
+
+  private void finish(Work w, List<CategoryScore> scores) {
+    ready.add(new Scored(w.item, scores));
+    itemsDone.accept(1);
+  }
+
+  /** Exponential backoff with jitter: a random time in [d/2, d], d = base * 2^(attempt-1), capped. */
+  long backoff(int attempt) {
+    long d = BACKOFF_BASE_NANOS << Math.min(20, Math.max(0, attempt - 1));
+    d = Math.min(BACKOFF_MAX_NANOS, d);
+    return d / 2 + (long) (jitter.nextDouble() * (d / 2));
+  }
+
+  /** Retry-After as seconds or an HTTP date; 0 when absent or unreadable. */
+  static long retryAfterNanos(HttpResponse<String> r) {
+    String v = r.headers().firstValue("retry-after").orElse(null);
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    try {
+      return (long) (Double.parseDouble(v.trim()) * 1e9);
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+        return Math.max(0, TimeUnit.MILLISECONDS.toNanos(at.toInstant().toEpochMilli() - System.currentTimeMillis()));
+      } catch (RuntimeException unreadable) {
+        return 0;
+      }
+    }
+  }
+
+  private static boolean isUnknownModel(int status, String body) {
+    if (status != 404 && status != 400) {
+      return false;
+    }
+    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
+    return b.contains("model_not_found") || (b.contains("model") && (b.contains("does not exist") || b.contains("not found")));
+  }
+
+  private String snippet(String body) {
+    String s = client.scrub(body == null ? "" : body.replaceAll("\\s+", " ").trim());
+    return s.length() <= 200 ? s : s.substring(0, 197) + "...";
+  }
+
+  /** Part {@code index} of {@code total} split into {@code parts} parts that add up to it. */
+  static long share(long total, int parts, int index) {
+    return total / parts + (index < total % parts ? 1 : 0);
+  }
+}

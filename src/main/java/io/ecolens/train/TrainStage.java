@@ -1,0 +1,235 @@
+package io.ecolens.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.hash;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.ecolens.embedding.MiniLm;
+import io.ecolens.embedding.EmbeddingRow;
+import io.ecolens.scorer.embedded.TrainedHeads;
+import io.ecolens.scorer.embedded.EmbeddedScorer;
+import io.ecolens.scorer.embedded.EmbeddedSpec;
+import io.ecolens.Errors;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.policy.Policy;
+import io.ecolens.run.MetricRows;
+import io.ecolens.run.RunContext;
+import io.ecolens.score.ScorerSpec;
+import io.ecolens.scorer.ScoringItem;
+import io.ecolens.tables.Table;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * train: fits one logistic-regression head per policy category on the MiniLM embeddings of the
+ * run's items that have human labels (majority vote; ties left out), reports k-fold
+ * cross-validated precision, recall, F1 and AUPRC per category to {@code metrics} (report
+ * {@code train}), and saves the heads, fitted on all labelled items, for the policy's version.
+ * The decision threshold of each head is the one with the best out-of-fold F1 on a 0.05 grid.
+ */
+public final class TrainStage {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
+  private static final int GRID = 19;
+
+  /** Cross-validated quality of one category's head. */
+  public record Fit(String category, long items, long positives, double precision, double recall, double f1,
+      double auprc, double threshold) {}
+
+  /** What was trained and where it went. */
+  public record Result(String path, long items, Map<String, Fit> fits, List<String> skipped, double seconds) {
+    public Map<String, Long> counts() {
+      return Map.of("trained_items", items, "trained_heads", (long) fits.size());
+    }
+  }
+
+  private final RunContext ctx;
+
+  public TrainStage(RunContext ctx) {
+    this.ctx = ctx;
+  }
+
+  public Result execute() {
+    long start = System.nanoTime();
+    Policy policy = ctx.policy();
+    EcolensConfig.EmbeddedSettings settings = ctx.config().score().embedded();
+    EcolensConfig.TrainSettings train = settings.train();
+    String runId = ctx.runId();
+    ctx.describe("train", "policy " + policy.id() + " " + policy.version() + ", " + train.folds() + " folds");
+
+    Dataset<Row> votes = ctx.store().requireRun(Table.POLICY_LABELS, runId, "ingest")
+        .groupBy("content_id", "category")
+        .agg(sum(when(col("label"), 1).otherwise(0)).as("pos"), count(lit(1)).as("n"))
+        .filter(col("pos").multiply(2).notEqual(col("n")))
+        .select(col("content_id"), col("category"),
+            when(col("pos").multiply(2).gt(col("n")), 1.0).otherwise(0.0).as("label"));
+    Dataset<Row> labelled = votes.select("content_id").distinct()
+        .orderBy(hash(col("content_id"), lit(train.seed())), col("content_id"))
+        .limit(train.maxItems());
+    Dataset<ScoringItem> items = ctx.store().readRun(Table.CONTENT, runId)
+        .join(labelled, "content_id")
+        .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
+            col("description"), col("transcript"), col("hashtags"))
+        .as(Encoders.bean(ScoringItem.class));
+
+    ScorerSpec spec = new ScorerSpec("embedded", policy,
+        new EmbeddedSpec(settings.maxTokens(), settings.intraOpThreads(), null), null);
+    int batchSize = ctx.config().score().batchSize();
+    Dataset<Row> embedded = embed(items, spec, batchSize)
+        .select(col("contentId").as("content_id"),
+            org.apache.spark.ml.functions.array_to_vector(col("vector")).as("features"))
+        .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    try {
+      long itemCount = embedded.count();
+      Map<String, TrainedHeads.Head> heads = new LinkedHashMap<>();
+      Map<String, Fit> fits = new LinkedHashMap<>();
+      List<String> skipped = new ArrayList<>();
+      MetricRows metrics = new MetricRows(runId, "train");
+      for (Policy.Category category : policy.categories()) {
+        Dataset<Row> data = embedded.join(votes.filter(col("category").equalTo(category.id())), "content_id");
+        Row counts = data.agg(count(lit(1)), sum(col("label"))).first();
+        long n = counts.getLong(0);
+        long positives = counts.isNullAt(1) ? 0 : (long) counts.getDouble(1);
+        if (positives < train.folds() || n - positives < train.folds()) {
+          skipped.add(category.id());
+          LOG.warn("train: {} has {} positive and {} negative labelled items, fewer than {} folds need; no head",
+              category.id(), positives, n - positives, train.folds());
+          continue;
+        }
+        Fit fit = crossValidate(data, category.id(), n, positives, train);
+        LogisticRegressionModel all = logistic(train).fit(data);
+        heads.put(category.id(), new TrainedHeads.Head(all.coefficients().toArray(), all.intercept(),
+            fit.threshold(), positives, n));
+        fits.put(category.id(), fit);
+        metrics.add("cv_precision", category.id(), "all", "all", fit.precision(), null, null, n);
+        metrics.add("cv_recall", category.id(), "all", "all", fit.recall(), null, null, n);
+        metrics.add("cv_f1", category.id(), "all", "all", fit.f1(), null, null, n);
+        metrics.add("cv_auprc", category.id(), "all", "all", fit.auprc(), null, null, n);
+        metrics.add("threshold", category.id(), "all", "all", fit.threshold(), null, null, n);
+        LOG.info("train: {} on {} items ({} positive): CV precision {} recall {} F1 {} AUPRC {}",
+            category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc());
+      }
+      if (heads.isEmpty()) {
+        throw Errors.missingInput("human labels with both classes for any category", "policy_labels run " + runId,
+            "Load labels (input.labels) with at least " + train.folds() + " violating and allowed items per category.");
+      }
+      metrics.write(ctx);
+      TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(), Instant.now().toString(), runId, heads);
+      String root = ScorerSpec.headsRoot(ctx.config());
+      String path;
+      try {
+        path = trained.save(root, policy, ctx.spark().sparkContext().hadoopConfiguration()).toString();
+      } catch (IOException e) {
+        throw Errors.stageFailed("train", "cannot write the trained heads under " + root + ": " + e.getMessage(), e);
+      }
+      LOG.info("train: heads for {} categories saved to {}", heads.size(), path);
+      return new Result(path, itemCount, fits, skipped, (System.nanoTime() - start) / 1e9);
+    } finally {
+      embedded.unpersist();
+    }
+  }
+
+  /** MiniLM embeddings of the items, batched per partition with the JVM's one model. */
+  public static Dataset<EmbeddingRow> embed(Dataset<ScoringItem> items, ScorerSpec spec, int batchSize) {
+    MapPartitionsFunction<ScoringItem, EmbeddingRow> embedPartition = partition -> {
+      EmbeddedScorer scorer = (EmbeddedScorer) spec.scorer();
+      return new Iterator<>() {
+        private Iterator<EmbeddingRow> current = java.util.Collections.emptyIterator();
+
+        @Override
+        public boolean hasNext() {
+          while (!current.hasNext() && partition.hasNext()) {
+            List<ScoringItem> batch = new ArrayList<>(batchSize);
+            while (batch.size() < batchSize && partition.hasNext()) {
+              batch.add(partition.next());
+            }
+            MiniLm.Batch b = scorer.embed(batch);
+            List<EmbeddingRow> rows = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+              rows.add(new EmbeddingRow(batch.get(i).getContentId(), b.vectors()[i], b.truncated()[i]));
+            }
+            current = rows.iterator();
+          }
+          return current.hasNext();
+        }
+
+        @Override
+        public EmbeddingRow next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return current.next();
+        }
+      };
+    };
+    return items.mapPartitions(embedPartition, Encoders.bean(EmbeddingRow.class));
+  }
+
+  private static LogisticRegression logistic(EcolensConfig.TrainSettings train) {
+    return new LogisticRegression().setFeaturesCol("features").setLabelCol("label")
+        .setRegParam(train.regularization()).setElasticNetParam(0.0).setMaxIter(50);
+  }
+
+  /** Out-of-fold probabilities for every item, then the metrics at the best threshold of the grid. */
+  static Fit crossValidate(Dataset<Row> data, String category, long n, long positives,
+      EcolensConfig.TrainSettings train) {
+    Dataset<Row> outOfFold = null;
+    for (int k = 0; k < train.folds(); k++) {
+      LogisticRegressionModel model = logistic(train).fit(data.filter(col("fold").notEqual(k)));
+      Dataset<Row> predicted = model.transform(data.filter(col("fold").equalTo(k)))
+          .select(col("label"), org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64")
+              .getItem(1).as("p"));
+      outOfFold = outOfFold == null ? predicted : outOfFold.union(predicted);
+    }
+    outOfFold = outOfFold.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    try {
+      double auprc = new BinaryClassificationEvaluator().setRawPredictionCol("p").setLabelCol("label")
+          .setMetricName("areaUnderPR").evaluate(outOfFold);
+      List<Column> sums = new ArrayList<>();
+      for (int g = 0; g < GRID; g++) {
+        double t = thresholdAt(g);
+        Column predictedPositive = col("p").geq(t);
+        sums.add(sum(when(predictedPositive.and(col("label").equalTo(1.0)), 1L).otherwise(0L)));
+        sums.add(sum(when(predictedPositive, 1L).otherwise(0L)));
+      }
+      Row totals = outOfFold.agg(sums.get(0), sums.subList(1, sums.size()).toArray(Column[]::new)).first();
+      Fit best = null;
+      for (int g = 0; g < GRID; g++) {
+        long tp = totals.isNullAt(2 * g) ? 0 : totals.getLong(2 * g);
+        long predictedPositives = totals.isNullAt(2 * g + 1) ? 0 : totals.getLong(2 * g + 1);
+        double precision = predictedPositives == 0 ? 0 : (double) tp / predictedPositives;
+        double recall = (double) tp / positives;
+        double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+        if (best == null || f1 > best.f1()) {
+          best = new Fit(category, n, positives, precision, recall, f1, auprc, thresholdAt(g));
+        }
+      }
+      return best;
+    } finally {
+      outOfFold.unpersist();
+    }
+  }
+
+  private static double thresholdAt(int g) {
+    return Math.round((g + 1) * 0.05 * 100) / 100.0;
+  }
+}

@@ -1,0 +1,251 @@
+package io.ecolens.score;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ecolens.EcolensException;
+import io.ecolens.cli.StageRunners;
+import io.ecolens.config.ConfigLoader;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.generate.CorpusGenerator;
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import io.ecolens.run.RunContext;
+import io.ecolens.simulator.LlmSimulator;
+import io.ecolens.tables.Table;
+import io.ecolens.tables.TableStore;
+import io.ecolens.testing.DemoRuns;
+import io.ecolens.testing.SparkTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cascade embedded → openai through the score stage against the LLM simulator on loopback:
+ * only uncertain items reach the LLM, within the job's global concurrency; a rerun and a new run
+ * make no LLM call; LLM failures become error rows; the figures reach {@code metrics} and the report.
+ */
+class CascadeLlmTest extends SparkTest {
+  private static final Policy POLICY = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+  private static final int CATEGORIES = POLICY.categories().size();
+  /** Global in-flight limit, spread over three partitions: one request each. */
+  private static final int MAX_CONCURRENCY = 3;
+  @TempDir static Path dir;
+  private static LlmSimulator sim;
+  private static TableStore store;
+  private static long items;
+  private static LlmSimulator.Stats afterFirst;
+  private static LlmSimulator.Stats afterRerun;
+  private static LlmSimulator.Stats afterNewRun;
+  private static Path reportHtml;
+
+  private static EcolensConfig config(String endpoint, List<String> more) {
+    List<String> sets = DemoRuns.demoCorpus(dir, 120, "cascade_llm");
+    sets.addAll(List.of(
+        "sample.size=30",
+        "sample.strata=[format]",
+        "score.scorer=cascade",
+        "score.batch-size=8",
+        "score.embedded.mode=zero-shot",
+        "score.cascade.first=embedded",
+        "score.cascade.second=openai",
+        "score.cascade.band=1.0",
+        "score.cascade.target-share=0.3",
+        "score.openai.endpoint=" + endpoint,
+        "score.openai.model=sim-model",
+        "score.openai.items-per-request=2",
+        "score.openai.commit-every=20",
+        "score.openai.max-concurrency=" + MAX_CONCURRENCY,
+        "score.openai.partitions=3",
+        "score.openai.max-attempts=2",
+        "score.openai.timeout-ms=5000",
+        "score.openai.input-price-per-million=2.5",
+        "score.openai.output-price-per-million=10"));
+    sets.addAll(more);
+    return ConfigLoader.load(Path.of("conf/local.yaml"), sets);
+  }
+
+  /** The content, sample and labels of run {@code from}, copied under run {@code to}: the same sample. */
+  private static RunContext copied(EcolensConfig config, String from, String to) {
+    RunContext ctx = new RunContext(spark, config, to);
+    for (Table t : List.of(Table.CONTENT, Table.SAMPLES, Table.POLICY_LABELS)) {
+      ctx.store().copyRun(t, from, to);
+    }
+    return ctx;
+  }
+
+  @BeforeAll
+  static void scoreRerunAndCompare() {
+    // the simulator rejects what goes over the global cap: a per-task limit would trip it
+    sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(40).withCap(MAX_CONCURRENCY, true), POLICY);
+    EcolensConfig config = config(sim.endpoint(), List.of());
+    CorpusGenerator.execute(spark, config.generate(), new RunContext(spark, config, "gen").policy());
+    RunContext ctx = new RunContext(spark, config, "c1");
+    store = ctx.store();
+    StageRunners.ingest(ctx);
+    StageRunners.sample(ctx);
+    items = store.readRun(Table.SAMPLES, "c1").count();
+
+    StageRunners.score(ctx);
+    afterFirst = sim.stats();
+    StageRunners.score(new RunContext(spark, config, "c1"));
+    afterRerun = sim.stats();
+    StageRunners.score(copied(config, "c1", "c2"));
+    afterNewRun = sim.stats();
+
+    // LLM only over the same sample, then both evaluated and compared
+    RunContext llmOnly = copied(config(sim.endpoint(), List.of("score.scorer=openai")), "c1", "o1");
+    StageRunners.score(llmOnly);
+    StageRunners.evaluate(ctx);
+    StageRunners.evaluate(llmOnly);
+    CascadeFigures.compare(ctx, "o1");
+    reportHtml = StageRunners.report(ctx).htmlPath();
+  }
+
+  @AfterAll
+  static void stop() {
+    sim.close();
+  }
+
+  private static Dataset<Row> scores(String runId) {
+    return store.readRun(Table.SCORES, runId);
+  }
+
+  private static Map<String, Double> cascadeMetrics(String runId) {
+    Map<String, Double> m = new HashMap<>();
+    for (Row r : store.readRun(Table.METRICS, runId).filter(col("report").equalTo(CascadeFigures.REPORT))
+        .collectAsList()) {
+      m.put(r.getAs("metric"), r.getAs("value"));
+    }
+    return m;
+  }
+
+  @Test
+  void onlyUncertainItemsReachTheLlmAndEveryRowSaysWhoDecidedIt() {
+    Dataset<Row> rows = scores("c1");
+    assertThat(rows.count()).isEqualTo(items * CATEGORIES);
+    assertThat(rows.select("content_id", "category").distinct().count()).isEqualTo(items * CATEGORIES);
+    assertThat(rows.filter(col("scorer").isin("embedded", "openai").unary_$bang()).count()).isZero();
+    long escalated = rows.filter(col("scorer").equalTo("openai")).select("content_id").distinct().count();
+    assertThat(escalated).isPositive().isLessThan(items);
+    // an item is decided by one scorer for all its categories
+    assertThat(rows.select("content_id", "scorer").distinct().count()).isEqualTo(items);
+    assertThat(afterFirst.distinctItems()).isEqualTo(escalated);
+    assertThat(afterFirst.items()).isEqualTo(escalated);
+    assertThat(rows.filter(col("scorer").equalTo("openai").and(col("cost_usd").leq(0))).count()).isZero();
+    assertThat(rows.filter(col("scorer").equalTo("embedded").and(col("cost_usd").notEqual(0.0))).count()).isZero();
+    assertThat(rows.filter(col("scorer").equalTo("openai")).first().<String>getAs("rationale"))
+        .startsWith("cascade: embedded unsure");
+    assertThat(rows.filter(col("scorer").equalTo("embedded")).first().<String>getAs("rationale"))
+        .startsWith("cascade: embedded sure");
+    assertThat(rows.first().<String>getAs("model")).isEqualTo("cascade:all-minilm-l6-v2-q:zero-shot>sim-model"
+        + "@share=0.300,band<=1.000");
+  }
+
+  @Test
+  void theModelWasLoadedOnceForAllTasksAndRuns() {
+    assertThat(io.ecolens.embedding.MiniLm.loads()).isEqualTo(1);
+  }
+
+  @Test
+  void theLlmStepKeepsToTheJobsGlobalConcurrency() {
+    assertThat(afterFirst.maxInFlight()).isBetween(1L, (long) MAX_CONCURRENCY);
+    assertThat(sim.stats().rejectedOverCap()).isZero();
+  }
+
+  @Test
+  void aRerunAndANewRunOverTheSameItemsMakeNoLlmCall() {
+    assertThat(afterRerun.requests()).isEqualTo(afterFirst.requests());
+    assertThat(afterNewRun.requests()).isEqualTo(afterFirst.requests());
+    assertThat(scores("c1").count()).isEqualTo(items * CATEGORIES);
+    assertThat(scores("c2").filter(col("status").equalTo("cached")).count()).isEqualTo(items * CATEGORIES);
+    assertThat(cascadeMetrics("c2")).containsEntry("cached_items", (double) items).containsEntry("items", 0.0);
+  }
+
+  @Test
+  void theCascadeFiguresReachMetrics() {
+    Map<String, Double> m = cascadeMetrics("c1");
+    long escalated = scores("c1").filter(col("scorer").equalTo("openai")).select("content_id").distinct().count();
+    double llmCost = scores("c1").filter(col("scorer").equalTo("openai")).agg(org.apache.spark.sql.functions.sum("cost_usd"))
+        .first().getDouble(0);
+    assertThat(m).containsEntry("items", (double) items)
+        .containsEntry("escalated_items", (double) escalated)
+        .containsEntry("second_only_items", (double) items)
+        .containsEntry("calls_saved", (double) (items - escalated))
+        .containsEntry("escalated_error_items", 0.0);
+    assertThat(m.get("escalated_share")).isCloseTo((double) escalated / items, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(m.get("second_cost_usd")).isPositive().isCloseTo(llmCost, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(m.get("second_only_cost_usd")).isCloseTo(llmCost / escalated * items,
+        org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(m.get("cost_saved_usd")).isPositive();
+  }
+
+  @Test
+  void theComparisonWithLlmOnlyOverTheSameSampleReachesMetricsAndTheReport() throws Exception {
+    Dataset<Row> cmp = store.readRun(Table.METRICS, "c1").filter(col("report").equalTo(CascadeFigures.COMPARISON));
+    assertThat(cmp.filter("metric = 'f1_cascade' AND category = 'micro'").count()).isEqualTo(1);
+    assertThat(cmp.filter("metric = 'f1_llm_only' AND category = 'micro'").count()).isEqualTo(1);
+    Row llmItems = cmp.filter("metric = 'llm_items_llm_only'").first();
+    assertThat(llmItems.<Double>getAs("value")).isEqualTo((double) items);
+    assertThat(cmp.filter("metric = 'llm_cost_usd_llm_only'").first().<Double>getAs("value"))
+        .isGreaterThan(cmp.filter("metric = 'llm_cost_usd_cascade'").first().<Double>getAs("value"));
+    String html = Files.readString(reportHtml);
+    assertThat(html).contains("<h2>Cascade</h2>").contains("cascade vs LLM only, same sample")
+        .contains("openai calls saved vs openai alone");
+  }
+
+  @Test
+  void comparingRunsOverDifferentSamplesFailsWithTheReason() {
+    RunContext other = new RunContext(spark, config(sim.endpoint(), List.of()), "c-other");
+    store.replaceRun(Table.SAMPLES, "c-other", store.readRun(Table.SAMPLES, "c1").limit(5)
+        .withColumn("run_id", org.apache.spark.sql.functions.lit("c-other")));
+    assertThatThrownBy(() -> CascadeFigures.compare(other, "o1"))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining("scored different samples").hasMessageContaining("same sample");
+  }
+
+  @Test
+  void anLlmFailureOnAnEscalatedItemIsAnErrorRowWithTheReason() {
+    try (LlmSimulator broken = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(5)
+        .withFaults(0, 1.0, 0, 0, 0, 0), POLICY)) {
+      // another band, so that the rows of c1 are not reused from the cache
+      EcolensConfig config = config(broken.endpoint(), List.of("score.cascade.target-share=0.25"));
+      StageRunners.score(copied(config, "c1", "c-broken"));
+      Dataset<Row> rows = scores("c-broken");
+      assertThat(rows.count()).isEqualTo(items * CATEGORIES);
+      Dataset<Row> errors = rows.filter(col("status").equalTo("error"));
+      assertThat(errors.count()).isPositive();
+      assertThat(errors.filter(col("scorer").notEqual("openai")).count()).isZero();
+      assertThat(errors.filter(col("label").isNotNull().or(col("error").contains("HTTP 500").unary_$bang())).count())
+          .isZero();
+      assertThat(errors.first().<String>getAs("rationale")).contains("openai failed; embedded had");
+      assertThat(rows.filter(col("status").equalTo("ok")).filter(col("scorer").notEqual("embedded")).count()).isZero();
+      assertThat(cascadeMetrics("c-broken").get("escalated_error_items"))
+          .isEqualTo((double) errors.select("content_id").distinct().count());
+      // the first step is deterministic: items both runs left to embedded got the same scores
+      Dataset<Row> mine = rows.filter(col("scorer").equalTo("embedded"))
+          .select(col("content_id"), col("category"), col("score").as("again"));
+      Dataset<Row> before = scores("c1").filter(col("scorer").equalTo("embedded"))
+          .select(col("content_id"), col("category"), col("score"));
+      Dataset<Row> both = mine.join(before, new String[] {"content_id", "category"});
+      assertThat(both.count()).isPositive();
+      assertThat(both.filter(col("score").notEqual(col("again"))).count()).isZero();
+    }
+  }
+
+  @Test
+  void aCascadeMaySendToTheLlmSecondButNotFirst() {
+    assertThatThrownBy(() -> config("http://127.0.0.1:1/v1", List.of("score.cascade.first=openai")))
+        .hasMessageContaining("score.cascade.first").hasMessageContaining("'openai' is not one of rules, embedded");
+    assertThat(config("http://127.0.0.1:1/v1", List.of()).score().cascade().second()).isEqualTo("openai");
+  }
+}
