@@ -1,22 +1,17 @@
 package io.ecolens.cli;
 
-import io.ecolens.Errors;
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.config.RunId;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Option;
 
 /** Options every command takes: the config file, overrides, and the run id. */
 public final class CommonOptions {
   static final Path DEFAULT_CONF = Path.of("conf/local.yaml");
-  private static final String RUN_ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}";
 
   @Option(names = "--conf", paramLabel = "FILE",
       description = "YAML config (default: conf/local.yaml when it exists, else built-in defaults).")
@@ -43,13 +38,8 @@ public final class CommonOptions {
 
   /** The given run id (checked), or a new one such as 20261125-142233-7f3a. */
   String runId() {
-    if (runId == null) {
-      runId = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-          + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
-    } else if (!runId.matches(RUN_ID_PATTERN)) {
-      throw Errors.config("--run-id", "--run-id", "'" + runId
-          + "' may only hold letters, digits and _ . : - (at most 100 characters, starting with a letter or digit)");
-    }
+    RunId id = runId == null ? RunId.generated() : RunId.of(runId);
+    runId = id.value();
     return runId;
   }
 }

@@ -1,6 +1,7 @@
 package io.ecolens.run;
 
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.config.RunId;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.tables.TableStore;
@@ -17,10 +18,15 @@ public final class RunContext {
   private final String runId;
   private Policy policy;
 
+  /** A run's context; {@code runId} is checked ({@link RunId}) and fails with exit code 2 when tables cannot hold it. */
   public RunContext(SparkSession spark, EcolensConfig config, String runId) {
+    this(spark, config, RunId.of(runId));
+  }
+
+  public RunContext(SparkSession spark, EcolensConfig config, RunId runId) {
     this.spark = spark;
     this.config = config;
-    this.runId = runId;
+    this.runId = runId.value();
     this.store = new TableStore(spark, config.catalog().database());
   }
 

@@ -45,6 +45,23 @@ class EcolensCliTest {
     assertThat(err.toString()).contains("--run-id").contains("may only hold letters, digits");
   }
 
+  /** A colon passes a shell and a file name but not a Hadoop path or a report folder: refused up front, everywhere. */
+  @ParameterizedTest
+  @ValueSource(strings = {"ingest", "score", "report", "run", "experiment"})
+  void runIdTheTablesCannotHoldIsRejectedBeforeAnyStage(String command) {
+    String conf = command.equals("experiment") ? "conf/experiments/demo.yaml" : "conf/local.yaml";
+    assertThat(run(command, "--run-id", "a:b", "--conf", conf)).isEqualTo(2);
+    assertThat(err.toString()).contains("'a:b' may only hold letters, digits and _ . -");
+    assertThat(out.toString()).doesNotContain("finished");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ingest", "run"})
+  void runIdTheTablesCannotHoldFailsValidateOnly(String command) {
+    assertThat(run(command, "--run-id", "a:b", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("'a:b' may only hold letters, digits and _ . -");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"generate", "ingest", "sample", "score", "train", "evaluate", "report", "run"})
   void validateOnlyChecksWithoutStartingSpark(String command) throws IOException {
