@@ -21,4 +21,12 @@ public interface Stage<R extends StageResult> {
   default boolean reportsOwnProgress() {
     return false;
   }
+
+  /**
+   * True (the default) when the stage writes tables of the run and is recorded in its {@code runs}
+   * row; a stage that only writes files (generate) is timed and labelled but not recorded.
+   */
+  default boolean recorded() {
+    return true;
+  }
 }

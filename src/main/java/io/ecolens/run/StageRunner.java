@@ -28,18 +28,24 @@ public final class StageRunner {
   /** Runs {@code stage} under the ledger and returns what it did; a failure is recorded, then rethrown. */
   public <R extends StageResult> Timed<R> run(Stage<R> stage) {
     String name = stage.name();
-    ctx.store().ensureAll();
-    ledger.started(name);
+    if (stage.recorded()) {
+      ctx.store().ensureAll();
+      ledger.started(name);
+    }
     long start = System.nanoTime();
     ctx.describe(name, "");
     try (Progress tasks = stage.reportsOwnProgress() ? null : Progress.tasks(ctx.spark(), name)) {
       R result = stage.execute(ctx);
       double seconds = (System.nanoTime() - start) / 1e9;
-      ledger.finished(name, seconds, result.counts(), result.spend());
+      if (stage.recorded()) {
+        ledger.finished(name, seconds, result.counts(), result.spend());
+      }
       return new Timed<>(name, result, seconds);
     } catch (RuntimeException e) {
       try {
-        ledger.failed(name, String.valueOf(e.getMessage()));
+        if (stage.recorded()) {
+          ledger.failed(name, String.valueOf(e.getMessage()));
+        }
       } catch (RuntimeException ledgerFailure) {
         e.addSuppressed(ledgerFailure);
       }
