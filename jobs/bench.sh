@@ -9,6 +9,8 @@
 #                         --tasks 2 --naive-items 2000 --warmup-items 60000 (at least; then until the JIT is quiet)]
 #                                     openai scorer fan-out against the LLM simulator on loopback,
 #                                     next to naive synchronous scoring (one request in flight per task)
+#   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
+#                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
 #                          -Dbench.cascade.latency-ms=50 -Dbench.cascade.target-share=0.2|none]
 #                                     cascade embedded -> openai vs LLM only over the same sample and
@@ -18,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set /p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 # the test classpath (benchmark code lives in src/test), built once per pom/source change
 test_classpath() {
@@ -64,6 +66,9 @@ case "${1:-}" in
     # shellcheck disable=SC2086
     exec java ${ECOLENS_JAVA_OPTS:--Xms2g -Xmx2g} -Dlog4j2.configurationFile=conf/log4j2.properties \
       -cp "target/classes:$(cat target/local-classpath.txt)" io.ecolens.simulator.FanoutBench "$@"
+    ;;
+  metrics-dump)
+    run_java io.ecolens.bench.MetricsDump "${2:?warehouse folder}" "${3:?run id}"
     ;;
   evaluate)
     sizes=(1000000 10000000)
