@@ -3,8 +3,25 @@
 #   RESULT <name> <value>
 #   jobs/bench.sh embedded            embedded scorer in the Spark pipeline vs the raw ONNX loop (target >= 0.85)
 #   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets)
-#   jobs/bench.sh evaluate [--small]  evaluate over generated score rows with labels, 1M and 10M rows
-#                                     (--small: 100k and 1M): wall time and driver peak heap
+#   jobs/bench.sh evaluate [--small | --tiny | --rows N[,N...]]
+#                                     evaluate over generated score rows with labels, 1M and 10M rows
+#                                     (--small: 100k and 1M; --tiny: 100k), next to DuckDB: the rows are
+#                                     written once as Parquet, then ecolens (AgreementMetrics on Spark) and
+#                                     DuckDB (SQL through JDBC, as many threads as BENCH_MASTER's cores)
+#                                     each compute confusion counts per category x slice, the threshold
+#                                     sweep, AP and ROC AUC per category x slice and reliability bins
+#                                     from that Parquet, timed apart, reading included; the run fails
+#                                     unless both give the same figures (counts exactly, values to 1e-9).
+#                                     Spark: wall time and driver peak heap; RESULT evaluate_<n>_seconds
+#                                     (Spark), evaluate_duckdb_<n>_seconds, evaluate_vs_duckdb_ratio
+#                                     (Spark / DuckDB seconds at the largest size)
+#   jobs/bench.sh pipeline [--rows 20000,200000]
+#                                     the whole 'run' of conf/local.yaml (rules scorer, demo corpus
+#                                     generated) at each size, through jobs/run-local.sh in a fresh JVM with
+#                                     a fresh warehouse, catalog and output folder; prints each stage's
+#                                     seconds from the run's 'runs' row side by side; RESULT
+#                                     pipeline_<first>_seconds (wall, JVM start included) and
+#                                     pipeline_scale_ratio (wall of the last size / the first)
 #   jobs/bench.sh fanout [--items 20000 --latency-ms 200 --caps 16,64,256 --items-per-request 10
 #                         --tasks 2 --naive-items 2000 --warmup-items 60000 (at least; then until the JIT is quiet)]
 #                                     openai scorer fan-out against the LLM simulator on loopback,
@@ -16,7 +33,8 @@
 #                                     cascade embedded -> openai vs LLM only over the same sample and
 #                                     labels, against the LLM simulator: calls, cost and F1 of both
 # Options via env: BENCH_ITEMS (3000), BENCH_BATCH (64), BENCH_THREADS (cores), BENCH_MASTER (local[2]),
-# ECOLENS_JAVA_OPTS (-Xmx6g; fanout: -Xms2g -Xmx2g).
+# ECOLENS_JAVA_OPTS (-Xmx6g; fanout: -Xms2g -Xmx2g; pipeline: the bench -Xmx6g, each run run-local.sh's -Xmx4g;
+# pipeline runs on conf/local.yaml's Spark master, not BENCH_MASTER).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,8 +90,19 @@ case "${1:-}" in
     ;;
   evaluate)
     sizes=(1000000 10000000)
-    if [[ "${2:-}" == "--small" ]]; then sizes=(100000 1000000); fi
+    case "${2:-}" in
+      --small) sizes=(100000 1000000) ;;
+      --tiny) sizes=(100000) ;;
+      --rows) IFS=, read -r -a sizes <<< "${3:?--rows N[,N...]}" ;;
+      "") ;;
+      *) echo "unknown evaluate option '$2'" >&2; exit 2 ;;
+    esac
     run_java io.ecolens.bench.EvaluateBench "${sizes[@]}"
+    ;;
+  pipeline)
+    shift
+    jobs/run-local.sh --version >/dev/null # builds when stale
+    run_java io.ecolens.bench.PipelineBench "$@"
     ;;
   ""|-h|--help)
     usage
