@@ -238,7 +238,7 @@ public final class EvaluateBench {
   /** Heap pools of the usual collectors (G1, Parallel, Serial); metaspace and code cache are left out. */
   private static final List<String> HEAP_POOLS = List.of("Eden", "Survivor", "Old Gen", "Tenured");
 
-  private static String label(long rows) {
+  static String label(long rows) {
     return rows % 1_000_000 == 0 ? rows / 1_000_000 + "m" : rows % 1000 == 0 ? rows / 1000 + "k" : Long.toString(rows);
   }
 
