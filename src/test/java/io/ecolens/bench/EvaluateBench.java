@@ -82,6 +82,7 @@ public final class EvaluateBench {
     long largest = -1;
     double ratio = Double.NaN;
     int threads = cores(master);
+    System.out.printf("Spark %s and DuckDB with %d threads; both timings include reading the Parquet files%n", master, threads);
     try (Connection duck = DuckDbAgreement.open(threads)) {
       for (String arg : args) {
         long rows = Long.parseLong(arg.replace("_", ""));
