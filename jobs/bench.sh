@@ -78,12 +78,9 @@ case "${1:-}" in
     ;;
   fanout)
     shift
-    jobs/run-local.sh --version >/dev/null # builds when stale
     # A fixed heap: left to grow from its minimum, G1 keeps the young generation small here and
     # pauses every ~0.6 s (5-11 ms each, three in a 1.7 s pass at cap 256); at 2 GB fixed, every ~3.5 s.
-    # shellcheck disable=SC2086
-    exec java ${ECOLENS_JAVA_OPTS:--Xms2g -Xmx2g} -Dlog4j2.configurationFile=conf/log4j2.properties \
-      -cp "target/classes:$(cat target/local-classpath.txt)" io.ecolens.simulator.FanoutBench "$@"
+    ECOLENS_JAVA_OPTS="${ECOLENS_JAVA_OPTS:--Xms2g -Xmx2g}" run_java io.ecolens.bench.FanoutBench "$@"
     ;;
   metrics-dump)
     run_java io.ecolens.bench.MetricsDump "${2:?warehouse folder}" "${3:?run id}"

@@ -8,6 +8,7 @@ import io.ecolens.report.ReportStage;
 import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.RunLedger;
+import io.ecolens.run.StageRunner;
 import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.spark.SparkSessions;
@@ -101,13 +102,11 @@ final class StageCommands {
     }
 
     static IngestStage.Result ingest(RunContext ctx) {
-      return stage(ctx, "ingest", c -> new IngestStage(c).execute(), IngestStage.Result::counts,
-          IngestStage.Result::seconds);
+      return new StageRunner(ctx).run(new IngestStage()).result();
     }
 
     static SampleStage.Result sample(RunContext ctx) {
-      return stage(ctx, "sample", c -> new SampleStage(c).execute(),
-          r -> Map.of("population", r.population(), "sampled", r.sampled()), SampleStage.Result::seconds);
+      return new StageRunner(ctx).run(new SampleStage()).result();
     }
 
     static ScoreStage.Result score(RunContext ctx) {
@@ -116,8 +115,7 @@ final class StageCommands {
     }
 
     static EvaluateStage.Result evaluate(RunContext ctx) {
-      return stage(ctx, "evaluate", c -> new EvaluateStage(c).execute(), EvaluateStage.Result::counts,
-          EvaluateStage.Result::seconds);
+      return new StageRunner(ctx).run(new EvaluateStage()).result();
     }
 
     static ReportStage.Result report(RunContext ctx) {
@@ -126,6 +124,12 @@ final class StageCommands {
           r -> r.gates().gates().isEmpty() ? Map.of() : Map.of("gates_checked", (long) r.gates().gates().size(),
               "gates_failed", (long) r.gates().failed().size()),
           ReportStage.Result::seconds);
+    }
+
+    /** Prints a finished stage as 'run' does: "ingest    read 20,000 = ... (24.7 s)", then its detail lines. */
+    void print(StageRunner.Timed<?> timed) {
+      out.printf("%-9s %s (%.1f s)%n", timed.stage(), timed.result().summary(), timed.seconds());
+      timed.result().details().forEach(out::println);
     }
 
     /** Prints the gates' outcome and returns the exit code they call for: 0, or EXIT_GATE when one failed. */
@@ -181,9 +185,7 @@ final class StageCommands {
 
     @Override
     void run(RunContext ctx) {
-      IngestStage.Result r = ingest(ctx);
-      out.printf("read %,d = accepted %,d + quarantined %,d + duplicates %,d%n",
-          r.read(), r.accepted(), r.quarantined(), r.duplicates());
+      out.printf("%s%n", ingest(ctx).summary());
     }
   }
 
@@ -194,7 +196,7 @@ final class StageCommands {
     @Override
     void run(RunContext ctx) {
       SampleStage.Result r = sample(ctx);
-      out.printf("sampled %,d of %,d items over %d strata%n", r.sampled(), r.population(), r.strata());
+      out.printf("sampled %s%n", r.summary());
     }
   }
 
@@ -374,11 +376,9 @@ final class StageCommands {
         CorpusGenerator.Result g = CorpusGenerator.execute(ctx.spark(), c.generate(), ctx.policy());
         out.printf("generate  %,d demo lines (%,d malformed) in %.1f s%n", g.rows(), g.malformedRows(), g.seconds());
       }
-      IngestStage.Result in = ingest(ctx);
-      out.printf("ingest    read %,d = accepted %,d + quarantined %,d + duplicates %,d (%.1f s)%n",
-          in.read(), in.accepted(), in.quarantined(), in.duplicates(), in.seconds());
-      SampleStage.Result s = sample(ctx);
-      out.printf("sample    %,d of %,d items over %d strata (%.1f s)%n", s.sampled(), s.population(), s.strata(), s.seconds());
+      StageRunner runner = new StageRunner(ctx);
+      print(runner.run(new IngestStage()));
+      print(runner.run(new SampleStage()));
       ScoreStage.Result sc = score(ctx);
       out.printf("score     %,d items x %d categories, %,d reused, %,d error rows, $%.4f (%.1f s)%n",
           sc.items(), ctx.policy().categories().size(), sc.cachedItems(), sc.errorRows(), sc.costUsd(), sc.seconds());
@@ -387,11 +387,7 @@ final class StageCommands {
             + "resume%n", sc.deferredItems(), ctx.runId());
         return;
       }
-      EvaluateStage.Result e = evaluate(ctx);
-      out.printf("evaluate  %,d labelled pairs, %,d in review queue (%.1f s)%n", e.evaluated(), e.reviewQueue(), e.seconds());
-      out.printf("          %-24s %9s %9s %9s%n", "category", "precision", "recall", "f1");
-      e.byCategory().forEach((category, a) -> out.printf("          %-24s %9.3f %9.3f %9.3f%n",
-          category, a.precision(), a.recall(), a.f1()));
+      print(runner.run(new EvaluateStage()));
       ReportStage.Result r = report(ctx);
       out.printf("report    %s (%.1f s)%n", r.htmlPath(), r.seconds());
       exitCode = gates(r.gates());

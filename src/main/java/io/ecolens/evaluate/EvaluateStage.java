@@ -12,10 +12,13 @@ import io.ecolens.config.EcolensConfig.EvaluateSettings;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.Stage;
+import io.ecolens.run.StageResult;
 import io.ecolens.spark.Seqs;
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +36,17 @@ import org.slf4j.LoggerFactory;
  * scores into {@code evaluations}, writes model agreement figures ({@link AgreementMetrics}),
  * human label quality and the human ceiling ({@link HumanQuality}), and the {@code review_queue}.
  */
-public final class EvaluateStage {
+public final class EvaluateStage implements Stage<EvaluateStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
 
-  /** What was evaluated. */
-  public record Result(long evaluated, long ties, long reviewQueue, Map<String, Agreement> byCategory, double seconds) {
+  /** What was evaluated: labelled item x category pairs, ties among them, the review queue, agreement per category. */
+  public record Result(long evaluated, long ties, long reviewQueue, Map<String, Agreement> byCategory)
+      implements StageResult {
+    public Result {
+      byCategory = Collections.unmodifiableMap(new LinkedHashMap<>(byCategory));
+    }
+
+    @Override
     public Map<String, Long> counts() {
       Map<String, Long> m = new LinkedHashMap<>();
       m.put("evaluated", evaluated);
@@ -45,16 +54,31 @@ public final class EvaluateStage {
       m.put("review_queue", reviewQueue);
       return m;
     }
+
+    /** "20,000 labelled pairs, 450 in review queue". */
+    @Override
+    public String summary() {
+      return String.format("%,d labelled pairs, %,d in review queue", evaluated, reviewQueue);
+    }
+
+    /** Precision, recall and F1 per category: a header, then one line per category. */
+    @Override
+    public List<String> details() {
+      List<String> lines = new ArrayList<>();
+      lines.add(String.format("          %-24s %9s %9s %9s", "category", "precision", "recall", "f1"));
+      byCategory.forEach((category, a) -> lines.add(String.format("          %-24s %9.3f %9.3f %9.3f",
+          category, a.precision(), a.recall(), a.f1())));
+      return List.copyOf(lines);
+    }
   }
 
-  private final RunContext ctx;
-
-  public EvaluateStage(RunContext ctx) {
-    this.ctx = ctx;
+  @Override
+  public String name() {
+    return "evaluate";
   }
 
-  public Result execute() {
-    long start = System.nanoTime();
+  @Override
+  public Result execute(RunContext ctx) {
     String runId = ctx.runId();
     EvaluateSettings settings = ctx.config().evaluate();
     ctx.describe("evaluate", "against policy_labels, adjudication " + settings.adjudication());
@@ -110,7 +134,7 @@ public final class EvaluateStage {
     long evaluated = byCategory.values().stream().mapToLong(Agreement::n).sum() + ties;
     LOG.info("evaluate: {} item x category pairs with human labels ({} without an adjudicated label), {} queued for review",
         evaluated, ties, queued);
-    return new Result(evaluated, ties, queued, byCategory, (System.nanoTime() - start) / 1e9);
+    return new Result(evaluated, ties, queued, byCategory);
   }
 
   private static Column[] sliceColumnsWithId(List<String> slices) {

@@ -52,8 +52,8 @@ public final class ExperimentStage {
       Function<RunContext, ScoreStage.Result> score) {
     /** The stages called directly, without the run ledger. */
     public static Runners direct() {
-      return new Runners(c -> new io.ecolens.ingest.IngestStage(c).execute(),
-          c -> new io.ecolens.sample.SampleStage(c).execute(), c -> new ScoreStage(c).execute());
+      return new Runners(c -> new io.ecolens.ingest.IngestStage().execute(c),
+          c -> new io.ecolens.sample.SampleStage().execute(c), c -> new ScoreStage(c).execute());
     }
   }
 

@@ -17,6 +17,8 @@ import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.Stage;
+import io.ecolens.run.StageResult;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.util.LinkedHashMap;
@@ -35,13 +37,14 @@ import org.slf4j.LoggerFactory;
  * content} and {@code content_quarantine}; loads human labels into {@code policy_labels} when
  * configured. Always: read = accepted + quarantined + duplicates.
  */
-public final class IngestStage {
+public final class IngestStage implements Stage<IngestStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
 
-  /** Counts of one ingest. */
-  public record Result(long read, long accepted, long quarantined, long duplicates,
-      LabelLoader.Result labels, double seconds) {
+  /** Counts of one ingest; {@code labels} is null when no labels are configured. */
+  public record Result(long read, long accepted, long quarantined, long duplicates, LabelLoader.Result labels)
+      implements StageResult {
     /** Counts for the runs table. */
+    @Override
     public Map<String, Long> counts() {
       Map<String, Long> counts = new LinkedHashMap<>();
       counts.put("read", read);
@@ -55,23 +58,29 @@ public final class IngestStage {
       }
       return counts;
     }
+
+    /** "read 20,000 = accepted 19,900 + quarantined 86 + duplicates 14". */
+    @Override
+    public String summary() {
+      return String.format("read %,d = accepted %,d + quarantined %,d + duplicates %,d",
+          read, accepted, quarantined, duplicates);
+    }
   }
 
-  private final RunContext ctx;
-
-  public IngestStage(RunContext ctx) {
-    this.ctx = ctx;
+  @Override
+  public String name() {
+    return "ingest";
   }
 
-  public Result execute() {
-    long start = System.nanoTime();
+  @Override
+  public Result execute(RunContext ctx) {
     EcolensConfig.SourceSettings corpus = ctx.config().input().corpus();
     ConfigLoader.requireCorpusPath("the config", ctx.config());
     ctx.describe("ingest", corpus.format() + " " + corpus.path());
     TableStore store = ctx.store();
     store.ensureAll();
 
-    Dataset<Row> raw = readCorpus(corpus);
+    Dataset<Row> raw = readCorpus(ctx, corpus);
     Dataset<Row> validated = rankDuplicates(ContentValidation.validate(raw, ctx.config().ingest().maxTextChars()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -104,8 +113,8 @@ public final class IngestStage {
       if (ctx.config().input().labels() != null) {
         labels = new LabelLoader(ctx).load();
       }
-      Result result = new Result(read, accepted, quarantined, duplicates, labels, seconds(start));
-      writeMetrics(result, reasons);
+      Result result = new Result(read, accepted, quarantined, duplicates, labels);
+      writeMetrics(ctx, result, reasons);
       LOG.info("ingest: read {} records: {} accepted, {} quarantined, {} duplicate ids dropped",
           read, accepted, quarantined, duplicates);
       return result;
@@ -114,7 +123,7 @@ public final class IngestStage {
     }
   }
 
-  private Dataset<Row> readCorpus(EcolensConfig.SourceSettings corpus) {
+  private static Dataset<Row> readCorpus(RunContext ctx, EcolensConfig.SourceSettings corpus) {
     try {
       return SourceReader.read(ctx.spark(), corpus, "input.corpus", ContentValidation.COLUMNS, Set.of("content_id"));
     } catch (EcolensException e) {
@@ -169,16 +178,12 @@ public final class IngestStage {
     }
   }
 
-  private void writeMetrics(Result result, List<Row> reasons) {
+  private static void writeMetrics(RunContext ctx, Result result, List<Row> reasons) {
     MetricRows metrics = new MetricRows(ctx.runId(), "ingest");
     result.counts().forEach((name, value) -> metrics.add(name, "", "all", "all", value, null, null, result.read()));
     for (Row r : reasons) {
       metrics.add("quarantine_reason", "", "reason", r.getString(0), r.getLong(1), null, null, result.quarantined());
     }
     metrics.write(ctx);
-  }
-
-  static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
   }
 }

@@ -12,10 +12,12 @@ import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig.SampleSettings;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.Stage;
+import io.ecolens.run.StageResult;
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
-
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,21 +39,34 @@ import org.slf4j.LoggerFactory;
  * hash of (seed, content_id) and the first n_h are taken. Each row keeps its inclusion
  * probability n_h / N_h and design weight N_h / n_h.
  */
-public final class SampleStage {
+public final class SampleStage implements Stage<SampleStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(SampleStage.class);
   private static final int MAX_STRATA = 100_000;
 
-  /** What was sampled. */
-  public record Result(long population, long sampled, int strata, double seconds) {}
+  /** What was sampled: items drawn of the population, over how many strata. */
+  public record Result(long population, long sampled, int strata) implements StageResult {
+    @Override
+    public Map<String, Long> counts() {
+      Map<String, Long> counts = new LinkedHashMap<>();
+      counts.put("population", population);
+      counts.put("sampled", sampled);
+      return counts;
+    }
 
-  private final RunContext ctx;
-
-  public SampleStage(RunContext ctx) {
-    this.ctx = ctx;
+    /** "2,000 of 19,900 items over 100 strata". */
+    @Override
+    public String summary() {
+      return String.format("%,d of %,d items over %d strata", sampled, population, strata);
+    }
   }
 
-  public Result execute() {
-    long start = System.nanoTime();
+  @Override
+  public String name() {
+    return "sample";
+  }
+
+  @Override
+  public Result execute(RunContext ctx) {
     SampleSettings settings = ctx.config().sample();
     ctx.describe("sample", "size " + settings.size() + ", strata " + settings.strata());
     Dataset<Row> content = ctx.store().requireRun(Table.CONTENT, ctx.runId(), "ingest");
@@ -82,7 +97,7 @@ public final class SampleStage {
     metrics.write(ctx);
     LOG.info("sample: drew {} of {} items over {} strata ({})", sampled, total, population.size(),
         String.join(", ", settings.strata()));
-    return new Result(total, sampled, population.size(), (System.nanoTime() - start) / 1e9);
+    return new Result(total, sampled, population.size());
   }
 
   /** Sizes per stratum under the configured allocation. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.openai.PromptBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -58,6 +59,20 @@ record ChatRequest(String model, String user, long contentChars) {
       }
     }
     return new ChatRequest(model, user, chars);
+  }
+
+  /** The items of an ecolens prompt in the last user message, or the whole message as item "1". */
+  List<ScoringItem> scoringItems() {
+    int begin = user.indexOf(PromptBuilder.BEGIN + "\n");
+    int end = user.lastIndexOf("\n" + PromptBuilder.END);
+    if (begin >= 0 && end > begin) {
+      try {
+        return items(user.substring(begin + PromptBuilder.BEGIN.length() + 1, end));
+      } catch (IOException notOurs) {
+        // not the ecolens layout after all: score the whole message
+      }
+    }
+    return List.of(new ScoringItem("1", null, null, user, null, List.of()));
   }
 
   /** The ecolens item array ({@code [{"id","title","description","transcript","hashtags"}]}). */

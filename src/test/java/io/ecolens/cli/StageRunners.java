@@ -3,6 +3,7 @@ package io.ecolens.cli;
 import io.ecolens.evaluate.EvaluateStage;
 import io.ecolens.ingest.IngestStage;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.StageRunner;
 import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.train.TrainStage;
@@ -12,11 +13,11 @@ public final class StageRunners {
   private StageRunners() {}
 
   public static IngestStage.Result ingest(RunContext ctx) {
-    return StageCommands.StageCommand.ingest(ctx);
+    return new StageRunner(ctx).run(new IngestStage()).result();
   }
 
   public static SampleStage.Result sample(RunContext ctx) {
-    return StageCommands.StageCommand.sample(ctx);
+    return new StageRunner(ctx).run(new SampleStage()).result();
   }
 
   public static ScoreStage.Result score(RunContext ctx) {
@@ -24,7 +25,7 @@ public final class StageRunners {
   }
 
   public static EvaluateStage.Result evaluate(RunContext ctx) {
-    return StageCommands.StageCommand.evaluate(ctx);
+    return new StageRunner(ctx).run(new EvaluateStage()).result();
   }
 
   public static io.ecolens.report.ReportStage.Result report(RunContext ctx) {

@@ -1,4 +1,4 @@
-package io.ecolens.simulator;
+package io.ecolens.bench;
 
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
@@ -7,6 +7,7 @@ import io.ecolens.spark.CommonPool;
 import io.ecolens.scorer.openai.OpenAiScorer;
 import io.ecolens.config.OpenAiSettings;
 import io.ecolens.scorer.openai.TaskShare;
+import io.ecolens.simulator.LlmSimulator;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

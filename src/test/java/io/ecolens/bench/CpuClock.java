@@ -1,4 +1,4 @@
-package io.ecolens.simulator;
+package io.ecolens.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
