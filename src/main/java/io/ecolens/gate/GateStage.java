@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * baseline is named). Figures of threshold sweeps and calibration bins (slice keys
  * {@code threshold}, {@code score_bin}) are curve points, not compared.
  *
- * <p>The two runs' figures are aggregates (hundreds to a few thousand rows per run) and are read
- * to the driver, as the report does. Re-running replaces the run's comparison and gate rows.
+ * <p>Runs after the metrics stage (it compares the run's prevalence and diversity with the
+ * baseline's) and before the report stage, which shows the outcome from {@code gate_results}. The
+ * two runs' figures are aggregates (hundreds to a few thousand rows per run) and are read to the
+ * driver. Re-running replaces the run's comparison and gate rows.
  */
 public final class GateStage implements Stage<GateStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(GateStage.class);

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -57,17 +56,9 @@ final class ReportModel {
     }
   }
 
+  /** Without gates and chart inputs. */
   ReportModel(ReportData data, Policy policy, Paths paths) {
     this(data, policy, paths, List.of(), ChartData.empty());
-  }
-
-  /** With the outcome of the run's quality gates (empty when none are configured). */
-  ReportModel(ReportData data, Policy policy, Paths paths, List<GateOutcome> gates) {
-    this(data, policy, paths, gates, ChartData.empty());
-  }
-
-  ReportModel(ReportData data, Policy policy, Paths paths, ChartData charts) {
-    this(data, policy, paths, List.of(), charts);
   }
 
   /** With the gates' outcome and the figures the charts draw. */
