@@ -2,8 +2,10 @@ package io.ecolens.cli;
 
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.evaluate.EvaluateStage;
+import io.ecolens.gate.GateStage;
 import io.ecolens.generate.CorpusGenerator;
 import io.ecolens.ingest.IngestStage;
+import io.ecolens.metrics.MetricsStage;
 import io.ecolens.report.ReportStage;
 import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
@@ -118,12 +120,17 @@ final class StageCommands {
       return new StageRunner(ctx).run(new EvaluateStage()).result();
     }
 
-    static ReportStage.Result report(RunContext ctx) {
-      return stage(ctx, "report",
-          c -> new ReportStage(c.spark(), c.store(), c.config(), c.policy()).execute(c.runId()),
-          r -> r.gates().gates().isEmpty() ? Map.of() : Map.of("gates_checked", (long) r.gates().gates().size(),
-              "gates_failed", (long) r.gates().failed().size()),
-          ReportStage.Result::seconds);
+    /** The report's three stages in order: metrics, gates, report (render); what each did and its time. */
+    record Reported(StageRunner.Timed<MetricsStage.Result> metrics, StageRunner.Timed<GateStage.Result> gates,
+        StageRunner.Timed<ReportStage.Result> report) {
+      double seconds() {
+        return metrics.seconds() + gates.seconds() + report.seconds();
+      }
+    }
+
+    static Reported report(RunContext ctx) {
+      StageRunner runner = new StageRunner(ctx);
+      return new Reported(runner.run(new MetricsStage()), runner.run(new GateStage()), runner.run(new ReportStage()));
     }
 
     /** Prints a finished stage as 'run' does: "ingest    read 20,000 = ... (24.7 s)", then its detail lines. */
@@ -133,10 +140,8 @@ final class StageCommands {
     }
 
     /** Prints the gates' outcome and returns the exit code they call for: 0, or EXIT_GATE when one failed. */
-    int gates(io.ecolens.gate.GateStage.Result gates) {
-      for (io.ecolens.gate.GateResult g : gates.gates()) {
-        out.printf("gate      %-11s %s: %s%n", g.status(), g.gate().describe(), g.message());
-      }
+    int gates(GateStage.Result gates) {
+      gates.details().forEach(out::println);
       return gates.failed().isEmpty() ? 0 : io.ecolens.Errors.EXIT_GATE;
     }
 
@@ -353,9 +358,9 @@ final class StageCommands {
 
     @Override
     void run(RunContext ctx) {
-      ReportStage.Result r = report(ctx);
-      out.printf("report: %s%n", r.htmlPath());
-      exitCode = gates(r.gates());
+      Reported r = report(ctx);
+      out.printf("report: %s%n", r.report().result().htmlPath());
+      exitCode = gates(r.gates().result());
     }
   }
 
@@ -388,9 +393,9 @@ final class StageCommands {
         return;
       }
       print(runner.run(new EvaluateStage()));
-      ReportStage.Result r = report(ctx);
-      out.printf("report    %s (%.1f s)%n", r.htmlPath(), r.seconds());
-      exitCode = gates(r.gates());
+      Reported r = report(ctx);
+      out.printf("report    %s (%.1f s)%n", r.report().result().htmlPath(), r.seconds());
+      exitCode = gates(r.gates().result());
       out.printf("%ntables    %s.{%s}%n", ctx.store().database(), String.join(",",
           java.util.Arrays.stream(Table.values()).map(Table::tableName).toList()));
       out.printf("warehouse %s%n", c.catalog().embedded()

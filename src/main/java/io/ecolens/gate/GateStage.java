@@ -7,7 +7,10 @@ import io.ecolens.tables.FigureKey;
 import io.ecolens.config.GateSpec;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.run.RunContext;
 import io.ecolens.run.RunLedger;
+import io.ecolens.run.Stage;
+import io.ecolens.run.StageResult;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.sql.Timestamp;
@@ -36,20 +39,20 @@ import org.slf4j.LoggerFactory;
  * baseline is named). Figures of threshold sweeps and calibration bins (slice keys
  * {@code threshold}, {@code score_bin}) are curve points, not compared.
  *
- * <p>The two runs' figures are aggregates (hundreds to a few thousand rows per run) and are read
- * to the driver, as the report does. Re-running replaces the run's comparison and gate rows.
+ * <p>Runs after the metrics stage (it compares the run's prevalence and diversity with the
+ * baseline's) and before the report stage, which shows the outcome from {@code gate_results}. The
+ * two runs' figures are aggregates (hundreds to a few thousand rows per run) and are read to the
+ * driver. Re-running replaces the run's comparison and gate rows.
  */
-public final class GateStage {
+public final class GateStage implements Stage<GateStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(GateStage.class);
   private static final List<String> CURVE_SLICES = List.of("threshold", "score_bin");
 
-  private final SparkSession spark;
-  private final TableStore store;
-  private final EcolensConfig config;
-
-  /** What one check produced; {@code baselineRun} is null when there was none. */
-  public record Result(String runId, String baselineRun, int comparedFigures, List<GateResult> gates,
-      double seconds) {
+  /**
+   * What one check produced: the baseline (null when there was none), the figures compared, and
+   * one outcome per configured gate (none when comparison is disabled).
+   */
+  public record Result(String baselineRun, int comparedFigures, List<GateResult> gates) implements StageResult {
     public Result {
       gates = List.copyOf(gates);
     }
@@ -58,26 +61,59 @@ public final class GateStage {
     public List<GateResult> failed() {
       return gates.stream().filter(GateResult::failed).toList();
     }
-  }
 
-  public GateStage(SparkSession spark, TableStore store, EcolensConfig config) {
-    this.spark = Objects.requireNonNull(spark, "spark");
-    this.store = Objects.requireNonNull(store, "store");
-    this.config = Objects.requireNonNull(config, "config");
-  }
-
-  /** Compares {@code runId} with its baseline and checks the gates; a no-op when comparison is disabled. */
-  public Result execute(String runId) {
-    long start = System.nanoTime();
-    if (!config.comparison().enabled()) {
-      return new Result(runId, null, 0, List.of(), 0);
+    /** gates_checked and gates_failed, when gates are configured. */
+    @Override
+    public Map<String, Long> counts() {
+      return gates.isEmpty() ? Map.of()
+          : Map.of("gates_checked", (long) gates.size(), "gates_failed", (long) failed().size());
     }
-    String baselineRun = baseline(runId);
+
+    @Override
+    public String summary() {
+      if (gates.isEmpty()) {
+        return "no gates checked";
+      }
+      return (failed().isEmpty() ? "all " + gates.size() + " gates passed" : failed().size() + " of " + gates.size()
+          + " gates failed") + (baselineRun == null ? ", no baseline run" : " against run " + baselineRun);
+    }
+
+    /** One line per gate: {@code gate      <status> <gate>: <message>}. */
+    @Override
+    public List<String> details() {
+      return gates.stream()
+          .map(g -> String.format("gate      %-11s %s: %s", g.status(), g.gate().describe(), g.message()))
+          .toList();
+    }
+  }
+
+  /** The gates of the config, with comparison.baseline-run and comparison.enabled. */
+  public GateStage() {}
+
+  @Override
+  public String name() {
+    return "gates";
+  }
+
+  /**
+   * Compares {@code ctx}'s run with its baseline and checks the gates; a no-op when comparison is
+   * disabled. Needs the run's figures in {@code metrics} (the metrics and evaluate stages).
+   */
+  @Override
+  public Result execute(RunContext ctx) {
+    EcolensConfig config = ctx.config();
+    if (!config.comparison().enabled()) {
+      return new Result(null, 0, List.of());
+    }
+    String runId = ctx.runId();
+    TableStore store = ctx.store();
+    SparkSession spark = ctx.spark();
+    String baselineRun = baseline(ctx);
     spark.sparkContext().setJobDescription("gates: compare run_id=" + runId + " with "
         + (baselineRun == null ? "no baseline" : baselineRun));
     try {
-      List<Figure> current = figures(runId);
-      List<Figure> baseline = baselineRun == null ? List.of() : figures(baselineRun);
+      List<Figure> current = figures(store, runId);
+      List<Figure> baseline = baselineRun == null ? List.of() : figures(store, baselineRun);
       List<Delta> deltas = RunComparison.compare(baseline, current, config.comparison().alpha());
       store.replaceRunPart(Table.METRICS, runId, "report", RunComparison.REPORT,
           spark.createDataFrame(RunComparison.rows(runId, deltas), Table.METRICS.schema()));
@@ -88,15 +124,20 @@ public final class GateStage {
       store.replaceRun(Table.GATE_RESULTS, runId,
           spark.createDataFrame(rows(runId, results), Table.GATE_RESULTS.schema()));
       log(runId, results);
-      return new Result(runId, baselineRun, deltas.size(), results, (System.nanoTime() - start) / 1e9);
+      return new Result(baselineRun, deltas.size(), results);
     } finally {
       spark.sparkContext().setJobDescription(null);
     }
   }
 
-  /** The run {@code runId} is compared with: the named baseline (which must have figures), else the latest good earlier run, else null. */
-  public String baseline(String runId) {
-    String named = config.comparison().baselineRun();
+  /**
+   * The run {@code ctx}'s run is compared with: the named baseline (which must have figures), else
+   * the latest good earlier run, else null.
+   */
+  public String baseline(RunContext ctx) {
+    String runId = ctx.runId();
+    TableStore store = ctx.store();
+    String named = ctx.config().comparison().baselineRun();
     if (named != null) {
       if (named.equals(runId)) {
         throw Errors.config("the config", "comparison.baseline-run",
@@ -129,7 +170,7 @@ public final class GateStage {
   }
 
   /** The run's figures, without comparison rows and curve points. */
-  private List<Figure> figures(String runId) {
+  private static List<Figure> figures(TableStore store, String runId) {
     List<Figure> figures = new ArrayList<>();
     for (Row row : store.readRun(Table.METRICS, runId)
         .filter(col("report").notEqual(lit(RunComparison.REPORT)).and(col("slice_key").isin(CURVE_SLICES.toArray()).unary_$bang()))

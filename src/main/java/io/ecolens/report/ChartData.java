@@ -1,5 +1,6 @@
 package io.ecolens.report;
 
+import io.ecolens.tables.MetricRow;
 import java.util.List;
 import java.util.Map;
 

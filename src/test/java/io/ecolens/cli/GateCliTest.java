@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.gate.GateStage;
+import io.ecolens.run.RunContext;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import io.ecolens.testing.DemoRuns;
@@ -58,8 +59,8 @@ class GateCliTest extends SparkTest {
         "generate.annotator-error-rates=[0.35, 0.40, 0.45]");
     regressedHtml = Files.readString(dir.resolve("reports/g2/report.html"));
     regressedSummary = Files.readString(dir.resolve("reports/g2/summary.json"));
-    baselineAfterTheRegression = new GateStage(spark, store, ConfigLoader.load(Path.of("conf/local.yaml"),
-        List.of("catalog.database=" + DB, GATES))).baseline("g3");
+    baselineAfterTheRegression = new GateStage().baseline(new RunContext(spark, ConfigLoader.load(
+        Path.of("conf/local.yaml"), List.of("catalog.database=" + DB, GATES)), "g3"));
     run("g2-again", "report", "g2", "generate.enabled=false", "gates=[" + PREVALENCE_GATE + "]");
   }
 

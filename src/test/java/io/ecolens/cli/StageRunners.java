@@ -29,7 +29,8 @@ public final class StageRunners {
   }
 
   public static io.ecolens.report.ReportStage.Result report(RunContext ctx) {
-    return StageCommands.StageCommand.report(ctx);
+    // metrics, gates, then the render stage, as the report command runs them
+    return StageCommands.StageCommand.report(ctx).report().result();
   }
 
   public static TrainStage.Result train(RunContext ctx) {

@@ -3,6 +3,8 @@ package io.ecolens.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.config.ConfigLoader;
+import io.ecolens.config.EcolensConfig;
+import io.ecolens.run.RunContext;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import io.ecolens.testing.SparkTest;
@@ -16,13 +18,14 @@ import org.junit.jupiter.api.Test;
 /** Which earlier run a run is compared with when no baseline is named. */
 class GateBaselineTest extends SparkTest {
   private static final String DB = "gate_baseline_test";
-  private static GateStage gates;
+  private static final GateStage GATES = new GateStage();
+  private static EcolensConfig config;
 
   @BeforeAll
   static void runs() {
     TableStore store = new TableStore(spark, DB);
     store.ensureAll();
-    gates = new GateStage(spark, store, ConfigLoader.load(Path.of("conf/local.yaml"), List.of("catalog.database=" + DB)));
+    config = ConfigLoader.load(Path.of("conf/local.yaml"), List.of("catalog.database=" + DB));
     Map<String, Double> pipeline = Map.of("ingest", 1.0, "sample", 1.0, "score", 1.0, "evaluate", 1.0, "report", 1.0);
     run(store, "daily-1", "succeeded", 1, pipeline);
     run(store, "daily-2", "failed", 2, pipeline);
@@ -41,11 +44,11 @@ class GateBaselineTest extends SparkTest {
 
   @Test
   void theBaselineIsTheLatestSucceededReportedRunNotAnExperimentVariantOrAFailedRun() {
-    assertThat(gates.baseline("daily-3")).isEqualTo("daily-1");
+    assertThat(GATES.baseline(new RunContext(spark, config, "daily-3"))).isEqualTo("daily-1");
   }
 
   @Test
   void theFirstRunHasNoBaseline() {
-    assertThat(gates.baseline("daily-1")).isNull();
+    assertThat(GATES.baseline(new RunContext(spark, config, "daily-1"))).isNull();
   }
 }

@@ -3,6 +3,7 @@ package io.ecolens.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.policy.PolicyLoader;
+import io.ecolens.tables.MetricRow;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -28,17 +29,17 @@ class CascadeBlockTest {
 
   @Test
   void aRunWithoutCascadeFiguresHasNoBlock() {
-    assertThat(model(List.of()).cascadeView()).containsEntry("available", false).containsEntry("comparison", false);
+    assertThat(new CascadeView(model(List.of())).view()).containsEntry("available", false).containsEntry("comparison", false);
   }
 
   @Test
   void theBlockShowsCallsAndCostSavedAndTheF1Comparison() {
-    Map<String, Object> view = model(List.of(cascade("items", 1000), cascade("escalated_items", 200),
+    Map<String, Object> view = new CascadeView(model(List.of(cascade("items", 1000), cascade("escalated_items", 200),
         cascade("escalated_share", 0.2), cascade("second_only_items", 1000), cascade("calls_saved", 800),
         cascade("escalated_error_items", 3), cascade("second_cost_usd", 0.25), cascade("second_only_cost_usd", 1.25),
         cascade("cost_saved_usd", 1.0), cascade("cached_items", 0), comparison("f1_cascade", "micro", 0.71),
-        comparison("f1_llm_only", "micro", 0.74), comparison("f1_cascade", "spam_scam", 0.5)))
-        .cascadeView();
+        comparison("f1_llm_only", "micro", 0.74), comparison("f1_cascade", "spam_scam", 0.5))))
+        .view();
     assertThat(view).containsEntry("available", true).containsEntry("comparison", true);
     assertThat(view.get("rows").toString())
         .contains("Sent to openai (escalated), value=200 (20.0%)")

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.EcolensException;
 import io.ecolens.config.EcolensConfig;
-import io.ecolens.policy.Policy;
+import io.ecolens.gate.GateStage;
+import io.ecolens.metrics.MetricsStage;
+import io.ecolens.run.RunContext;
+import io.ecolens.run.StageRunner;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import io.ecolens.testing.HtmlChecks;
@@ -24,30 +27,54 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The report's three stages on hand-made tables: metrics (prevalence, diversity), gates (none
+ * configured) and the render stage, run in order through the {@link StageRunner} as the report
+ * command runs them.
+ */
 class ReportStageTest extends SparkTest {
   private static final String DB = "report_test";
   private static TableStore store;
+  @TempDir
+  static Path policyDir;
+  private static Path policy;
 
   @TempDir
   Path output;
 
+  /** Two categories, spam_scam then hate_speech. */
   @BeforeAll
-  static void createTables() {
+  static void createTables() throws Exception {
     store = new TableStore(spark, DB);
     store.ensureAll();
+    policy = policyDir.resolve("test-policy.yaml");
+    Files.writeString(policy, String.join("\n",
+        "id: test",
+        "version: \"2026.1\"",
+        "description: two categories",
+        "prompt: {version: v1, system: system}",
+        "categories:",
+        "  - {id: spam_scam, name: Spam and scams, severity: medium, threshold: 0.5, definition: Scams.}",
+        "  - {id: hate_speech, name: Hate speech, severity: high, threshold: 0.5, definition: Hate.}",
+        ""));
   }
 
-  private static Policy policy() {
-    return new Policy("test", "2026.1", "two categories", List.of(
-        new Policy.Category("spam_scam", "Spam and scams", "medium", 0.5, "Scams.", null, null),
-        new Policy.Category("hate_speech", "Hate speech", "high", 0.5, "Hate.", null, null)),
-        new Policy.Prompt("v1", "system"));
-  }
-
-  private ReportStage stage() {
-    EcolensConfig config = new EcolensConfig(null, null, null, null, null, null, null, null,
+  private RunContext context(String runId) {
+    EcolensConfig config = new EcolensConfig(null, new EcolensConfig.CatalogSettings(DB, null, null), null, null,
+        null, null, new EcolensConfig.ScoreSettings(null, policy.toString(), null), null,
         new EcolensConfig.ReportSettings(output.toString()));
-    return new ReportStage(spark, store, config, policy());
+    return new RunContext(spark, config, runId);
+  }
+
+  /** What the report command's stages did. */
+  private record Reported(MetricsStage.Result metrics, ReportStage.Result report) {}
+
+  /** Metrics, gates, then the render stage, through the runner (so the runs row records each). */
+  private Reported report(String runId) {
+    StageRunner runner = new StageRunner(context(runId));
+    MetricsStage.Result metrics = runner.run(new MetricsStage()).result();
+    runner.run(new GateStage());
+    return new Reported(metrics, runner.run(new ReportStage()).result());
   }
 
   /**
@@ -159,7 +186,8 @@ class ReportStageTest extends SparkTest {
     String runId = "r-full";
     writeFullRun(runId);
 
-    ReportStage.Result result = stage().execute(runId);
+    Reported reported = report(runId);
+    ReportStage.Result result = reported.report();
 
     // spam_scam, whole run (stratified):
     //   video p = 1/4, photo p = 1/2; W = 100/120, 20/120; p = 5/6*1/4 + 1/6*1/2 = 7/24 = 0.2916667
@@ -182,7 +210,7 @@ class ReportStageTest extends SparkTest {
     assertEstimate(prevalenceRow(runId, "human_prevalence", "spam_scam", "photo"), 0, 0, 0.95, 1);
 
     // 2 categories x (all, video, photo) model rows + 3 human rows for spam_scam
-    assertThat(result.prevalenceRows()).isEqualTo(9);
+    assertThat(reported.metrics().prevalenceRows()).isEqualTo(9);
     assertThat(store.readRun(Table.METRICS, runId).filter("report = 'prevalence'").count()).isEqualTo(9);
     assertThat(result.reportDir()).isEqualTo(output.resolve(runId));
 
@@ -208,7 +236,7 @@ class ReportStageTest extends SparkTest {
     assertThat(summary.path("paths").path("html").asText()).isEqualTo(result.htmlPath().toString());
 
     long metricRows = store.readRun(Table.METRICS, runId).count();
-    stage().execute(runId);
+    report(runId);
     assertThat(store.readRun(Table.METRICS, runId).count()).isEqualTo(metricRows);
     assertThat(store.readRun(Table.METRICS, runId).filter("report = 'prevalence'").count()).isEqualTo(9);
     assertThat(store.readRun(Table.METRICS, runId).filter("report = 'ingest'").count()).isEqualTo(4);
@@ -225,13 +253,13 @@ class ReportStageTest extends SparkTest {
   void writesDiversityChartsMarkdownAndTheFinishedStatus() throws Exception {
     String runId = "r-div";
     writeFullRun(runId);
-    // the report stage marks the run running while it writes; every stage before it succeeded
+    // the runner marks the run running while the report stage writes; every stage before it succeeded
     store.replaceRun(Table.RUNS, runId, rows(Table.RUNS,
         row("run_id", runId, "status", "running", "stage_seconds", Map.of("ingest", 1.0, "sample", 1.0, "score", 2.0,
             "evaluate", 1.0), "counts", Map.of("scored", 6L), "cost_usd", 0.003, "input_tokens", 600L,
             "output_tokens", 60L)));
 
-    ReportStage.Result result = stage().execute(runId);
+    ReportStage.Result result = report(runId).report();
 
     // content: 4 videos, 2 photos; all six sampled. H(2/3, 1/3) = 0.9182958 bits; HHI = 4/9 + 1/9;
     // coverage of the 5 default formats (video, photo, live, story, text) = 2/5
@@ -270,8 +298,12 @@ class ReportStageTest extends SparkTest {
     String runId = "r-bare";
     writeSample(runId);
     writeScores(runId);
+    // straight through the stages, bypassing the runner, so the run keeps no runs row
+    RunContext ctx = context(runId);
+    new MetricsStage().execute(ctx);
+    new GateStage().execute(ctx);
 
-    ReportStage.Result result = stage().execute(runId);
+    ReportStage.Result result = new ReportStage().execute(ctx);
 
     assertThat(store.readRun(Table.METRICS, runId).filter("metric = 'human_prevalence'").count()).isZero();
     // no content rows: every item is of unknown format. Ratio estimator over both strata:
@@ -289,9 +321,38 @@ class ReportStageTest extends SparkTest {
   }
 
   @Test
+  void theRenderStageAloneRendersAnOldRunFromItsTablesGatesIncluded() throws Exception {
+    String runId = "r-old";
+    // an earlier run's figures and gate outcomes, written out of order; no samples or scores at all
+    store.replaceRun(Table.METRICS, runId, rows(Table.METRICS,
+        row("run_id", runId, "report", "prevalence", "metric", "prevalence", "category", "spam_scam",
+            "slice_key", "all", "slice_value", "all", "value", 0.25, "ci_low", 0.1, "ci_high", 0.4, "n", 40L)));
+    store.replaceRun(Table.GATE_RESULTS, runId, rows(Table.GATE_RESULTS,
+        row("run_id", runId, "gate_index", 1, "gate", "prevalence [spam_scam] max-rise-relative 0.5",
+            "status", "passed", "baseline_run_id", "r-older", "baseline_value", 0.2, "current_value", 0.25,
+            "delta", 0.05, "message", "within the limit"),
+        row("run_id", runId, "gate_index", 0, "gate", "f1 [micro] max-drop 0.03", "status", "failed",
+            "baseline_run_id", "r-older", "baseline_value", 0.8, "current_value", 0.7, "delta", -0.1,
+            "p_value", 0.0123, "message", "f1 dropped 0.1000 (max-drop 0.0300)")));
+
+    ReportStage.Result result = new StageRunner(context(runId)).run(new ReportStage()).result();
+
+    assertThat(store.readRun(Table.METRICS, runId).count()).as("nothing recomputed").isEqualTo(1);
+    String html = Files.readString(result.htmlPath());
+    assertThat(html).contains("1 of 2 gates failed", "f1 [micro] max-drop 0.03", "f1 dropped 0.1000", "25.0%");
+    JsonNode gates = new ObjectMapper().readTree(result.summaryPath().toFile()).path("gates");
+    assertThat(gates).hasSize(2);
+    assertThat(gates.get(0).path("gate").asText()).isEqualTo("f1 [micro] max-drop 0.03");
+    assertThat(gates.get(0).path("status").asText()).isEqualTo("failed");
+    assertThat(gates.get(0).path("p_value").asDouble()).isEqualTo(0.0123);
+    assertThat(gates.get(1).path("baseline_run_id").asText()).isEqualTo("r-older");
+    assertThat(gates.get(1).path("p_value").isNull()).isTrue();
+  }
+
+  @Test
   void missingScoresNameTheStageToRunFirst() {
     writeSample("r-unscored");
-    assertThatThrownBy(() -> stage().execute("r-unscored"))
+    assertThatThrownBy(() -> report("r-unscored"))
         .isInstanceOf(EcolensException.class)
         .hasMessageContaining("report_test.scores has no rows for run_id 'r-unscored'")
         .hasMessageContaining("Run 'score' with --run-id r-unscored first");
@@ -299,7 +360,8 @@ class ReportStageTest extends SparkTest {
 
   @Test
   void runIdThatIsNotAFolderNameIsRejected() {
-    assertThatThrownBy(() -> stage().execute("../etc"))
+    // the render stage checks the id before it reads anything (straight, so the runs table keeps no such row)
+    assertThatThrownBy(() -> new ReportStage().execute(context("../etc")))
         .isInstanceOf(EcolensException.class)
         .hasMessageContaining("'--run-id'")
         .hasMessageContaining("cannot be: ../etc");

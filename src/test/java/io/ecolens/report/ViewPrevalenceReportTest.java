@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.mustachejava.DefaultMustacheFactory;
 import io.ecolens.policy.Policy;
+import io.ecolens.tables.MetricRow;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -30,7 +31,7 @@ class ViewPrevalenceReportTest {
     ReportModel model = new ReportModel(data, POLICY,
         new ReportModel.Paths(dir, dir.resolve("report.html"), dir.resolve("summary.json")));
     StringWriter html = new StringWriter();
-    new DefaultMustacheFactory("io/ecolens/report").compile("report.html.mustache").execute(html, model.view()).flush();
+    new DefaultMustacheFactory("io/ecolens/report").compile("report.html.mustache").execute(html, new HtmlView(model).view()).flush();
     return html.toString();
   }
 

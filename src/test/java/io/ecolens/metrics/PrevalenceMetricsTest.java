@@ -1,4 +1,4 @@
-package io.ecolens.report;
+package io.ecolens.metrics;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.ecolens.sample.ViewWeightedDraw;
+import io.ecolens.tables.MetricRow;
 import io.ecolens.testing.SparkTest;
 import java.util.List;
 import java.util.Map;

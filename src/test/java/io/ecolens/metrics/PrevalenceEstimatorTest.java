@@ -1,12 +1,12 @@
-package io.ecolens.report;
+package io.ecolens.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.ecolens.report.PrevalenceEstimator.Estimate;
-import io.ecolens.report.PrevalenceEstimator.StratumTally;
-import io.ecolens.report.PrevalenceEstimator.WeightedTally;
+import io.ecolens.metrics.PrevalenceEstimator.Estimate;
+import io.ecolens.metrics.PrevalenceEstimator.StratumTally;
+import io.ecolens.metrics.PrevalenceEstimator.WeightedTally;
 import java.util.List;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;

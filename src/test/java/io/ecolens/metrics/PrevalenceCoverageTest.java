@@ -1,11 +1,11 @@
-package io.ecolens.report;
+package io.ecolens.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.ecolens.report.PrevalenceEstimator.Estimate;
-import io.ecolens.report.PrevalenceEstimator.RatioTally;
-import io.ecolens.report.PrevalenceEstimator.StratumTally;
+import io.ecolens.metrics.PrevalenceEstimator.Estimate;
+import io.ecolens.metrics.PrevalenceEstimator.RatioTally;
+import io.ecolens.metrics.PrevalenceEstimator.StratumTally;
 import io.ecolens.sample.Allocation;
 import java.util.ArrayList;
 import java.util.Arrays;

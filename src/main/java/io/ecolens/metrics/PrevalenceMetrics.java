@@ -1,4 +1,4 @@
-package io.ecolens.report;
+package io.ecolens.metrics;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -9,10 +9,11 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.ecolens.report.PrevalenceEstimator.Estimate;
-import io.ecolens.report.PrevalenceEstimator.RatioTally;
-import io.ecolens.report.PrevalenceEstimator.StratumTally;
-import io.ecolens.report.PrevalenceEstimator.WeightedTally;
+import io.ecolens.metrics.PrevalenceEstimator.Estimate;
+import io.ecolens.metrics.PrevalenceEstimator.RatioTally;
+import io.ecolens.metrics.PrevalenceEstimator.StratumTally;
+import io.ecolens.metrics.PrevalenceEstimator.WeightedTally;
+import io.ecolens.tables.MetricRow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,21 +44,21 @@ import org.apache.spark.sql.Row;
  * items) for every format or stratum with fewer labelled items than the minimum, as the {@code
  * agreement_slices} section does for agreement.
  */
-final class PrevalenceMetrics {
+public final class PrevalenceMetrics {
   /** Report section of the whole-run and per-format rows. */
-  static final String REPORT = "prevalence";
+  public static final String REPORT = "prevalence";
   /** Report section of the per-stratum rows and the low-n warnings. */
-  static final String SLICES = "prevalence_slices";
+  public static final String SLICES = "prevalence_slices";
   /** Metric name of the model-label prevalence. */
-  static final String MODEL = "prevalence";
+  public static final String MODEL = "prevalence";
   /** Metric name of the human-label prevalence. */
-  static final String HUMAN = "human_prevalence";
+  public static final String HUMAN = "human_prevalence";
   /** Suffix of the per-view metric names ({@code prevalence_by_views}, {@code human_prevalence_by_views}). */
-  static final String BY_VIEWS = "_by_views";
+  public static final String BY_VIEWS = "_by_views";
   /** Suffix of the warning rows of slices with too few labelled items. */
   static final String LOW_N_WARNING = "_low_n_warning";
   /** Slice dimension of the per-format rows. */
-  static final String FORMAT = "format";
+  public static final String FORMAT = "format";
   /** Slice dimension of the per-stratum rows. */
   static final String STRATUM = "stratum";
   /** Format of an item missing from {@code content}. */

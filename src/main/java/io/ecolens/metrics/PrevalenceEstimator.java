@@ -1,4 +1,4 @@
-package io.ecolens.report;
+package io.ecolens.metrics;
 
 import java.util.List;
 import java.util.Map;
