@@ -8,6 +8,7 @@ import io.ecolens.report.ReportStage;
 import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.RunLedger;
+import io.ecolens.run.StageRunner;
 import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.spark.SparkSessions;
@@ -86,9 +87,7 @@ final class StageCommands {
       ledger.started(stage);
       try (Progress tasks = stage.equals("score") ? null : Progress.tasks(ctx.spark(), stage)) {
         R result = body.apply(ctx);
-        ledger.finished(stage, seconds.apply(result), counts.apply(result), result instanceof ScoreStage.Result s
-            ? java.util.Optional.of(new io.ecolens.run.StageResult.Spend(s.inputTokens(), s.outputTokens(), s.costUsd()))
-            : java.util.Optional.empty());
+        ledger.finished(stage, seconds.apply(result), counts.apply(result), java.util.Optional.empty());
         return result;
       } catch (RuntimeException e) {
         try {
@@ -111,8 +110,7 @@ final class StageCommands {
     }
 
     static ScoreStage.Result score(RunContext ctx) {
-      return stage(ctx, "score", c -> new ScoreStage(c).execute(), ScoreStage.Result::counts,
-          ScoreStage.Result::seconds);
+      return new StageRunner(ctx).run(new ScoreStage()).result();
     }
 
     static EvaluateStage.Result evaluate(RunContext ctx) {
@@ -208,7 +206,7 @@ final class StageCommands {
     @Override
     void run(RunContext ctx) {
       if (estimate) {
-        ScoreStage.Estimate e = new ScoreStage(ctx).estimate();
+        ScoreStage.Estimate e = new ScoreStage().estimate(ctx);
         out.printf("estimate: %,d items: %,d already committed by this run, %,d reusable from earlier runs, "
             + "%,d to send%n          %,d requests, ~%,d input + ~%,d output tokens, ~$%.4f%n",
             e.items(), e.committedItems(), e.cachedItems(), e.toScoreItems(), e.requests(), e.inputTokens(),
@@ -307,17 +305,9 @@ final class StageCommands {
   static final class Train extends StageCommand {
     @Override
     void run(RunContext ctx) {
-      io.ecolens.train.TrainStage.Result r = stage(ctx, "train",
-          c -> new io.ecolens.train.TrainStage(c).execute(),
-          io.ecolens.train.TrainStage.Result::counts, io.ecolens.train.TrainStage.Result::seconds);
-      out.printf("trained heads on %,d labelled items, saved to %s%n", r.items(), r.path());
-      out.printf("  %-24s %7s %9s %9s %9s %9s %9s%n", "category", "items", "precision", "recall", "f1", "auprc",
-          "threshold");
-      r.fits().values().forEach(f -> out.printf("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f%n",
-          f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold()));
-      if (!r.skipped().isEmpty()) {
-        out.printf("  no head (too few labels of one class): %s%n", String.join(", ", r.skipped()));
-      }
+      io.ecolens.train.TrainStage.Result r = new StageRunner(ctx).run(new io.ecolens.train.TrainStage()).result();
+      out.println(r.summary());
+      r.details().forEach(out::println);
     }
   }
 
@@ -379,12 +369,10 @@ final class StageCommands {
           in.read(), in.accepted(), in.quarantined(), in.duplicates(), in.seconds());
       SampleStage.Result s = sample(ctx);
       out.printf("sample    %,d of %,d items over %d strata (%.1f s)%n", s.sampled(), s.population(), s.strata(), s.seconds());
-      ScoreStage.Result sc = score(ctx);
-      out.printf("score     %,d items x %d categories, %,d reused, %,d error rows, $%.4f (%.1f s)%n",
-          sc.items(), ctx.policy().categories().size(), sc.cachedItems(), sc.errorRows(), sc.costUsd(), sc.seconds());
-      if (sc.deferredItems() > 0) {
-        out.printf("stopped at the budget cap score.max-cost with %,d items left; run again with --run-id %s to "
-            + "resume%n", sc.deferredItems(), ctx.runId());
+      StageRunner.Timed<ScoreStage.Result> sc = new StageRunner(ctx).run(new ScoreStage());
+      out.printf("score     %s (%.1f s)%n", sc.result().summary(), sc.seconds());
+      sc.result().details().forEach(out::println);
+      if (sc.result().deferredItems() > 0) {
         return;
       }
       EvaluateStage.Result e = evaluate(ctx);

@@ -53,7 +53,7 @@ public final class ExperimentStage {
     /** The stages called directly, without the run ledger. */
     public static Runners direct() {
       return new Runners(c -> new io.ecolens.ingest.IngestStage(c).execute(),
-          c -> new io.ecolens.sample.SampleStage(c).execute(), c -> new ScoreStage(c).execute());
+          c -> new io.ecolens.sample.SampleStage(c).execute(), c -> new ScoreStage().execute(c));
     }
   }
 

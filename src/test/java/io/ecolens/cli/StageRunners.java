@@ -3,6 +3,7 @@ package io.ecolens.cli;
 import io.ecolens.evaluate.EvaluateStage;
 import io.ecolens.ingest.IngestStage;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.StageRunner;
 import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.train.TrainStage;
@@ -32,7 +33,6 @@ public final class StageRunners {
   }
 
   public static TrainStage.Result train(RunContext ctx) {
-    return StageCommands.StageCommand.stage(ctx, "train", c -> new TrainStage(c).execute(), TrainStage.Result::counts,
-        TrainStage.Result::seconds);
+    return new StageRunner(ctx).run(new TrainStage()).result();
   }
 }
