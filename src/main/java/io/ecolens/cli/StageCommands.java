@@ -89,9 +89,7 @@ final class StageCommands {
       ledger.started(stage);
       try (Progress tasks = stage.equals("score") ? null : Progress.tasks(ctx.spark(), stage)) {
         R result = body.apply(ctx);
-        ledger.finished(stage, seconds.apply(result), counts.apply(result), result instanceof ScoreStage.Result s
-            ? java.util.Optional.of(new io.ecolens.run.StageResult.Spend(s.inputTokens(), s.outputTokens(), s.costUsd()))
-            : java.util.Optional.empty());
+        ledger.finished(stage, seconds.apply(result), counts.apply(result), java.util.Optional.empty());
         return result;
       } catch (RuntimeException e) {
         try {
@@ -112,8 +110,7 @@ final class StageCommands {
     }
 
     static ScoreStage.Result score(RunContext ctx) {
-      return stage(ctx, "score", c -> new ScoreStage(c).execute(), ScoreStage.Result::counts,
-          ScoreStage.Result::seconds);
+      return new StageRunner(ctx).run(new ScoreStage()).result();
     }
 
     static EvaluateStage.Result evaluate(RunContext ctx) {
@@ -215,7 +212,7 @@ final class StageCommands {
     @Override
     void run(RunContext ctx) {
       if (estimate) {
-        ScoreStage.Estimate e = new ScoreStage(ctx).estimate();
+        ScoreStage.Estimate e = new ScoreStage().estimate(ctx);
         out.printf("estimate: %,d items: %,d already committed by this run, %,d reusable from earlier runs, "
             + "%,d to send%n          %,d requests, ~%,d input + ~%,d output tokens, ~$%.4f%n",
             e.items(), e.committedItems(), e.cachedItems(), e.toScoreItems(), e.requests(), e.inputTokens(),
@@ -314,17 +311,9 @@ final class StageCommands {
   static final class Train extends StageCommand {
     @Override
     void run(RunContext ctx) {
-      io.ecolens.train.TrainStage.Result r = stage(ctx, "train",
-          c -> new io.ecolens.train.TrainStage(c).execute(),
-          io.ecolens.train.TrainStage.Result::counts, io.ecolens.train.TrainStage.Result::seconds);
-      out.printf("trained heads on %,d labelled items, saved to %s%n", r.items(), r.path());
-      out.printf("  %-24s %7s %9s %9s %9s %9s %9s%n", "category", "items", "precision", "recall", "f1", "auprc",
-          "threshold");
-      r.fits().values().forEach(f -> out.printf("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f%n",
-          f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold()));
-      if (!r.skipped().isEmpty()) {
-        out.printf("  no head (too few labels of one class): %s%n", String.join(", ", r.skipped()));
-      }
+      io.ecolens.train.TrainStage.Result r = new StageRunner(ctx).run(new io.ecolens.train.TrainStage()).result();
+      out.println(r.summary());
+      r.details().forEach(out::println);
     }
   }
 
@@ -384,12 +373,9 @@ final class StageCommands {
       StageRunner runner = new StageRunner(ctx);
       print(runner.run(new IngestStage()));
       print(runner.run(new SampleStage()));
-      ScoreStage.Result sc = score(ctx);
-      out.printf("score     %,d items x %d categories, %,d reused, %,d error rows, $%.4f (%.1f s)%n",
-          sc.items(), ctx.policy().categories().size(), sc.cachedItems(), sc.errorRows(), sc.costUsd(), sc.seconds());
-      if (sc.deferredItems() > 0) {
-        out.printf("stopped at the budget cap score.max-cost with %,d items left; run again with --run-id %s to "
-            + "resume%n", sc.deferredItems(), ctx.runId());
+      StageRunner.Timed<ScoreStage.Result> sc = runner.run(new ScoreStage());
+      print(sc);
+      if (sc.result().deferredItems() > 0) {
         return;
       }
       print(runner.run(new EvaluateStage()));

@@ -217,6 +217,11 @@ public record EcolensConfig(
       maxTokens = maxTokens == null ? 256 : maxTokens;
       train = train == null ? new TrainSettings(null, null, null, null) : train;
     }
+
+    /** Folder of the trained heads: {@code heads}, else {@code models/embedded-heads} under the warehouse. */
+    public String headsRoot(String warehouse) {
+      return heads != null ? heads : warehouse + "/models/embedded-heads";
+    }
   }
 
   /** Fitting the trained heads: folds of the cross-validation, item cap, regularisation, seed. */

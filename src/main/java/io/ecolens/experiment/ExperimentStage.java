@@ -53,7 +53,7 @@ public final class ExperimentStage {
     /** The stages called directly, without the run ledger. */
     public static Runners direct() {
       return new Runners(c -> new io.ecolens.ingest.IngestStage().execute(c),
-          c -> new io.ecolens.sample.SampleStage().execute(c), c -> new ScoreStage(c).execute());
+          c -> new io.ecolens.sample.SampleStage().execute(c), c -> new ScoreStage().execute(c));
     }
   }
 

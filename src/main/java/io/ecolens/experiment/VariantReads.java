@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.ecolens.score.ScoreLedger;
 import io.ecolens.score.ScorerSpec;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
@@ -83,10 +84,7 @@ final class VariantReads {
   static Operations operations(TableStore store, String variantRun, ScorerSpec spec) {
     Dataset<Row> rows = store.readRun(Table.SCORES, variantRun);
     Dataset<Row> origin = store.read(Table.SCORES)
-        .filter(col("status").equalTo("ok")
-            .and(col("policy_version").equalTo(lit(spec.policy().version())))
-            .and(col("prompt_hash").equalTo(lit(spec.promptHash())))
-            .and(col("model").equalTo(lit(spec.model()))))
+        .filter(col("status").equalTo("ok").and(ScoreLedger.sameKey(spec)))
         .withColumn("_n", row_number().over(Window.partitionBy("content_hash", "category")
             .orderBy(col("scored_at").desc(), col("run_id"))))
         .filter(col("_n").equalTo(1))

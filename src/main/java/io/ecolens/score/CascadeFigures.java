@@ -7,9 +7,9 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.ecolens.Errors;
-import io.ecolens.evaluate.AgreementMetrics;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
+import io.ecolens.tables.KnownMetrics;
 import io.ecolens.tables.Table;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -110,7 +110,7 @@ public final class CascadeFigures {
     for (int side = 0; side < 2; side++) {
       String run = side == 0 ? runId : llmOnlyRunId;
       for (Row r : ctx.store().readRun(Table.METRICS, run)
-          .filter(col("report").equalTo(AgreementMetrics.WHOLE).and(col("metric").equalTo("f1"))
+          .filter(col("report").equalTo(KnownMetrics.AGREEMENT_REPORT).and(col("metric").equalTo("f1"))
               .and(col("slice_key").equalTo("all")))
           .select("category", "value", "n").collectAsList()) { // one row per category
         f1.computeIfAbsent(r.getString(0), k -> new double[] {Double.NaN, Double.NaN})[side] = r.getDouble(1);

@@ -1,52 +1,61 @@
 package io.ecolens.score;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.current_timestamp;
-import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
-import io.ecolens.scorer.PartitionScorer;
-import io.ecolens.scorer.ScoreRow;
-import io.ecolens.scorer.ScoringItem;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
-import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.Stage;
+import io.ecolens.run.StageResult;
 import io.ecolens.tables.Table;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Column;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * score: scores every sampled item against every policy category with the configured scorer.
- * Items whose (content_hash, policy_version, prompt_hash, model) was scored by an earlier run are
- * not scored again: their rows are copied with status {@code cached}.
+ * score: scores every sampled item against every policy category with the configured scorer,
+ * one path for every scorer ({@link io.ecolens.scorer.Scorer#scorePartition}):
+ *
+ * <ol>
+ *   <li>Rows of this run that will be written again are deleted ({@link ScoreLedger}). A scorer
+ *       that sends to an LLM keeps the {@code ok} rows this run already committed for an unchanged
+ *       item under the same cache key, and those items are not sent again: nothing is paid for
+ *       twice, and a run stopped part-way resumes. Cached copies and {@code error} rows go, so an
+ *       item that failed is sent again by every later run, under the same run id or another, until
+ *       it scores. A local scorer scores all of the run's items again.
+ *   <li>Items whose (content_hash, policy_version, prompt_hash, model) another run scored are not
+ *       scored again: their rows are copied with status {@code cached}.
+ *   <li>The rest is scored ({@link ChunkedScoring}). For an LLM it is split by a hash of content_id
+ *       into chunks of about {@code commit-every} items; each chunk is scored by at most P
+ *       concurrent tasks and appended to {@code scores} in one Delta commit. A job killed mid-way
+ *       loses at most the chunk in flight; Spark task retries and speculative copies never
+ *       duplicate rows because only the winning attempt's files commit. A local scorer's items
+ *       are one chunk, on the input's own partitions.
+ *   <li>Before each LLM chunk the spend so far plus the chunk's estimated cost is checked against
+ *       {@code max-cost}; when it would pass the cap the stage stops cleanly and the next run with
+ *       the same run id resumes with the items left.
+ * </ol>
+ *
+ * <p>Global limits of the LLM: P = min(score.openai.partitions, or the job's task slots when 0;
+ * max-concurrency). Each of the P partitions gets 1/P of max-concurrency, requests-per-minute and
+ * tokens-per-minute ({@link io.ecolens.scorer.openai.TaskShare}), so the sum over the tasks that
+ * can run at once never exceeds the global figure. With speculation on, shares are halved to leave
+ * room for copies.
  */
-public final class ScoreStage {
+public final class ScoreStage implements Stage<ScoreStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ScoreStage.class);
 
-  /** What was scored. */
-  public record Result(long items, long cachedItems, long scoredItems, long okRows, long errorRows,
-      long inputTokens, long outputTokens, double costUsd, double seconds, long deferredItems) {
-    public Result(long items, long cachedItems, long scoredItems, long okRows, long errorRows,
-        long inputTokens, long outputTokens, double costUsd, double seconds) {
-      this(items, cachedItems, scoredItems, okRows, errorRows, inputTokens, outputTokens, costUsd, seconds, 0);
-    }
-
+  /** What was scored: items of the run, how many came from the cache, were scored or left by the budget cap. */
+  public record Result(String runId, long items, int categories, long cachedItems, long scoredItems, long okRows,
+      long errorRows, long inputTokens, long outputTokens, double costUsd, long deferredItems)
+      implements StageResult {
+    @Override
     public Map<String, Long> counts() {
       Map<String, Long> m = new LinkedHashMap<>();
       m.put("scored", items);
@@ -58,165 +67,130 @@ public final class ScoreStage {
       }
       return m;
     }
+
+    @Override
+    public String summary() {
+      return String.format("%,d items x %d categories, %,d reused, %,d error rows, $%.4f", items, categories,
+          cachedItems, errorRows, costUsd);
+    }
+
+    @Override
+    public List<String> details() {
+      if (deferredItems == 0) {
+        return List.of();
+      }
+      return List.of(String.format("stopped at the budget cap score.max-cost with %,d items left; run again with "
+          + "--run-id %s to resume", deferredItems, runId));
+    }
+
+    @Override
+    public Optional<Spend> spend() {
+      return Optional.of(new Spend(inputTokens, outputTokens, costUsd));
+    }
   }
 
   /** What scoring the run's items would take, before spending: what {@code score --estimate} prints. */
   public record Estimate(long items, long committedItems, long cachedItems, long toScoreItems, long requests,
       long inputTokens, long outputTokens, double costUsd) {}
 
-  private final RunContext ctx;
+  @Override
+  public String name() {
+    return "score";
+  }
 
-  public ScoreStage(RunContext ctx) {
-    this.ctx = ctx;
+  /** The stage logs items per second itself. */
+  @Override
+  public boolean reportsOwnProgress() {
+    return true;
   }
 
   /**
-   * The requests, tokens and cost scoring this run would need, computed without writing rows or
-   * calling the endpoint. Only the {@code openai} scorer has a price; others report items only.
+   * The requests, tokens and cost scoring {@code ctx}'s run would need, computed without writing
+   * rows or calling the endpoint. Only scorers that send to an LLM have a price; others report
+   * items only.
    */
-  public Estimate estimate() {
-    Policy policy = ctx.policy();
-    ScorerSpec spec = ScorerSpec.of(ctx.config(), policy, ctx.spark().sparkContext().hadoopConfiguration());
-    Dataset<Row> items = items();
+  public Estimate estimate(RunContext ctx) {
+    ScorerSpec spec = spec(ctx);
+    Dataset<Row> items = items(ctx);
     long itemCount = items.count();
-    if (spec.sendsToLlm()) {
-      return new LlmScoring(ctx, spec, items, itemCount, System.nanoTime()).estimate();
+    if (!ChunkedScoring.Plan.of(ctx, spec).paid()) {
+      return new Estimate(itemCount, 0, 0, itemCount, 0, 0, 0, 0.0);
     }
-    return new Estimate(itemCount, 0, 0, itemCount, 0, 0, 0, 0.0);
+    ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
+    Dataset<Row> remaining = ledger.notCommitted();
+    long cachedItems = ledger.cachedCopies(remaining).select("content_id").distinct().count();
+    Estimate e = CostEstimate.of(spec, ledger.notCached(remaining));
+    return new Estimate(itemCount, itemCount - e.toScoreItems() - cachedItems, cachedItems, e.toScoreItems(),
+        e.requests(), e.inputTokens(), e.outputTokens(), e.costUsd());
   }
 
-  private Dataset<Row> items() {
+  @Override
+  public Result execute(RunContext ctx) {
+    ScorerSpec spec = spec(ctx);
+    Policy policy = spec.policy();
+    ctx.describe("score", spec.describe() + ", policy " + policy.id() + " " + policy.version());
+    Dataset<Row> items = items(ctx);
+    long itemCount = items.count();
+    ChunkedScoring.Plan plan = ChunkedScoring.Plan.of(ctx, spec);
+    ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
+
+    ledger.forgetStale(plan.paid());
+    Dataset<Row> remaining = ledger.notCommitted();
+    Dataset<Row> cached = ledger.cachedCopies(remaining);
+    if (!cached.isEmpty()) {
+      ledger.append(cached);
+    }
+    Dataset<Row> toScore = ledger.notCached(remaining).persist(StorageLevel.MEMORY_AND_DISK());
+    long deferred = 0;
+    try {
+      long n = toScore.count();
+      if (n > 0) {
+        spec.preflight();
+        deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(toScore, n, itemCount);
+      }
+    } finally {
+      toScore.unpersist();
+    }
+    return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
+  }
+
+  /** Totals of the run's rows, its {@code score} metrics and, for a cascade, its {@link CascadeFigures}. */
+  private static Result result(RunContext ctx, ScorerSpec spec, ScoreLedger ledger, long itemCount, boolean paid,
+      long deferred) {
+    int categories = spec.policy().categories().size();
+    ScoreLedger.Totals t = ledger.totals();
+    long cachedItems = t.cachedRows() / categories;
+    MetricRows metrics = new MetricRows(ctx.runId(), "score");
+    metrics.add("items", "", "all", "all", itemCount, null, null, itemCount);
+    metrics.add("cached_items", "", "all", "all", cachedItems, null, null, itemCount);
+    if (paid) {
+      metrics.add("deferred_items", "", "all", "all", deferred, null, null, itemCount);
+    }
+    metrics.add("error_rows", "", "all", "all", t.errorRows(), null, null, t.okRows() + t.errorRows());
+    metrics.add("cost_usd", "", "all", "all", t.costUsd(), null, null, itemCount);
+    metrics.add("input_tokens", "", "all", "all", t.inputTokens(), null, null, itemCount);
+    metrics.add("output_tokens", "", "all", "all", t.outputTokens(), null, null, itemCount);
+    metrics.write(ctx);
+    if (spec.isCascade()) {
+      CascadeFigures.write(ctx, spec.cascade().second());
+    }
+    LOG.info("score: {} items x {} categories with {} ({} reused, {} deferred by the budget), {} error rows, "
+        + "{} input + {} output tokens, {} USD", itemCount, categories, spec.model(), cachedItems, deferred,
+        t.errorRows(), t.inputTokens(), t.outputTokens(), String.format("%.4f", t.costUsd()));
+    return new Result(ctx.runId(), itemCount, categories, cachedItems, itemCount - cachedItems - deferred, t.okRows(),
+        t.errorRows(), t.inputTokens(), t.outputTokens(), t.costUsd(), deferred);
+  }
+
+  private static ScorerSpec spec(RunContext ctx) {
+    return ScorerSpec.of(ctx.config(), ctx.policy(), ctx.spark().sparkContext().hadoopConfiguration());
+  }
+
+  /** The run's sampled items with their text, in the scorers' input columns. */
+  private static Dataset<Row> items(RunContext ctx) {
     Dataset<Row> samples = ctx.store().requireRun(Table.SAMPLES, ctx.runId(), "sample");
     return ctx.store().readRun(Table.CONTENT, ctx.runId())
         .join(samples.select("content_id"), "content_id")
         .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
             col("description"), col("transcript"), col("hashtags"));
-  }
-
-  public Result execute() {
-    long start = System.nanoTime();
-    Policy policy = ctx.policy();
-    ScorerSpec spec = ScorerSpec.of(ctx.config(), policy, ctx.spark().sparkContext().hadoopConfiguration());
-    String runId = ctx.runId();
-    ctx.describe("score", spec.type() + ", policy " + policy.id() + " " + policy.version());
-
-    Dataset<Row> items = items();
-    long itemCount = items.count();
-    if (spec.sendsToLlm()) {
-      return new LlmScoring(ctx, spec, items, itemCount, start).execute();
-    }
-
-    Dataset<Row> previous = ctx.store().read(Table.SCORES)
-        .filter(col("run_id").notEqual(lit(runId))
-            .and(col("policy_version").equalTo(lit(policy.version())))
-            .and(col("prompt_hash").equalTo(lit(spec.promptHash())))
-            .and(col("model").equalTo(lit(spec.model())))
-            .and(col("status").isin("ok", "cached")));
-    Dataset<Row> cached = cachedRows(items, previous, runId);
-    Dataset<Row> toScore = items.alias("i").join(cached.select(col("content_id")).distinct().alias("c"),
-        col("i.contentId").equalTo(col("c.content_id")), "left_anti");
-
-    List<String> categories = policy.categories().stream().map(Policy.Category::id).toList();
-    int batchSize = ctx.config().score().batchSize();
-    Dataset<Row> fresh;
-    try (Progress progress = Progress.start(ctx.spark(), "score", "items", itemCount)) {
-      LongAccumulator done = progress.counter();
-      MapPartitionsFunction<ScoringItem, ScoreRow> scorePartition = partition ->
-          new PartitionScorer(partition, spec.scorer(), categories, batchSize, done::add);
-      Dataset<Row> scored = toScore.as(Encoders.bean(ScoringItem.class))
-          .mapPartitions(scorePartition, Encoders.bean(ScoreRow.class))
-          .toDF();
-      fresh = withRunColumns(scored, spec, policy, runId);
-      ctx.store().replaceRun(Table.SCORES, runId, fresh.unionByName(cached));
-    }
-
-    Row totals = ctx.store().readRun(Table.SCORES, runId).agg(
-        sum(when(col("status").equalTo("cached"), 1).otherwise(0)).as("cached_rows"),
-        sum(when(col("status").notEqual("error"), 1).otherwise(0)).as("ok_rows"),
-        sum(when(col("status").equalTo("error"), 1).otherwise(0)).as("error_rows"),
-        sum("input_tokens"), sum("output_tokens"), sum("cost_usd"), count(lit(1))).first();
-    long cachedItems = totals.isNullAt(0) ? 0 : totals.getLong(0) / categories.size();
-    long okRows = totals.isNullAt(1) ? 0 : totals.getLong(1);
-    long errorRows = totals.isNullAt(2) ? 0 : totals.getLong(2);
-    long inputTokens = totals.isNullAt(3) ? 0 : totals.getLong(3);
-    long outputTokens = totals.isNullAt(4) ? 0 : totals.getLong(4);
-    double cost = totals.isNullAt(5) ? 0 : totals.getDouble(5);
-    Result result = new Result(itemCount, cachedItems, itemCount - cachedItems, okRows, errorRows,
-        inputTokens, outputTokens, cost, (System.nanoTime() - start) / 1e9);
-
-    MetricRows metrics = new MetricRows(runId, "score");
-    metrics.add("items", "", "all", "all", itemCount, null, null, itemCount);
-    metrics.add("cached_items", "", "all", "all", cachedItems, null, null, itemCount);
-    metrics.add("error_rows", "", "all", "all", errorRows, null, null, okRows + errorRows);
-    metrics.add("cost_usd", "", "all", "all", cost, null, null, itemCount);
-    metrics.add("input_tokens", "", "all", "all", inputTokens, null, null, itemCount);
-    metrics.add("output_tokens", "", "all", "all", outputTokens, null, null, itemCount);
-    metrics.write(ctx);
-    if (spec.type().equals("cascade")) {
-      io.ecolens.score.CascadeFigures.write(ctx, spec.cascade().second());
-    }
-    LOG.info("score: {} items x {} categories with {} ({} reused from earlier runs), {} error rows",
-        itemCount, categories.size(), spec.model(), cachedItems, errorRows);
-    return result;
-  }
-
-  /** Earlier runs' reusable rows: same policy version, prompt hash and model, status ok or cached. */
-  static Dataset<Row> previousRows(RunContext ctx, ScorerSpec spec) {
-    Policy policy = spec.policy();
-    return ctx.store().read(Table.SCORES)
-        .filter(col("run_id").notEqual(lit(ctx.runId()))
-            .and(col("policy_version").equalTo(lit(policy.version())))
-            .and(col("prompt_hash").equalTo(lit(spec.promptHash())))
-            .and(col("model").equalTo(lit(spec.model())))
-            .and(col("status").isin("ok", "cached")));
-  }
-
-  /** Earlier rows with the same cache key, copied for this run's items with status cached. */
-  static Dataset<Row> cachedRows(Dataset<Row> items, Dataset<Row> previous, String runId) {
-    Dataset<Row> latest = previous
-        .withColumn("_n", row_number().over(Window.partitionBy("content_hash", "category")
-            .orderBy(col("scored_at").desc(), col("run_id"))))
-        .filter(col("_n").equalTo(1))
-        .drop("_n", "content_id", "run_id");
-    return items.select(col("contentId").as("content_id"), col("contentHash").as("content_hash"))
-        .join(latest, "content_hash")
-        .withColumn("run_id", lit(runId))
-        .withColumn("status", lit("cached"))
-        .withColumn("input_tokens", lit(0L))
-        .withColumn("output_tokens", lit(0L))
-        .withColumn("cost_usd", lit(0.0))
-        .withColumn("attempts", lit(0));
-  }
-
-  /** Adds the columns every scores row carries to the beans the executors returned. */
-  static Dataset<Row> withRunColumns(Dataset<Row> scored, ScorerSpec spec, Policy policy, String runId) {
-    List<Column> severities = new ArrayList<>();
-    for (Policy.Category c : policy.categories()) {
-      severities.add(lit(c.id()));
-      severities.add(lit(c.severity()));
-    }
-    Column severity = element_at(org.apache.spark.sql.functions.map(severities.toArray(Column[]::new)),
-        col("category"));
-    return scored.select(
-        lit(runId).as("run_id"),
-        col("contentId").as("content_id"),
-        col("contentHash").as("content_hash"),
-        org.apache.spark.sql.functions.coalesce(col("scorer"), lit(spec.type())).as("scorer"),
-        lit(spec.model()).as("model"),
-        lit(policy.version()).as("policy_version"),
-        lit(spec.promptHash()).as("prompt_hash"),
-        col("category"),
-        col("label"),
-        col("score"),
-        severity.as("severity"),
-        col("rationale"),
-        col("status"),
-        col("error"),
-        col("inputTokens").as("input_tokens"),
-        col("outputTokens").as("output_tokens"),
-        col("latencyMs").as("latency_ms"),
-        col("costUsd").as("cost_usd"),
-        col("attempts"),
-        current_timestamp().as("scored_at"));
   }
 }

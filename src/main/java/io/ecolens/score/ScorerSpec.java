@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What an executor needs to build a scorer: the type, the policy, and the settings of the scorer
  * types that need some. Serializable and small; the scorer itself is built once per executor JVM
- * and shared by its tasks (models are expensive).
+ * and shared by its tasks (models are expensive). The one place that reads the scorer type names
+ * of the configuration ({@code score.scorer}, the cascade's steps, {@code score.embedded.mode}).
  */
 public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade,
     OpenAiSettings openai) implements Serializable {
@@ -53,7 +54,7 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
             && (score.cascade().first().equals("embedded") || score.cascade().second().equals("embedded")));
     TrainedHeads heads = null;
     if (usesEmbedded && !e.mode().equals("zero-shot")) {
-      String root = headsRoot(config);
+      String root = e.headsRoot(config.catalog().warehouse());
       heads = TrainedHeads.find(root, policy, hadoop);
       if (heads == null && e.mode().equals("trained")) {
         throw Errors.missingInput("trained heads for policy " + policy.id() + " " + policy.version(),
@@ -64,12 +65,6 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
     EcolensConfig.CascadeSettings c = score.cascade();
     return new ScorerSpec(score.scorer(), policy, new EmbeddedSpec(e.maxTokens(), e.intraOpThreads(), heads),
         new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare()), score.openai());
-  }
-
-  /** Folder of the trained heads: {@code score.embedded.heads}, else under the warehouse. */
-  public static String headsRoot(EcolensConfig config) {
-    String heads = config.score().embedded().heads();
-    return heads != null ? heads : config.catalog().warehouse() + "/models/embedded-heads";
   }
 
   /** The same settings for another scorer type (a cascade's steps). */
@@ -140,5 +135,25 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
    */
   public boolean sendsToLlm() {
     return type.equals("openai") || (type.equals("cascade") && cascade.second().equals("openai"));
+  }
+
+  /** True for a cascade: its figures ({@link CascadeFigures}) are written with its scores. */
+  public boolean isCascade() {
+    return type.equals("cascade");
+  }
+
+  /** The scorer as the Spark UI and the log name it, e.g. {@code rules} or {@code openai m at http://...}. */
+  public String describe() {
+    return sendsToLlm() ? "openai " + openai.model() + " at " + openai.endpoint() : type;
+  }
+
+  /**
+   * Checks on the driver, before any item is sent, what would otherwise fail every request of a
+   * scorer that {@linkplain #sendsToLlm sends to an LLM}; nothing for the others.
+   */
+  public void preflight() {
+    if (sendsToLlm()) {
+      OpenAiScorer.preflight(openai);
+    }
   }
 }

@@ -1,6 +1,9 @@
 package io.ecolens.scorer;
 
 import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 
 /** A scored row as it leaves an executor; a JavaBean so Spark can encode it. */
 public class ScoreRow implements Serializable {
@@ -38,6 +41,32 @@ public class ScoreRow implements Serializable {
     r.attempts = s.attempts();
     r.scorer = s.decidedBy();
     return r;
+  }
+
+  /** A task's scored items as rows, one per item and category, lazily. */
+  public static Iterator<ScoreRow> rowsOf(Iterator<Scored> scored) {
+    return new Iterator<>() {
+      private final ArrayDeque<ScoreRow> buffer = new ArrayDeque<>();
+
+      @Override
+      public boolean hasNext() {
+        while (buffer.isEmpty() && scored.hasNext()) {
+          Scored s = scored.next();
+          for (CategoryScore c : s.scores()) {
+            buffer.add(of(s.item(), c));
+          }
+        }
+        return !buffer.isEmpty();
+      }
+
+      @Override
+      public ScoreRow next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return buffer.poll();
+      }
+    };
   }
 
   public String getContentId() { return contentId; }

@@ -12,6 +12,8 @@ import java.util.TreeMap;
 public final class KnownMetrics {
   /** The report of run-over-run comparisons, written by the gate stage; never itself gated. */
   public static final String COMPARISON_REPORT = "comparison";
+  /** The report of the model's agreement with the human labels over the whole sample, per category. */
+  public static final String AGREEMENT_REPORT = "agreement";
   private static final Map<String, String> REPORTS = new TreeMap<>();
   /** Proportions k/n whose n is the denominator: compared with the two-proportion z-test. */
   private static final Set<String> PROPORTIONS = Set.of(
@@ -25,7 +27,7 @@ public final class KnownMetrics {
     for (String m : new String[] {"precision", "recall", "f1", "accuracy", "specificity", "fpr", "kappa",
         "average_precision", "roc_auc", "tp", "fp", "fn", "tn", "human_precision", "human_recall", "human_f1",
         "human_kappa"}) {
-      REPORTS.put(m, "agreement");
+      REPORTS.put(m, AGREEMENT_REPORT);
     }
     for (String m : new String[] {"ece", "brier"}) {
       REPORTS.put(m, "agreement_curves");

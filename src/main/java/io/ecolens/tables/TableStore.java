@@ -3,6 +3,7 @@ package io.ecolens.tables;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.delta.tables.DeltaTable;
 import io.ecolens.Errors;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,6 +89,31 @@ public final class TableStore {
         .mode("overwrite")
         .option("replaceWhere", "run_id = '" + runId + "' AND " + column + " = '" + value.replace("'", "''") + "'")
         .save(location(table));
+  }
+
+  /**
+   * Appends {@code rows} to {@code table} in one Delta commit (columns by name, cast to the table's
+   * types), e.g. one committed chunk of {@code scores}. A Spark task retry or speculative copy never
+   * duplicates rows: only the winning attempt's files are committed.
+   */
+  public void append(Table table, Dataset<Row> rows) {
+    ensure(table);
+    conform(table, rows).write().format("delta").mode("append").save(location(table));
+  }
+
+  /**
+   * Deletes, in one Delta merge, the rows of {@code runId} in {@code table} that match no row of
+   * {@code keep} under {@code matches}, a condition over the table's columns (prefixed {@code t.})
+   * and {@code keep}'s (prefixed {@code s.}). The run's other rows and other runs stay as they are.
+   */
+  public void deleteRunRowsNotIn(Table table, String runId, Dataset<Row> keep, Column matches) {
+    Column run = col("t.run_id").equalTo(lit(runId));
+    // Path-based, as the writes above: the merge runs on the table's Delta log.
+    DeltaTable.forPath(spark, location(table)).as("t")
+        .merge(keep.as("s"), run.and(matches))
+        .whenNotMatchedBySource(run)
+        .delete()
+        .execute();
   }
 
   /** Storage location of a table (a local path or an s3a:// URI). */

@@ -8,18 +8,18 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.ecolens.embedding.MiniLm;
-import io.ecolens.embedding.EmbeddingRow;
-import io.ecolens.scorer.embedded.TrainedHeads;
-import io.ecolens.scorer.embedded.EmbeddedScorer;
-import io.ecolens.scorer.embedded.EmbeddedSpec;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.embedding.EmbeddingRow;
+import io.ecolens.embedding.MiniLm;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
-import io.ecolens.score.ScorerSpec;
+import io.ecolens.run.Stage;
+import io.ecolens.run.StageResult;
 import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.embedded.EmbeddedSpec;
+import io.ecolens.scorer.embedded.TrainedHeads;
 import io.ecolens.tables.Table;
 import java.io.IOException;
 import java.time.Instant;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * {@code train}), and saves the heads, fitted on all labelled items, for the policy's version.
  * The decision threshold of each head is the one with the best out-of-fold F1 on a 0.05 grid.
  */
-public final class TrainStage {
+public final class TrainStage implements Stage<TrainStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
   private static final int GRID = 19;
 
@@ -55,20 +55,39 @@ public final class TrainStage {
       double auprc, double threshold) {}
 
   /** What was trained and where it went. */
-  public record Result(String path, long items, Map<String, Fit> fits, List<String> skipped, double seconds) {
+  public record Result(String path, long items, Map<String, Fit> fits, List<String> skipped) implements StageResult {
+    @Override
     public Map<String, Long> counts() {
       return Map.of("trained_items", items, "trained_heads", (long) fits.size());
     }
+
+    @Override
+    public String summary() {
+      return String.format("trained heads on %,d labelled items, saved to %s", items, path);
+    }
+
+    /** The cross-validated figures per category, and the categories left without a head. */
+    @Override
+    public List<String> details() {
+      List<String> lines = new ArrayList<>();
+      lines.add(String.format("  %-24s %7s %9s %9s %9s %9s %9s", "category", "items", "precision", "recall", "f1",
+          "auprc", "threshold"));
+      fits.values().forEach(f -> lines.add(String.format("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f",
+          f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold())));
+      if (!skipped.isEmpty()) {
+        lines.add(String.format("  no head (too few labels of one class): %s", String.join(", ", skipped)));
+      }
+      return lines;
+    }
   }
 
-  private final RunContext ctx;
-
-  public TrainStage(RunContext ctx) {
-    this.ctx = ctx;
+  @Override
+  public String name() {
+    return "train";
   }
 
-  public Result execute() {
-    long start = System.nanoTime();
+  @Override
+  public Result execute(RunContext ctx) {
     Policy policy = ctx.policy();
     EcolensConfig.EmbeddedSettings settings = ctx.config().score().embedded();
     EcolensConfig.TrainSettings train = settings.train();
@@ -90,8 +109,7 @@ public final class TrainStage {
             col("description"), col("transcript"), col("hashtags"))
         .as(Encoders.bean(ScoringItem.class));
 
-    ScorerSpec spec = new ScorerSpec("embedded", policy,
-        new EmbeddedSpec(settings.maxTokens(), settings.intraOpThreads(), null), null);
+    EmbeddedSpec spec = new EmbeddedSpec(settings.maxTokens(), settings.intraOpThreads(), null);
     int batchSize = ctx.config().score().batchSize();
     Dataset<Row> embedded = embed(items, spec, batchSize)
         .select(col("contentId").as("content_id"),
@@ -134,7 +152,7 @@ public final class TrainStage {
       }
       metrics.write(ctx);
       TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(), Instant.now().toString(), runId, heads);
-      String root = ScorerSpec.headsRoot(ctx.config());
+      String root = settings.headsRoot(ctx.config().catalog().warehouse());
       String path;
       try {
         path = trained.save(root, policy, ctx.spark().sparkContext().hadoopConfiguration()).toString();
@@ -142,16 +160,16 @@ public final class TrainStage {
         throw Errors.stageFailed("train", "cannot write the trained heads under " + root + ": " + e.getMessage(), e);
       }
       LOG.info("train: heads for {} categories saved to {}", heads.size(), path);
-      return new Result(path, itemCount, fits, skipped, (System.nanoTime() - start) / 1e9);
+      return new Result(path, itemCount, fits, skipped);
     } finally {
       embedded.unpersist();
     }
   }
 
-  /** MiniLM embeddings of the items, batched per partition with the JVM's one model. */
-  public static Dataset<EmbeddingRow> embed(Dataset<ScoringItem> items, ScorerSpec spec, int batchSize) {
+  /** MiniLM embeddings of the items' text, as the embedded scorer embeds it, batched per partition with one model. */
+  public static Dataset<EmbeddingRow> embed(Dataset<ScoringItem> items, EmbeddedSpec spec, int batchSize) {
     MapPartitionsFunction<ScoringItem, EmbeddingRow> embedPartition = partition -> {
-      EmbeddedScorer scorer = (EmbeddedScorer) spec.scorer();
+      MiniLm model = MiniLm.shared(spec.maxTokens(), spec.intraOpThreads());
       return new Iterator<>() {
         private Iterator<EmbeddingRow> current = java.util.Collections.emptyIterator();
 
@@ -162,7 +180,7 @@ public final class TrainStage {
             while (batch.size() < batchSize && partition.hasNext()) {
               batch.add(partition.next());
             }
-            MiniLm.Batch b = scorer.embed(batch);
+            MiniLm.Batch b = model.embed(batch.stream().map(ScoringItem::text).toList());
             List<EmbeddingRow> rows = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
               rows.add(new EmbeddingRow(batch.get(i).getContentId(), b.vectors()[i], b.truncated()[i]));

@@ -83,7 +83,7 @@ public final class EmbeddedBench {
     data.count();
     List<String> categories = policy.categories().stream().map(Policy.Category::id).toList();
     MapPartitionsFunction<ScoringItem, ScoreRow> score = partition ->
-        new PartitionScorer(partition, spec.scorer(), categories, batch, x -> { });
+        ScoreRow.rowsOf(new PartitionScorer(partition, spec.scorer(), categories, batch, x -> { }));
     data.limit(200).mapPartitions(score, Encoders.bean(ScoreRow.class)).count(); // warm-up
 
     double raw1 = raw(model, items, batch, threads);

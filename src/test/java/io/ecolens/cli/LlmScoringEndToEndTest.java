@@ -116,7 +116,7 @@ class LlmScoringEndToEndTest extends SparkTest {
 
     RunContext first = prepared(full, "llm-1");
     store = first.store();
-    estimate = new ScoreStage(first).estimate();
+    estimate = new ScoreStage().estimate(first);
     itemsInRun = estimate.items();
     assertThat(sim.stats().requests()).as("estimate sends nothing").isZero();
 

@@ -34,7 +34,6 @@ public final class StageRunners {
   }
 
   public static TrainStage.Result train(RunContext ctx) {
-    return StageCommands.StageCommand.stage(ctx, "train", c -> new TrainStage(c).execute(), TrainStage.Result::counts,
-        TrainStage.Result::seconds);
+    return new StageRunner(ctx).run(new TrainStage()).result();
   }
 }

@@ -51,8 +51,8 @@ class PartitionScorerTest {
     FlakyScorer scorer = new FlakyScorer();
     AtomicLong done = new AtomicLong();
     List<ScoreRow> rows = new ArrayList<>();
-    new PartitionScorer(items("a", "poison", "b", "c").iterator(), scorer, List.of("spam"), 3, done::addAndGet)
-        .forEachRemaining(rows::add);
+    ScoreRow.rowsOf(new PartitionScorer(items("a", "poison", "b", "c").iterator(), scorer, List.of("spam"), 3,
+        done::addAndGet)).forEachRemaining(rows::add);
 
     assertThat(rows).extracting(ScoreRow::getContentId).containsExactlyInAnyOrder("a", "poison", "b", "c");
     ScoreRow poison = rows.stream().filter(r -> r.getContentId().equals("poison")).findFirst().orElseThrow();
@@ -68,8 +68,8 @@ class PartitionScorerTest {
   @Test
   void aMissingAnswerIsAnErrorRowNotADrop() {
     List<ScoreRow> rows = new ArrayList<>();
-    new PartitionScorer(items("a", "silent").iterator(), new FlakyScorer(), List.of("spam"), 10, n -> {})
-        .forEachRemaining(rows::add);
+    ScoreRow.rowsOf(new PartitionScorer(items("a", "silent").iterator(), new FlakyScorer(), List.of("spam"), 10,
+        n -> {})).forEachRemaining(rows::add);
     ScoreRow silent = rows.stream().filter(r -> r.getContentId().equals("silent")).findFirst().orElseThrow();
     assertThat(silent.getStatus()).isEqualTo("error");
     assertThat(silent.getError()).contains("no result");

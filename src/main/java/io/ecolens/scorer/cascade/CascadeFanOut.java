@@ -1,10 +1,9 @@
 package io.ecolens.scorer.cascade;
 
 import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.Scored;
 import io.ecolens.scorer.ScoringItem;
-import io.ecolens.scorer.openai.FanOut;
-import io.ecolens.scorer.openai.OpenAiScorer;
-import io.ecolens.scorer.openai.TaskShare;
+import io.ecolens.scorer.ScoringTask;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,37 +16,34 @@ import java.util.function.LongConsumer;
 /**
  * One task of a cascade whose second step is the LLM. The task's items are read in batches and
  * scored by the first scorer; items it is sure of are handed out at once, the others are fed to
- * the {@code openai} {@link FanOut} as it opens request slots, so the LLM step keeps many requests
- * in flight within the task's share of the global limits. One thread drives both.
+ * the second scorer's partition scoring (the {@code openai} fan-out) as it opens request slots, so
+ * the LLM step keeps many requests in flight within the task's share of the global limits. One
+ * thread drives both.
  *
  * <p>An escalated item the LLM scored is decided by it; one the LLM could not score becomes error
  * rows with the LLM's reason and the first scorer's verdict in the rationale. Items the first
  * scorer is sure of wait in memory only until the next uncertain item is found, at most the task's
  * part of one commit chunk.
  */
-final class CascadeFanOut implements Iterator<FanOut.Scored> {
+final class CascadeFanOut implements Iterator<Scored> {
   private final CascadeScorer cascade;
   private final Iterator<ScoringItem> items;
   private final int batchSize;
   private final LongConsumer itemsDone;
-  private final ArrayDeque<FanOut.Scored> ready = new ArrayDeque<>();
+  private final ArrayDeque<Scored> ready = new ArrayDeque<>();
   private final ArrayDeque<ScoringItem> escalated = new ArrayDeque<>();
   /** First-scorer verdicts and band of the items sent to the LLM, until its answer comes. */
   private final Map<String, Pending> pending = new HashMap<>();
-  private final FanOut llm;
+  private final Iterator<Scored> llm;
 
   private record Pending(List<CategoryScore> cheap, double band) {}
 
-  CascadeFanOut(CascadeScorer cascade, Iterator<ScoringItem> items, int batchSize, OpenAiScorer second,
-      TaskShare share, LongConsumer itemsDone) {
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batch size must be at least 1, cannot be: " + batchSize);
-    }
+  CascadeFanOut(CascadeScorer cascade, Iterator<ScoringItem> items, ScoringTask task, LongConsumer itemsDone) {
     this.cascade = cascade;
     this.items = items;
-    this.batchSize = batchSize;
+    this.batchSize = task.batchSize();
     this.itemsDone = itemsDone;
-    this.llm = second.fanOut(new Escalated(), share, itemsDone);
+    this.llm = cascade.escalate(new Escalated(), task, itemsDone);
   }
 
   @Override
@@ -60,7 +56,7 @@ final class CascadeFanOut implements Iterator<FanOut.Scored> {
   }
 
   @Override
-  public FanOut.Scored next() {
+  public Scored next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
@@ -84,13 +80,13 @@ final class CascadeFanOut implements Iterator<FanOut.Scored> {
       } else {
         List<CategoryScore> rows = new ArrayList<>(cheap.size());
         cheap.forEach(s -> rows.add(s.decidedBy(cascade.firstType(), sure)));
-        ready.add(new FanOut.Scored(item, rows));
+        ready.add(new Scored(item, rows));
         itemsDone.accept(1);
       }
     }
   }
 
-  private void decide(FanOut.Scored answer) {
+  private void decide(Scored answer) {
     Pending p = pending.remove(answer.item().getContentId());
     double band = p == null ? Double.NaN : p.band();
     String prefix = cascade.unsurePrefix(band);
@@ -107,7 +103,7 @@ final class CascadeFanOut implements Iterator<FanOut.Scored> {
             s.outputTokens(), s.latencyMs(), s.costUsd(), s.attempts(), secondType));
       }
     }
-    ready.add(new FanOut.Scored(answer.item(), rows));
+    ready.add(new Scored(answer.item(), rows));
   }
 
   private static String cheapVerdicts(List<CategoryScore> cheap) {

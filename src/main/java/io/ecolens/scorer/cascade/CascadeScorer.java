@@ -3,10 +3,9 @@ package io.ecolens.scorer.cascade;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.CategoryScore;
 import io.ecolens.scorer.Scorer;
+import io.ecolens.scorer.Scored;
 import io.ecolens.scorer.ScoringItem;
-import io.ecolens.scorer.openai.FanOut;
-import io.ecolens.scorer.openai.OpenAiScorer;
-import io.ecolens.scorer.openai.TaskShare;
+import io.ecolens.scorer.ScoringTask;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,10 +24,11 @@ import java.util.function.LongConsumer;
  * Every row says which scorer decided it.
  *
  * <p>With a local second scorer ({@link #score}), the first scorer's verdict stands when the
- * second fails on an item, and the rationale says why. With an LLM second scorer the score stage
- * drives {@link #fanOut} instead: escalated items go through the {@code openai} fan-out with the
- * task's share of the job's global limits, and an item the LLM could not score becomes error rows
- * with the reason (so that a later run sends it again).
+ * second fails on an item, and the rationale says why. With a {@linkplain Scorer#remote remote}
+ * second scorer (the LLM), {@link #scorePartition} streams the escalated items through the second
+ * scorer's own {@code scorePartition} (the {@code openai} fan-out, within the task's share of the
+ * job's global limits), and an item it could not score becomes error rows with the reason (so that
+ * a later run sends it again).
  */
 public final class CascadeScorer implements Scorer {
   private final Scorer first;
@@ -62,9 +62,10 @@ public final class CascadeScorer implements Scorer {
     return second.threshold(category);
   }
 
-  /** True when the second scorer is an LLM endpoint, scored through {@link #fanOut}. */
-  public boolean escalatesToLlm() {
-    return second instanceof OpenAiScorer;
+  /** A cascade is remote when its second scorer is: its failures are then retried by later runs. */
+  @Override
+  public boolean remote() {
+    return second.remote();
   }
 
   @Override
@@ -103,16 +104,21 @@ public final class CascadeScorer implements Scorer {
   }
 
   /**
-   * Scores one task's items lazily: the first scorer in batches of {@code batchSize}, the
-   * uncertain items through the LLM fan-out with {@code share} of the job's global limits.
-   * Only for a cascade whose second scorer is {@code openai} ({@link #escalatesToLlm}).
+   * Scores one task's items lazily. With a remote second scorer: the first scorer in batches of
+   * the task's batch size, the uncertain items streamed to the second scorer's own partition
+   * scoring ({@link CascadeFanOut}); otherwise batch by batch through {@link #score}.
    */
-  public Iterator<FanOut.Scored> fanOut(Iterator<ScoringItem> items, int batchSize, TaskShare share,
-      LongConsumer itemsDone) {
-    if (!escalatesToLlm()) {
-      throw new IllegalStateException("the cascade's second scorer is " + second.type() + ", not openai");
+  @Override
+  public Iterator<Scored> scorePartition(Iterator<ScoringItem> items, ScoringTask task, LongConsumer itemsDone) {
+    if (!second.remote()) {
+      return Scorer.super.scorePartition(items, task, itemsDone);
     }
-    return new CascadeFanOut(this, items, batchSize, (OpenAiScorer) second, share, itemsDone);
+    return new CascadeFanOut(this, items, task, itemsDone);
+  }
+
+  /** The second scorer's lazy scoring of the items the first one escalates. */
+  Iterator<Scored> escalate(Iterator<ScoringItem> escalated, ScoringTask task, LongConsumer itemsDone) {
+    return second.scorePartition(escalated, task, itemsDone);
   }
 
   /** Scores a batch with the first scorer and picks the items to send on. */

@@ -4,6 +4,7 @@ import io.ecolens.config.OpenAiSettings;
 import io.ecolens.Errors;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.Scored;
 import io.ecolens.scorer.ScoringItem;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -35,10 +36,7 @@ import java.util.function.LongConsumer;
  * An item that runs out of attempts becomes error rows with the reason. Failures that no retry can
  * fix (401/403, unknown model, nearly every item failing) throw, stopping the job.
  */
-public final class FanOut implements Iterator<FanOut.Scored> {
-  /** One item's verdicts, one per policy category (each with an error when the item failed). */
-  public record Scored(ScoringItem item, List<CategoryScore> scores) {}
-
+public final class FanOut implements Iterator<Scored> {
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(20);
   private static final int SYSTEMIC_MIN_ITEMS = 50;

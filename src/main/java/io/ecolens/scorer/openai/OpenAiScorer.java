@@ -6,7 +6,9 @@ import io.ecolens.Errors;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.CategoryScore;
 import io.ecolens.scorer.Scorer;
+import io.ecolens.scorer.Scored;
 import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.ScoringTask;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,7 +18,7 @@ import java.util.function.LongConsumer;
 /**
  * The {@code openai} scorer: any OpenAI-compatible chat-completions endpoint (vLLM, Ollama,
  * llama.cpp server, OpenAI, Azure OpenAI). Built once per executor JVM; each task drives its own
- * {@link FanOut} with its share of the global limits.
+ * {@link FanOut} with its share of the global limits ({@link #scorePartition}).
  */
 public final class OpenAiScorer implements Scorer {
   private final OpenAiSettings settings;
@@ -47,6 +49,17 @@ public final class OpenAiScorer implements Scorer {
     List<CategoryScore> out = new ArrayList<>();
     fanOut(items.iterator(), TaskShare.of(settings, 1, 0), n -> { }).forEachRemaining(s -> out.addAll(s.scores()));
     return out;
+  }
+
+  /** Many requests in flight, within partition {@code task.partition()}'s share of the global limits. */
+  @Override
+  public Iterator<Scored> scorePartition(Iterator<ScoringItem> items, ScoringTask task, LongConsumer itemsDone) {
+    return fanOut(items, TaskShare.of(settings, task.tasks(), task.partition()), itemsDone);
+  }
+
+  @Override
+  public boolean remote() {
+    return true;
   }
 
   /** Scores a task's items lazily with the task's share of the limits. */

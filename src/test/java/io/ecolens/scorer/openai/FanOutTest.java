@@ -7,6 +7,7 @@ import io.ecolens.config.OpenAiSettings;
 import io.ecolens.EcolensException;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.Scored;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.simulator.LlmSimulator;
 import java.util.ArrayList;
@@ -48,11 +49,11 @@ class FanOutTest {
     try (LlmSimulator sim = LlmSimulator.start(faults, POLICY)) {
       OpenAiScorer scorer = new OpenAiScorer(settings(sim.endpoint(), 16, 5, 400, "NO_KEY_NEEDED"), POLICY);
       List<ScoringItem> items = items(600);
-      List<FanOut.Scored> scored = new ArrayList<>();
+      List<Scored> scored = new ArrayList<>();
       scorer.fanOut(items.iterator(), new TaskShare(16, 0, 0), n -> { }).forEachRemaining(scored::add);
 
       Set<String> ids = new HashSet<>();
-      for (FanOut.Scored s : scored) {
+      for (Scored s : scored) {
         assertThat(ids.add(s.item().getContentId())).as("duplicate %s", s.item().getContentId()).isTrue();
         assertThat(s.scores()).hasSize(CATEGORIES);
         for (CategoryScore c : s.scores()) {

@@ -8,6 +8,7 @@ import io.ecolens.EcolensException;
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.policy.Policy;
+import io.ecolens.scorer.Scored;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.simulator.LlmSimulator;
 import java.nio.file.Files;
@@ -37,8 +38,8 @@ class KeysAndAzureTest {
     return path;
   }
 
-  private static List<FanOut.Scored> scoreAll(OpenAiSettings s, int n) {
-    List<FanOut.Scored> out = new ArrayList<>();
+  private static List<Scored> scoreAll(OpenAiSettings s, int n) {
+    List<Scored> out = new ArrayList<>();
     new OpenAiScorer(s, POLICY).fanOut(FanOutTest.items(n).iterator(), new TaskShare(4, 0, 0), x -> { })
         .forEachRemaining(out::add);
     return out;
@@ -54,7 +55,7 @@ class KeysAndAzureTest {
           .withApiKeyAlias("ecolens.llm.key", providers);
       assertThat(OpenAiClient.apiKey(s)).isEqualTo(KEY);
       OpenAiScorer.preflight(s);
-      List<FanOut.Scored> scored = scoreAll(s, 20);
+      List<Scored> scored = scoreAll(s, 20);
       assertThat(scored).hasSize(20).allSatisfy(r -> assertThat(r.scores().get(0).error()).isNull());
       assertThat(sim.stats().unauthorized()).isZero();
       assertThat(sim.stats().bearerAuth()).isEqualTo(sim.stats().requests() + 1); // + the /models check
@@ -104,7 +105,7 @@ class KeysAndAzureTest {
       assertThat(OpenAiClient.uri(s, "/chat/completions").toString())
           .isEqualTo(deployment + "/chat/completions?api-version=2024-10-21");
       OpenAiScorer.preflight(s);
-      List<FanOut.Scored> scored = scoreAll(s, 30);
+      List<Scored> scored = scoreAll(s, 30);
       assertThat(scored).hasSize(30).allSatisfy(r -> assertThat(r.scores().get(0).error()).isNull());
       LlmSimulator.Stats st = sim.stats();
       assertThat(st.requests()).isEqualTo(6);

@@ -1,0 +1,162 @@
+package io.ecolens.score;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import io.ecolens.EcolensException;
+import io.ecolens.Errors;
+import io.ecolens.config.OpenAiSettings;
+import io.ecolens.policy.Policy;
+import io.ecolens.run.Progress;
+import io.ecolens.run.RunContext;
+import io.ecolens.scorer.ScoreRow;
+import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.ScoringTask;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores items chunk by chunk, each chunk appended to {@code scores} in one Delta commit, checking
+ * the budget cap before each chunk; see {@link ScoreStage} for what that promises.
+ */
+final class ChunkedScoring {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkedScoring.class);
+  private static final Pattern STAGE_MESSAGE = Pattern.compile("Stage 'score' failed: ([^\\n]*)");
+
+  /**
+   * How a scorer's items are scored. A scorer that sends to an LLM ({@code paid}) keeps the ok rows
+   * a run already committed, commits every {@code commitEvery} items, scores on {@code tasks}
+   * partitions sharing the endpoint's limits and stops at {@code maxCost} (0: no cap). A local
+   * scorer scores every item again in one chunk on the input's own partitions ({@code tasks} 0).
+   */
+  record Plan(boolean paid, long commitEvery, int tasks, double maxCost) {
+    static Plan of(RunContext ctx, ScorerSpec spec) {
+      if (!spec.sendsToLlm()) {
+        return new Plan(false, Long.MAX_VALUE, 0, 0.0);
+      }
+      OpenAiSettings s = spec.openai();
+      return new Plan(true, s.commitEvery(), tasks(ctx, s), ctx.config().score().maxCost());
+    }
+
+    /** Concurrent scoring tasks: P = min(partitions or task slots, max-concurrency). */
+    private static int tasks(RunContext ctx, OpenAiSettings s) {
+      int slots = s.partitions() > 0 ? s.partitions() : ctx.spark().sparkContext().defaultParallelism();
+      int tasks = Math.max(1, Math.min(slots, s.maxConcurrency()));
+      if (ctx.spark().conf().get("spark.speculation", "false").equals("true")) {
+        LOG.warn("score: spark.speculation is on; halving each task's share of score.openai limits");
+        return Math.min(s.maxConcurrency(), tasks * 2);
+      }
+      return tasks;
+    }
+  }
+
+  private final RunContext ctx;
+  private final ScorerSpec spec;
+  private final Plan plan;
+  private final ScoreLedger ledger;
+
+  ChunkedScoring(RunContext ctx, ScorerSpec spec, Plan plan, ScoreLedger ledger) {
+    this.ctx = ctx;
+    this.spec = spec;
+    this.plan = plan;
+    this.ledger = ledger;
+  }
+
+  /** Scores the {@code n} items of {@code toScore}; returns how many of the run's items the budget cap left. */
+  long score(Dataset<Row> toScore, long n, long itemCount) {
+    long chunks = n <= 0 ? 1 : (n - 1) / plan.commitEvery() + 1;
+    Column chunkOf = pmod(xxhash64(col("contentId")), lit(chunks));
+    double maxCost = plan.maxCost();
+    double spentBefore = ledger.spent();
+    double estimatedSoFar = 0;
+    LOG.info("score: {} items to score with {} in {} chunk(s){}", n, spec.model(), chunks, plan.tasks() > 0
+        ? ", " + plan.tasks() + " concurrent task(s) sharing max-concurrency " + spec.openai().maxConcurrency() : "");
+    try (Progress progress = Progress.start(ctx.spark(), "score", "items", n)) {
+      LongAccumulator done = progress.counter();
+      for (long c = 0; c < chunks; c++) {
+        Dataset<Row> chunk = chunks == 1 ? toScore : toScore.filter(chunkOf.equalTo(lit(c)));
+        boolean last = false;
+        if (maxCost > 0) {
+          // the chunk's own estimate, scaled up when earlier chunks cost more than estimated
+          double spent = ledger.spent();
+          ScoreStage.Estimate e = CostEstimate.of(spec, chunk);
+          double correction = estimatedSoFar > 0 ? Math.max(1.0, (spent - spentBefore) / estimatedSoFar) : 1.0;
+          double perItem = e.toScoreItems() == 0 ? 0 : e.costUsd() * correction / e.toScoreItems();
+          long affordable = perItem > 0 ? (long) Math.floor((maxCost - spent) / perItem) : Long.MAX_VALUE;
+          if (affordable <= 0) {
+            break;
+          }
+          if (affordable < e.toScoreItems()) {
+            affordable = (long) Math.floor(affordable * 0.9); // the items kept may be longer than average
+            if (affordable <= 0) {
+              break;
+            }
+            chunk = chunk.limit((int) affordable);
+            last = true;
+            estimatedSoFar += perItem / correction * affordable;
+          } else {
+            estimatedSoFar += e.costUsd();
+          }
+        }
+        scoreChunk(chunk, done);
+        if (last) {
+          break;
+        }
+      }
+    }
+    long deferred = itemCount - ledger.itemsWithRows();
+    if (deferred > 0) {
+      LOG.warn("score: stopped at the budget cap score.max-cost = {} USD with {} items left; run score again with "
+          + "the same --run-id (and a higher cap) to score them", maxCost, deferred);
+    }
+    return deferred;
+  }
+
+  private void scoreChunk(Dataset<Row> chunk, LongAccumulator done) {
+    ScorerSpec s = spec;
+    List<String> categories = spec.policy().categories().stream().map(Policy.Category::id).toList();
+    int batchSize = ctx.config().score().batchSize();
+    int tasks = Math.max(1, plan.tasks());
+    MapPartitionsFunction<ScoringItem, ScoreRow> score = partition -> {
+      ScoringTask task = new ScoringTask(categories, batchSize, tasks, TaskContext.getPartitionId());
+      return ScoreRow.rowsOf(s.scorer().scorePartition(partition, task, done::add));
+    };
+    Dataset<Row> input = plan.tasks() > 0 ? chunk.repartition(plan.tasks()) : chunk;
+    Dataset<Row> rows = input.as(Encoders.bean(ScoringItem.class))
+        .mapPartitions(score, Encoders.bean(ScoreRow.class))
+        .toDF();
+    try {
+      ledger.appendScored(rows);
+    } catch (RuntimeException e) {
+      throw systemic(e);
+    }
+  }
+
+  /** The ecolens error that stopped a task, unwrapped from Spark's job failure. */
+  private static RuntimeException systemic(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof EcolensException known) {
+        return known;
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      Matcher m = STAGE_MESSAGE.matcher(String.valueOf(t.getMessage()));
+      if (m.find()) {
+        return Errors.stageFailed("score", m.group(1), e);
+      }
+    }
+    return e;
+  }
+}
