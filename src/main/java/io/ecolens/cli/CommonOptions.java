@@ -30,16 +30,18 @@ public final class CommonOptions {
           + "exit 0 without starting Spark.")
   boolean validateOnly;
 
-  /** The loaded, validated config. */
-  EcolensConfig config() {
+  /** The loaded, validated config with {@code --set} and then the command's own overrides applied. */
+  EcolensConfig config(List<String> commandOverrides) {
     Path file = conf != null ? conf : (Files.isRegularFile(DEFAULT_CONF) ? DEFAULT_CONF : null);
-    return ConfigLoader.load(file, overrides);
+    List<String> all = new ArrayList<>(overrides);
+    all.addAll(commandOverrides);
+    return ConfigLoader.load(file, all);
   }
 
-  /** The given run id (checked), or a new one such as 20261125-142233-7f3a. */
-  String runId() {
+  /** The given run id (checked), or a new one such as 20261125-142233-7f3a; the same on every call. */
+  RunId runId() {
     RunId id = runId == null ? RunId.generated() : RunId.of(runId);
     runId = id.value();
-    return runId;
+    return id;
   }
 }

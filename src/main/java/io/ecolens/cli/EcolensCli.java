@@ -19,10 +19,13 @@ import picocli.CommandLine.Command;
         StageCommands.Score.class,
         StageCommands.Train.class,
         StageCommands.Evaluate.class,
+        StageCommands.Metrics.class,
+        StageCommands.Gates.class,
+        StageCommands.Render.class,
         StageCommands.Report.class,
         StageCommands.Run.class,
-        StageCommands.SimulateLlm.class,
-        StageCommands.Experiment.class})
+        SimulateLlmCommand.class,
+        ExperimentCommand.class})
 public final class EcolensCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

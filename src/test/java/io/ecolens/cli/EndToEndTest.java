@@ -39,11 +39,11 @@ class EndToEndTest extends SparkTest {
     config = ConfigLoader.load(Path.of("conf/local.yaml"), sets);
     RunContext ctx = new RunContext(spark, config, "e2e-1");
     store = ctx.store();
-    new StageCommands.Run().run(ctx);
+    io.ecolens.pipeline.Pipeline.run(new io.ecolens.run.StageRunner(ctx), timed -> { });
     for (Table t : RUN_TABLES) {
       FIRST.put(t, store.readRun(t, "e2e-1").count());
     }
-    new StageCommands.Run().run(ctx); // same run id again: must replace, not add
+    io.ecolens.pipeline.Pipeline.run(new io.ecolens.run.StageRunner(ctx), timed -> { }); // same run id again: must replace, not add
   }
 
   private static long rows(Table t, String runId) {
@@ -167,9 +167,9 @@ class EndToEndTest extends SparkTest {
   @Test
   void aNewRunReusesEarlierScoresInsteadOfScoringAgain() {
     RunContext second = new RunContext(spark, config, "e2e-2");
-    StageCommands.StageCommand.ingest(second);
-    StageCommands.StageCommand.sample(second);
-    StageCommands.StageCommand.score(second);
+    StageRunners.ingest(second);
+    StageRunners.sample(second);
+    StageRunners.score(second);
     assertThat(store.readRun(Table.SCORES, "e2e-2").filter("status <> 'cached'").count()).isZero();
     assertThat(rows(Table.SCORES, "e2e-2")).isEqualTo(rows(Table.SCORES, "e2e-1"));
   }

@@ -83,8 +83,8 @@ class LlmScoringEndToEndTest extends SparkTest {
 
   private static RunContext prepared(EcolensConfig config, String runId) {
     RunContext ctx = new RunContext(spark, config, runId);
-    StageCommands.StageCommand.ingest(ctx);
-    StageCommands.StageCommand.sample(ctx);
+    StageRunners.ingest(ctx);
+    StageRunners.sample(ctx);
     return ctx;
   }
 
@@ -122,27 +122,27 @@ class LlmScoringEndToEndTest extends SparkTest {
 
     // 1. a budget that buys about 40% of the run: stops cleanly between chunks
     EcolensConfig cappedConfig = config(sim.endpoint(), "sim-model", estimate.costUsd() * 0.4, List.of());
-    capped = StageCommands.StageCommand.score(new RunContext(spark, cappedConfig, "llm-1"));
+    capped = StageRunners.score(new RunContext(spark, cappedConfig, "llm-1"));
     committedAfterCap = store.readRun(Table.SCORES, "llm-1").select("content_id").distinct().count();
     afterCap = sim.stats();
     // 2. the same run again with no cap: only the rest is sent
-    resumed = StageCommands.StageCommand.score(new RunContext(spark, full, "llm-1"));
+    resumed = StageRunners.score(new RunContext(spark, full, "llm-1"));
     afterResume = sim.stats();
     // 3. once more: nothing to send
-    StageCommands.StageCommand.score(new RunContext(spark, full, "llm-1"));
+    StageRunners.score(new RunContext(spark, full, "llm-1"));
     afterRerun = sim.stats();
     // 4. a new run over the same items: everything from the cache
-    StageCommands.StageCommand.score(copied(full, "llm-1", "llm-2"));
+    StageRunners.score(copied(full, "llm-1", "llm-2"));
     afterNewRun = sim.stats();
-    StageCommands.StageCommand.evaluate(first);
-    StageCommands.StageCommand.report(first);
+    StageRunners.evaluate(first);
+    StageRunners.report(first);
 
     // 5. a wrong key: the stage fails, the ledger records why
     System.setProperty("ECOLENS_E2E_WRONG_KEY", KEY + "-wrong");
     // (another model name, so that the items are not all served from llm-1's cache)
     EcolensConfig wrong = config(sim.endpoint(), "sim-other", 0.0, List.of("score.openai.api-key-env=ECOLENS_E2E_WRONG_KEY"));
     try {
-      StageCommands.StageCommand.score(copied(wrong, "llm-1", "llm-refused"));
+      StageRunners.score(copied(wrong, "llm-1", "llm-refused"));
     } catch (RuntimeException e) {
       refusedMessage = e.getMessage();
     }
@@ -209,7 +209,7 @@ class LlmScoringEndToEndTest extends SparkTest {
         2_500, 0, KEY, 7), io.ecolens.policy.PolicyLoader.load(Path.of("conf/policies/default.yaml")));
     EcolensConfig config = config(faulty.endpoint() + "/", "sim-faulty", 0.0, List.of("score.openai.max-attempts=6"));
     RunContext ctx = copied(config, "llm-1", "llm-faults");
-    ScoreStage.Result r = StageCommands.StageCommand.score(ctx);
+    ScoreStage.Result r = StageRunners.score(ctx);
     assertThat(faulty.stats().injected429() + faulty.stats().injected500() + faulty.stats().timeouts()
         + faulty.stats().malformed()).isPositive();
     assertThat(r.cachedItems()).isZero();
@@ -232,7 +232,7 @@ class LlmScoringEndToEndTest extends SparkTest {
           LlmSimulator healthy = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(2)
               .withApiKey(KEY).withModel(model), policy)) {
         String run = "llm-" + model;
-        StageCommands.StageCommand.score(copied(config(failing.endpoint(), model, 0.0, oneAttempt), "llm-1", run));
+        StageRunners.score(copied(config(failing.endpoint(), model, 0.0, oneAttempt), "llm-1", run));
         long errorItems = store.readRun(Table.SCORES, run).filter("status = 'error'")
             .select("content_id").distinct().count();
         assertThat(errorItems).as("a 30%% failure rate with one attempt leaves error rows").isPositive()
@@ -241,14 +241,14 @@ class LlmScoringEndToEndTest extends SparkTest {
 
         if (model.equals("sim-retry-new-run")) {
           // another run id: the ok rows come from the cache, the errored items are sent again
-          ScoreStage.Result other = StageCommands.StageCommand.score(copied(clean, "llm-1", run + "-2"));
+          ScoreStage.Result other = StageRunners.score(copied(clean, "llm-1", run + "-2"));
           assertThat(healthy.stats().items()).isEqualTo(errorItems);
           assertThat(other.cachedItems()).isEqualTo(itemsInRun - errorItems);
           assertThat(other.errorRows()).isZero();
           continue;
         }
         // the same run id: only its errored items are sent again, and their error rows are replaced
-        ScoreStage.Result same = StageCommands.StageCommand.score(new RunContext(spark, clean, run));
+        ScoreStage.Result same = StageRunners.score(new RunContext(spark, clean, run));
         assertThat(healthy.stats().items()).isEqualTo(errorItems);
         assertThat(healthy.stats().distinctItems()).isEqualTo(errorItems);
         assertThat(same.errorRows()).isZero();
@@ -259,7 +259,7 @@ class LlmScoringEndToEndTest extends SparkTest {
 
         // and once every item is ok, a rerun sends nothing
         healthy.resetStats();
-        StageCommands.StageCommand.score(new RunContext(spark, clean, run));
+        StageRunners.score(new RunContext(spark, clean, run));
         assertThat(healthy.stats().requests()).isZero();
       }
     }

@@ -21,7 +21,7 @@ public final class StageRunners {
   }
 
   public static ScoreStage.Result score(RunContext ctx) {
-    return StageCommands.StageCommand.score(ctx);
+    return new StageRunner(ctx).run(new ScoreStage()).result();
   }
 
   public static EvaluateStage.Result evaluate(RunContext ctx) {
@@ -30,7 +30,7 @@ public final class StageRunners {
 
   public static io.ecolens.report.ReportStage.Result report(RunContext ctx) {
     // metrics, gates, then the render stage, as the report command runs them
-    return StageCommands.StageCommand.report(ctx).report().result();
+    return io.ecolens.pipeline.Pipeline.report(new StageRunner(ctx), timed -> { }).files();
   }
 
   public static TrainStage.Result train(RunContext ctx) {
