@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.ecolens.tables.KnownMetrics;
 import io.ecolens.run.MetricRows;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -43,7 +44,7 @@ import org.apache.spark.sql.Row;
  * {@code reliability_mean_score} with slice_key {@code score_bin}).
  */
 public final class AgreementMetrics {
-  public static final String WHOLE = "agreement";
+  public static final String WHOLE = KnownMetrics.AGREEMENT_REPORT;
   public static final String SLICES = "agreement_slices";
   public static final String CURVES = "agreement_curves";
 
