@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The report stage: renders the run's figures to {@code <report.output>/<run_id>/} as a
@@ -30,7 +29,6 @@ import java.util.regex.Pattern;
  * overwrites the files. See {@link ReportModel} for where headline counts come from.
  */
 public final class ReportStage implements Stage<ReportStage.Result> {
-  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final String TEMPLATE = "report.html.mustache";
   /** The ledger name {@code run.RunLedger.reported()} looks for. */
   private static final String NAME = "report";
@@ -61,7 +59,6 @@ public final class ReportStage implements Stage<ReportStage.Result> {
   @Override
   public Result execute(RunContext ctx) {
     String runId = ctx.runId();
-    checkRunId(runId);
     ReportData data = ReportReads.data(ctx);
     ChartData charts = ReportReads.charts(ctx);
     Path dir = Path.of(ctx.config().report().output()).resolve(runId);
@@ -69,14 +66,6 @@ public final class ReportStage implements Stage<ReportStage.Result> {
     ReportModel model = new ReportModel(data, ctx.policy(), paths, ReportReads.gates(ctx), charts);
     writeFiles(model, paths);
     return new Result(paths.reportDir(), paths.html(), paths.summary(), paths.markdown());
-  }
-
-  private static void checkRunId(String runId) {
-    if (runId == null || !RUN_ID.matcher(runId).matches()) {
-      throw Errors.config("command line", "--run-id",
-          "must start with a letter or digit and hold only letters, digits, '.', '_' or '-' (it names the report"
-              + " folder), cannot be: " + runId);
-    }
   }
 
   private static void writeFiles(ReportModel model, ReportModel.Paths paths) {

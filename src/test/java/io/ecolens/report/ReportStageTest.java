@@ -360,11 +360,11 @@ class ReportStageTest extends SparkTest {
 
   @Test
   void runIdThatIsNotAFolderNameIsRejected() {
-    // the render stage checks the id before it reads anything (straight, so the runs table keeps no such row)
+    // the one run-id rule (config.RunId) refuses it when the run's context is made, before any stage reads
     assertThatThrownBy(() -> new ReportStage().execute(context("../etc")))
         .isInstanceOf(EcolensException.class)
         .hasMessageContaining("'--run-id'")
-        .hasMessageContaining("cannot be: ../etc");
+        .hasMessageContaining("'../etc' may only hold letters, digits and _ . -");
   }
 
   /** Charts are inline SVG: the only references allowed are in-page anchors (clip paths) and data: URIs. */
