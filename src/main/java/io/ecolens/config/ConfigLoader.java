@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,12 +33,10 @@ public final class ConfigLoader {
   private static final List<String> MAP_SECTIONS = List.of(
       "spark.conf", "input.corpus.options", "input.corpus.columns", "input.labels.options", "input.labels.columns");
 
-  /** Scorer types {@code score.scorer} accepts. */
-  static final List<String> SCORERS = List.of("rules", "embedded", "cascade", "openai");
   /** Scorer types a cascade step may be (a cascade does not nest). */
-  static final List<String> CASCADE_STEPS = List.of("rules", "embedded");
+  static final List<ScorerType> CASCADE_STEPS = List.of(ScorerType.RULES, ScorerType.EMBEDDED);
   /** Scorer types a cascade's second step may be: a local one, or the LLM endpoint. */
-  static final List<String> CASCADE_SECOND_STEPS = List.of("rules", "embedded", "openai");
+  static final List<ScorerType> CASCADE_SECOND_STEPS = List.of(ScorerType.RULES, ScorerType.EMBEDDED, ScorerType.OPENAI);
 
   private ConfigLoader() {}
 
@@ -147,6 +146,10 @@ public final class ConfigLoader {
   private static EcolensConfig bind(String source, JsonNode tree) {
     try {
       return YAML.treeToValue(tree, EcolensConfig.class);
+    } catch (ValueInstantiationException e) {
+      // a closed-set value (an enum of this package) outside its set: Choice.parse says which values it may take
+      String reason = e.getCause() instanceof IllegalArgumentException bad ? bad.getMessage() : firstLine(e.getOriginalMessage());
+      throw Errors.config(source, path(e), reason, e);
     } catch (UnrecognizedPropertyException e) {
       String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
@@ -221,12 +224,9 @@ public final class ConfigLoader {
     for (int i = 0; i < c.generate().annotatorErrorRates().size(); i++) {
       share(source, "generate.annotator-error-rates[" + i + "]", c.generate().annotatorErrorRates().get(i));
     }
-    oneOf(source, "input.corpus.format", c.input().corpus().format(), List.of("json", "csv", "parquet", "delta"));
     if (c.input().labels() != null) {
       nonBlank(source, "input.labels.path", c.input().labels().path());
-      oneOf(source, "input.labels.format", c.input().labels().format(), List.of("json", "csv", "parquet", "delta"));
-      oneOf(source, "input.labels.layout", c.input().labels().layout(), List.of("long", "wide"));
-      if (c.input().labels().layout().equals("wide") && c.input().labels().categoryColumns().isEmpty()) {
+      if (c.input().labels().layout() == LabelLayout.WIDE && c.input().labels().categoryColumns().isEmpty()) {
         throw Errors.config(source, "input.labels.category-columns", "layout 'wide' needs the list of columns that hold one category's label each");
       }
     }
@@ -235,8 +235,6 @@ public final class ConfigLoader {
     if (c.sample().minPerStratum() < 0) {
       throw Errors.config(source, "sample.min-per-stratum", "must be at least 0, cannot be: " + c.sample().minPerStratum());
     }
-    oneOf(source, "score.scorer", c.score().scorer(), SCORERS);
-    oneOf(source, "score.embedded.mode", c.score().embedded().mode(), List.of("auto", "zero-shot", "trained"));
     positive(source, "score.embedded.intra-op-threads", c.score().embedded().intraOpThreads());
     positive(source, "score.embedded.max-tokens", c.score().embedded().maxTokens());
     if (c.score().embedded().maxTokens() > 512) {
@@ -255,8 +253,6 @@ public final class ConfigLoader {
     validateOpenAi(source, c.score());
     nonBlank(source, "score.policy", c.score().policy());
     positive(source, "score.batch-size", c.score().batchSize());
-    oneOf(source, "sample.allocation", c.sample().allocation(), List.of("proportional", "equal", "neyman", "fixed"));
-    oneOf(source, "sample.weighting", c.sample().weighting(), List.of("items", "views"));
     share(source, "sample.default-prior-prevalence", c.sample().defaultPriorPrevalence());
     c.sample().priorPrevalence().forEach((k, v) -> share(source, "sample.prior-prevalence." + k, v));
     c.sample().fixedSizes().forEach((k, v) -> {
@@ -264,7 +260,7 @@ public final class ConfigLoader {
         throw Errors.config(source, "sample.fixed-sizes." + k, "must be at least 0, cannot be: " + v);
       }
     });
-    if (c.sample().allocation().equals("fixed") && c.sample().fixedSizes().isEmpty()) {
+    if (c.sample().allocation() == Allocation.FIXED && c.sample().fixedSizes().isEmpty()) {
       throw Errors.config(source, "sample.fixed-sizes", "allocation 'fixed' needs a size per stratum, e.g. {video|US: 100}");
     }
     c.sample().buckets().forEach((name, b) -> {
@@ -280,7 +276,6 @@ public final class ConfigLoader {
     positive(source, "evaluate.sweep-steps", c.evaluate().sweepSteps());
     positive(source, "evaluate.calibration-bins", c.evaluate().calibrationBins());
     positive(source, "evaluate.dawid-skene-iterations", c.evaluate().dawidSkeneIterations());
-    oneOf(source, "evaluate.adjudication", c.evaluate().adjudication(), List.of("majority", "unanimity", "dawid-skene"));
     share(source, "evaluate.uncertainty-band", c.evaluate().uncertaintyBand());
     nonBlank(source, "report.output", c.report().output());
     io.ecolens.config.GateConfig.validate(source, c.gates(), c.comparison());
@@ -312,7 +307,6 @@ public final class ConfigLoader {
     if (o.inputPricePerMillion() < 0 || o.outputPricePerMillion() < 0) {
       throw Errors.config(source, "score.openai.input-price-per-million", "prices must be at least 0");
     }
-    oneOf(source, "score.openai.response-format", o.responseFormat(), List.of("json_schema", "json_object", "none"));
   }
 
   /** Fails unless a corpus path is set; stages that read the corpus call it. */
@@ -340,9 +334,9 @@ public final class ConfigLoader {
     }
   }
 
-  private static void oneOf(String source, String key, String value, List<String> allowed) {
+  private static void oneOf(String source, String key, ScorerType value, List<ScorerType> allowed) {
     if (!allowed.contains(value)) {
-      throw Errors.config(source, key, "'" + value + "' is not one of " + String.join(", ", allowed));
+      throw Errors.config(source, key, "'" + value + "' is not one of " + Choice.ids(allowed.toArray(ScorerType[]::new)));
     }
   }
 }

@@ -100,9 +100,9 @@ public record EcolensConfig(
    * source name reaches into a nested JSON object); columns not listed keep their own name.
    */
   public record SourceSettings(
-      String path, String format, Map<String, String> options, Map<String, String> columns) {
+      String path, DataFormat format, Map<String, String> options, Map<String, String> columns) {
     public SourceSettings {
-      format = format == null ? "json" : format.toLowerCase(java.util.Locale.ROOT);
+      format = format == null ? DataFormat.JSON : format;
       options = options == null ? Map.of() : Map.copyOf(options);
       columns = columns == null ? Map.of() : Map.copyOf(columns);
     }
@@ -114,14 +114,14 @@ public record EcolensConfig(
    */
   public record LabelSettings(
       String path,
-      String format,
-      String layout,
+      DataFormat format,
+      LabelLayout layout,
       Map<String, String> options,
       Map<String, String> columns,
       List<String> categoryColumns) {
     public LabelSettings {
-      format = format == null ? "json" : format.toLowerCase(java.util.Locale.ROOT);
-      layout = layout == null ? "long" : layout.toLowerCase(java.util.Locale.ROOT);
+      format = format == null ? DataFormat.JSON : format;
+      layout = layout == null ? LabelLayout.LONG : layout;
       options = options == null ? Map.of() : Map.copyOf(options);
       columns = columns == null ? Map.of() : Map.copyOf(columns);
       categoryColumns = categoryColumns == null ? List.of() : List.copyOf(categoryColumns);
@@ -147,22 +147,22 @@ public record EcolensConfig(
       Long seed,
       List<String> strata,
       Integer minPerStratum,
-      String allocation,
+      Allocation allocation,
       Map<String, Long> fixedSizes,
       Map<String, Double> priorPrevalence,
       Double defaultPriorPrevalence,
-      String weighting,
+      Weighting weighting,
       Map<String, BucketSettings> buckets) {
     public SampleSettings {
       size = size == null ? 2_000 : size;
       seed = seed == null ? 7L : seed;
       strata = strata == null ? List.of("format", "region") : List.copyOf(strata);
       minPerStratum = minPerStratum == null ? 2 : minPerStratum;
-      allocation = allocation == null ? "proportional" : allocation.toLowerCase(java.util.Locale.ROOT);
+      allocation = allocation == null ? Allocation.PROPORTIONAL : allocation;
       fixedSizes = fixedSizes == null ? Map.of() : Map.copyOf(fixedSizes);
       priorPrevalence = priorPrevalence == null ? Map.of() : Map.copyOf(priorPrevalence);
       defaultPriorPrevalence = defaultPriorPrevalence == null ? 0.05 : defaultPriorPrevalence;
-      weighting = weighting == null ? "items" : weighting.toLowerCase(java.util.Locale.ROOT);
+      weighting = weighting == null ? Weighting.ITEMS : weighting;
       buckets = buckets == null ? Map.of() : Map.copyOf(buckets);
     }
   }
@@ -183,10 +183,10 @@ public record EcolensConfig(
    * 0 = no cap) stops paid scoring cleanly once reached; {@code openai}, {@code embedded} and
    * {@code cascade} configure those scorers.
    */
-  public record ScoreSettings(String scorer, String policy, Integer batchSize, Double maxCost,
+  public record ScoreSettings(ScorerType scorer, String policy, Integer batchSize, Double maxCost,
       io.ecolens.config.OpenAiSettings openai, EmbeddedSettings embedded, CascadeSettings cascade) {
     public ScoreSettings {
-      scorer = scorer == null ? "rules" : scorer;
+      scorer = scorer == null ? ScorerType.RULES : scorer;
       policy = policy == null ? "conf/policies/default.yaml" : policy;
       batchSize = batchSize == null ? 64 : batchSize;
       maxCost = maxCost == null ? 0.0 : maxCost;
@@ -195,7 +195,7 @@ public record EcolensConfig(
       cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
     }
 
-    public ScoreSettings(String scorer, String policy, Integer batchSize) {
+    public ScoreSettings(ScorerType scorer, String policy, Integer batchSize) {
       this(scorer, policy, batchSize, null, null, null, null);
     }
   }
@@ -209,10 +209,10 @@ public record EcolensConfig(
    * {@code heads} is the folder of trained heads (default {@code <catalog.warehouse>/models/embedded-heads});
    * {@code train} drives the {@code train} command.
    */
-  public record EmbeddedSettings(String mode, Integer intraOpThreads, Integer maxTokens, String heads,
+  public record EmbeddedSettings(EmbeddedMode mode, Integer intraOpThreads, Integer maxTokens, String heads,
       TrainSettings train) {
     public EmbeddedSettings {
-      mode = mode == null ? "auto" : mode;
+      mode = mode == null ? EmbeddedMode.AUTO : mode;
       intraOpThreads = intraOpThreads == null ? 1 : intraOpThreads;
       maxTokens = maxTokens == null ? 256 : maxTokens;
       train = train == null ? new TrainSettings(null, null, null, null) : train;
@@ -240,10 +240,10 @@ public record EcolensConfig(
    * decides all its categories. With {@code target-share} set, the band is the one under which
    * about that share of each batch goes to the second scorer (the band is then an upper bound).
    */
-  public record CascadeSettings(String first, String second, Double band, Double targetShare) {
+  public record CascadeSettings(ScorerType first, ScorerType second, Double band, Double targetShare) {
     public CascadeSettings {
-      first = first == null ? "embedded" : first;
-      second = second == null ? "rules" : second;
+      first = first == null ? ScorerType.EMBEDDED : first;
+      second = second == null ? ScorerType.RULES : second;
       band = band == null ? 0.15 : band;
     }
   }
@@ -262,7 +262,7 @@ public record EcolensConfig(
       Integer minSliceItems,
       Integer sweepSteps,
       Integer calibrationBins,
-      String adjudication,
+      AdjudicationMethod adjudication,
       Integer dawidSkeneIterations,
       String reviewQueueSlice) {
     public EvaluateSettings {
@@ -272,7 +272,7 @@ public record EcolensConfig(
       minSliceItems = minSliceItems == null ? 30 : minSliceItems;
       sweepSteps = sweepSteps == null ? 20 : sweepSteps;
       calibrationBins = calibrationBins == null ? 10 : calibrationBins;
-      adjudication = adjudication == null ? "majority" : adjudication.toLowerCase(java.util.Locale.ROOT);
+      adjudication = adjudication == null ? AdjudicationMethod.MAJORITY : adjudication;
       dawidSkeneIterations = dawidSkeneIterations == null ? 30 : dawidSkeneIterations;
       reviewQueueSlice = reviewQueueSlice == null ? "format" : reviewQueueSlice;
     }

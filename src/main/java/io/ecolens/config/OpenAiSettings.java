@@ -25,7 +25,7 @@ public record OpenAiSettings(
     Double outputPricePerMillion,
     Double temperature,
     Integer maxOutputTokens,
-    String responseFormat,
+    ResponseFormat responseFormat,
     Integer commitEvery,
     Integer partitions,
     String apiKeyAlias,
@@ -47,7 +47,7 @@ public record OpenAiSettings(
     outputPricePerMillion = outputPricePerMillion == null ? 0.0 : outputPricePerMillion;
     temperature = temperature == null ? 0.0 : temperature;
     maxOutputTokens = maxOutputTokens == null ? 4096 : maxOutputTokens;
-    responseFormat = responseFormat == null ? "json_schema" : responseFormat;
+    responseFormat = responseFormat == null ? ResponseFormat.JSON_SCHEMA : responseFormat;
     commitEvery = commitEvery == null ? 2_000 : commitEvery;
     partitions = partitions == null ? 0 : partitions;
     apiKeyAlias = blankToNull(apiKeyAlias);
@@ -59,7 +59,7 @@ public record OpenAiSettings(
   public OpenAiSettings(String endpoint, String model, String apiKeyEnv, Integer timeoutMs, Integer maxAttempts,
       Integer maxConcurrency, Integer requestsPerMinute, Integer tokensPerMinute, Integer itemsPerRequest,
       Double inputPricePerMillion, Double outputPricePerMillion, Double temperature, Integer maxOutputTokens,
-      String responseFormat, Integer commitEvery, Integer partitions) {
+      ResponseFormat responseFormat, Integer commitEvery, Integer partitions) {
     this(endpoint, model, apiKeyEnv, timeoutMs, maxAttempts, maxConcurrency, requestsPerMinute, tokensPerMinute,
         itemsPerRequest, inputPricePerMillion, outputPricePerMillion, temperature, maxOutputTokens, responseFormat,
         commitEvery, partitions, null, null, null);

@@ -1,5 +1,7 @@
 package io.ecolens.evaluate;
 
+import io.ecolens.config.AdjudicationMethod;
+
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
@@ -42,31 +44,25 @@ public final class Adjudication {
   private Adjudication() {}
 
   /** Adjudicates {@code labels} (content_id, category, annotator_id, label). */
-  public static Dataset<Row> adjudicate(Dataset<Row> labels, String method, int iterations) {
+  public static Dataset<Row> adjudicate(Dataset<Row> labels, AdjudicationMethod method, int iterations) {
     Dataset<Row> votes = labels.filter(col("label").isNotNull());
     Dataset<Row> counts = votes.groupBy("content_id", "category").agg(
         count(lit(1)).cast("int").as("human_votes"),
         sum(when(col("label"), 1).otherwise(0)).cast("int").as("human_positive_votes"));
     Column positive = col("human_positive_votes");
     Column all = col("human_votes");
-    switch (method) {
-      case "majority":
-        return counts
+    return switch (method) {
+      case MAJORITY -> counts
             .withColumn("human_label", when(positive.multiply(2).gt(all), lit(true))
                 .when(positive.multiply(2).lt(all), lit(false)))
             .withColumn("human_posterior", positive.divide(all));
-      case "unanimity":
-        return counts
+      case UNANIMITY -> counts
             .withColumn("human_label", when(positive.equalTo(all), lit(true)).when(positive.equalTo(0), lit(false)))
             .withColumn("human_posterior", positive.divide(all));
-      case "dawid-skene":
-        Dataset<Row> posterior = dawidSkene(votes, iterations);
-        return counts.join(posterior, Seqs.of("content_id", "category"))
+      case DAWID_SKENE -> counts.join(dawidSkene(votes, iterations), Seqs.of("content_id", "category"))
             .withColumn("human_label", when(col("human_posterior").gt(0.5), lit(true))
                 .when(col("human_posterior").lt(0.5), lit(false)));
-      default:
-        throw new IllegalArgumentException("adjudication must be majority, unanimity or dawid-skene, cannot be: " + method);
-    }
+    };
   }
 
   /** Per annotator and category: sensitivity and specificity; per category: the prior. */

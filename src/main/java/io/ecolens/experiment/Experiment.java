@@ -1,5 +1,7 @@
 package io.ecolens.experiment;
 
+import io.ecolens.config.ScorerType;
+
 import io.ecolens.Yaml;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -101,7 +103,7 @@ public final class Experiment {
       }
       Variant variant = new Variant(v.name(), v.description(), mine, v.simulator(), baseFile, source);
       EcolensConfig config = variant.config(v.simulator() == null ? null : "http://127.0.0.1:1/v1");
-      check(source, key + ".simulator", v.simulator() == null || config.score().scorer().equals("openai"),
+      check(source, key + ".simulator", v.simulator() == null || config.score().scorer() == ScorerType.OPENAI,
           "a simulator only serves an openai variant; this one's scorer is " + config.score().scorer());
       variants.add(variant);
     }

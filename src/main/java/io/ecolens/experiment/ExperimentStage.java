@@ -108,7 +108,7 @@ public final class ExperimentStage {
       RunContext ctx = new RunContext(spark, config, variantRunId(runId, v.name()));
       ScorerSpec spec = ScorerSpec.of(config, ctx.policy(), spark.sparkContext().hadoopConfiguration());
       specs.add(spec);
-      infos.add(new Leaderboard.VariantInfo(v.name(), v.description(), spec.type(), spec.model(),
+      infos.add(new Leaderboard.VariantInfo(v.name(), v.description(), spec.type().id(), spec.model(),
           spec.policy().version(), spec.promptHash(), settingsJson(config, v), ctx.runId()));
     }
     refuseSharedLedgerKeys(infos);

@@ -1,5 +1,7 @@
 package io.ecolens.ingest;
 
+import io.ecolens.config.LabelLayout;
+
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -54,7 +56,7 @@ public final class LabelLoader {
     LabelSettings labels = ctx.config().input().labels();
     SourceSettings source = new SourceSettings(labels.path(), labels.format(), labels.options(), labels.columns());
     Dataset<Row> longRows;
-    if (labels.layout().equals("wide")) {
+    if (labels.layout() == LabelLayout.WIDE) {
       List<String> wideColumns = new ArrayList<>(List.of("content_id", "annotator_id", "labeled_at", "policy_version"));
       wideColumns.addAll(labels.categoryColumns());
       Dataset<Row> wide = SourceReader.read(ctx.spark(), source, "input.labels", wideColumns, Set.of("content_id"));

@@ -1,5 +1,7 @@
 package io.ecolens.ingest;
 
+import io.ecolens.config.DataFormat;
+
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.get_json_object;
 import static org.apache.spark.sql.functions.input_file_name;
@@ -55,12 +57,10 @@ public final class SourceReader {
       }
     }
     Dataset<Row> raw = switch (source.format()) {
-      case "json" -> readJson(spark, source, canonical);
-      case "csv" -> options(spark.read().format("csv").option("header", "true"), source)
+      case JSON -> readJson(spark, source, canonical);
+      case CSV -> options(spark.read().format("csv").option("header", "true"), source)
           .option("mode", "PERMISSIVE").load(source.path());
-      case "parquet", "delta" -> options(spark.read().format(source.format()), source).load(source.path());
-      default -> throw Errors.config("the config", configKey + ".format",
-          "'" + source.format() + "' is not one of json, csv, parquet, delta");
+      case PARQUET, DELTA -> options(spark.read().format(source.format().id()), source).load(source.path());
     };
     Set<String> present = new LinkedHashSet<>(Arrays.asList(raw.columns()));
     List<String> missing = new ArrayList<>();
@@ -70,7 +70,7 @@ public final class SourceReader {
       String sourceName = mapping.getOrDefault(name, name);
       String top = sourceName.contains(".") ? sourceName.substring(0, sourceName.indexOf('.')) : sourceName;
       if (!present.contains(top)) {
-        if (required.contains(name) && !source.format().equals("json")) {
+        if (required.contains(name) && source.format() != DataFormat.JSON) {
           missing.add(name + " (source column '" + sourceName + "')");
         }
         columns.add(lit(null).cast(DataTypes.StringType).as(name));

@@ -1,5 +1,7 @@
 package io.ecolens.sample;
 
+import io.ecolens.config.Weighting;
+
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -82,7 +84,7 @@ public final class SampleStage implements Stage<SampleStage.Result> {
     counts.forEach(r -> population.put(r.getString(0), r.getLong(1)));
     Map<String, Long> allocation = allocate(settings, population);
 
-    Dataset<Row> sample = settings.weighting().equals("views")
+    Dataset<Row> sample = settings.weighting() == Weighting.VIEWS
         ? ViewWeightedDraw.draw(keyed, population, allocation, settings.seed(), ctx.runId())
         : draw(keyed, population, allocation, settings.seed(), ctx.runId());
     ctx.store().replaceRun(Table.SAMPLES, ctx.runId(), sample);
@@ -103,11 +105,11 @@ public final class SampleStage implements Stage<SampleStage.Result> {
   /** Sizes per stratum under the configured allocation. */
   static Map<String, Long> allocate(SampleSettings s, Map<String, Long> population) {
     return switch (s.allocation()) {
-      case "equal" -> Allocation.equal(population, s.size(), s.minPerStratum());
-      case "neyman" -> Allocation.neyman(population, s.priorPrevalence(), s.defaultPriorPrevalence(), s.size(),
+      case EQUAL -> Allocation.equal(population, s.size(), s.minPerStratum());
+      case NEYMAN -> Allocation.neyman(population, s.priorPrevalence(), s.defaultPriorPrevalence(), s.size(),
           s.minPerStratum());
-      case "fixed" -> Allocation.fixed(population, s.fixedSizes(), s.minPerStratum());
-      default -> Allocation.proportional(population, s.size(), s.minPerStratum());
+      case FIXED -> Allocation.fixed(population, s.fixedSizes(), s.minPerStratum());
+      case PROPORTIONAL -> Allocation.proportional(population, s.size(), s.minPerStratum());
     };
   }
 

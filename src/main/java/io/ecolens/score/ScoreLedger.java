@@ -138,7 +138,7 @@ public final class ScoreLedger {
         lit(ctx.runId()).as("run_id"),
         col("contentId").as("content_id"),
         col("contentHash").as("content_hash"),
-        coalesce(col("scorer"), lit(spec.type())).as("scorer"),
+        coalesce(col("scorer"), lit(spec.type().id())).as("scorer"),
         lit(spec.model()).as("model"),
         lit(policy.version()).as("policy_version"),
         lit(spec.promptHash()).as("prompt_hash"),

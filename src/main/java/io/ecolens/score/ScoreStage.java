@@ -172,7 +172,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     metrics.add("output_tokens", "", "all", "all", t.outputTokens(), null, null, itemCount);
     metrics.write(ctx);
     if (spec.isCascade()) {
-      CascadeFigures.write(ctx, spec.cascade().second());
+      CascadeFigures.write(ctx, spec.cascade().second().id());
     }
     LOG.info("score: {} items x {} categories with {} ({} reused, {} deferred by the budget), {} error rows, "
         + "{} input + {} output tokens, {} USD", itemCount, categories, spec.model(), cachedItems, deferred,

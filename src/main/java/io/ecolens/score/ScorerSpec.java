@@ -4,6 +4,8 @@ import io.ecolens.scorer.RulesScorer;
 import io.ecolens.scorer.Scorer;
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.config.EmbeddedMode;
+import io.ecolens.config.ScorerType;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.cascade.CascadeScorer;
 import io.ecolens.scorer.cascade.CascadeSpec;
@@ -22,23 +24,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * and shared by its tasks (models are expensive). The one place that reads the scorer type names
  * of the configuration ({@code score.scorer}, the cascade's steps, {@code score.embedded.mode}).
  */
-public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade,
+public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade,
     OpenAiSettings openai) implements Serializable {
   private static final ConcurrentHashMap<ScorerSpec, Scorer> PER_JVM = new ConcurrentHashMap<>();
 
   public ScorerSpec {
     embedded = embedded == null ? EmbeddedSpec.ZERO_SHOT : embedded;
-    cascade = cascade == null ? new CascadeSpec("embedded", "rules", 0.15, null) : cascade;
+    cascade = cascade == null ? new CascadeSpec(ScorerType.EMBEDDED, ScorerType.RULES, 0.15, null) : cascade;
     openai = openai == null ? OpenAiSettings.defaults() : openai;
   }
 
   /** A spec with the embedded and cascade settings given and the endpoint settings defaulted. */
-  public ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade) {
+  public ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, CascadeSpec cascade) {
     this(type, policy, embedded, cascade, null);
   }
 
   /** A spec with default settings for the types that have some. */
-  public ScorerSpec(String type, Policy policy) {
+  public ScorerSpec(ScorerType type, Policy policy) {
     this(type, policy, null, null, null);
   }
 
@@ -49,14 +51,14 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
   public static ScorerSpec of(EcolensConfig config, Policy policy, org.apache.hadoop.conf.Configuration hadoop) {
     EcolensConfig.ScoreSettings score = config.score();
     EcolensConfig.EmbeddedSettings e = score.embedded();
-    boolean usesEmbedded = score.scorer().equals("embedded")
-        || (score.scorer().equals("cascade")
-            && (score.cascade().first().equals("embedded") || score.cascade().second().equals("embedded")));
+    boolean usesEmbedded = score.scorer() == ScorerType.EMBEDDED
+        || (score.scorer() == ScorerType.CASCADE
+            && (score.cascade().first() == ScorerType.EMBEDDED || score.cascade().second() == ScorerType.EMBEDDED));
     TrainedHeads heads = null;
-    if (usesEmbedded && !e.mode().equals("zero-shot")) {
+    if (usesEmbedded && e.mode() != EmbeddedMode.ZERO_SHOT) {
       String root = e.headsRoot(config.catalog().warehouse());
       heads = TrainedHeads.find(root, policy, hadoop);
-      if (heads == null && e.mode().equals("trained")) {
+      if (heads == null && e.mode() == EmbeddedMode.TRAINED) {
         throw Errors.missingInput("trained heads for policy " + policy.id() + " " + policy.version(),
             TrainedHeads.location(root, policy).toString(),
             "Run 'train' on a run with human labels first, or set score.embedded.mode to auto or zero-shot.");
@@ -68,7 +70,7 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
   }
 
   /** The same settings for another scorer type (a cascade's steps). */
-  public ScorerSpec withType(String otherType) {
+  public ScorerSpec withType(ScorerType otherType) {
     return new ScorerSpec(otherType, policy, embedded, cascade, openai);
   }
 
@@ -91,24 +93,22 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
   /** Builds a new scorer. */
   public Scorer create() {
     return switch (type) {
-      case "rules" -> new RulesScorer(policy);
-      case "embedded" -> new EmbeddedScorer(policy, embedded);
-      case "cascade" -> new CascadeScorer(withType(cascade.first()).scorer(), withType(cascade.second()).scorer(),
+      case RULES -> new RulesScorer(policy);
+      case EMBEDDED -> new EmbeddedScorer(policy, embedded);
+      case CASCADE -> new CascadeScorer(withType(cascade.first()).scorer(), withType(cascade.second()).scorer(),
           policy, cascade);
-      case "openai" -> new OpenAiScorer(openai, policy);
-      default -> throw new IllegalArgumentException("unknown scorer type: " + type);
+      case OPENAI -> new OpenAiScorer(openai, policy);
     };
   }
 
   /** Model id of the scorer, known on the driver without building the scorer. */
   public String model() {
     return switch (type) {
-      case "rules" -> "rules:" + policy.id();
-      case "embedded" -> embedded.model();
-      case "cascade" -> "cascade:" + withType(cascade.first()).model() + ">" + withType(cascade.second()).model()
+      case RULES -> "rules:" + policy.id();
+      case EMBEDDED -> embedded.model();
+      case CASCADE -> "cascade:" + withType(cascade.first()).model() + ">" + withType(cascade.second()).model()
           + "@" + cascade.describeBand();
-      case "openai" -> openai.model();
-      default -> type;
+      case OPENAI -> openai.model();
     };
   }
 
@@ -117,10 +117,10 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
    * policy (definitions, thresholds, rules, prompt) and its version.
    */
   public String promptHash() {
-    if (type.equals("openai")) {
+    if (type == ScorerType.OPENAI) {
       return new PromptBuilder(policy).promptHash();
     }
-    if (type.equals("cascade") && cascade.second().equals("openai")) {
+    if (type == ScorerType.CASCADE && cascade.second() == ScorerType.OPENAI) {
       // the LLM step's prompt decides escalated items: a new prompt must not reuse old rows
       return Policy.sha256(type + "\u001f" + policy.version() + "\u001f" + policy + "\u001f"
           + new PromptBuilder(policy).promptHash());
@@ -134,17 +134,17 @@ public record ScorerSpec(String type, Policy policy, EmbeddedSpec embedded, Casc
    * limits shared out across tasks, and never pays twice for an item.
    */
   public boolean sendsToLlm() {
-    return type.equals("openai") || (type.equals("cascade") && cascade.second().equals("openai"));
+    return type == ScorerType.OPENAI || (type == ScorerType.CASCADE && cascade.second() == ScorerType.OPENAI);
   }
 
   /** True for a cascade: its figures ({@link CascadeFigures}) are written with its scores. */
   public boolean isCascade() {
-    return type.equals("cascade");
+    return type == ScorerType.CASCADE;
   }
 
   /** The scorer as the Spark UI and the log name it, e.g. {@code rules} or {@code openai m at http://...}. */
   public String describe() {
-    return sendsToLlm() ? "openai " + openai.model() + " at " + openai.endpoint() : type;
+    return sendsToLlm() ? "openai " + openai.model() + " at " + openai.endpoint() : type.id();
   }
 
   /**

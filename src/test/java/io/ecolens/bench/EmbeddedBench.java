@@ -1,5 +1,7 @@
 package io.ecolens.bench;
 
+import io.ecolens.config.ScorerType;
+
 import io.ecolens.datasets.Davidson;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
@@ -68,7 +70,7 @@ public final class EmbeddedBench {
   private static void ratio(int n, int batch, int threads) throws Exception {
     Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
     List<ScoringItem> items = texts(n);
-    ScorerSpec spec = new ScorerSpec("embedded", policy, new EmbeddedSpec(256, 1, null), null);
+    ScorerSpec spec = new ScorerSpec(ScorerType.EMBEDDED, policy, new EmbeddedSpec(256, 1, null), null);
     MiniLm model = MiniLm.shared(256, 1);
     spec.scorer();
     System.out.printf("embedded benchmark: %d items, batch %d, %d threads (local[%d]), ONNX intra-op threads %d%n",

@@ -1,5 +1,7 @@
 package io.ecolens.config;
 
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,14 +28,14 @@ class ConfigLoaderTest {
     EcolensConfig c = ConfigLoader.load(Path.of("conf/local.yaml"), List.of());
     assertThat(c.catalog().database()).isEqualTo("ecolens");
     assertThat(c.sample().strata()).containsExactly("format", "region");
-    assertThat(c.input().labels().layout()).isEqualTo("long");
+    assertThat(c.input().labels().layout()).isEqualTo(LabelLayout.LONG);
   }
 
   @Test
   void missingSectionsTakeDefaults() throws IOException {
     EcolensConfig c = ConfigLoader.load(yaml("sample:\n  size: 10\n"), List.of());
     assertThat(c.sample().size()).isEqualTo(10);
-    assertThat(c.score().scorer()).isEqualTo("rules");
+    assertThat(c.score().scorer()).isEqualTo(ScorerType.RULES);
     assertThat(c.generate().annotatorErrorRates()).hasSize(3);
   }
 
@@ -70,6 +73,28 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
         .hasMessageContaining("'score.scorer'")
         .hasMessageContaining("'magic' is not one of rules");
+  }
+
+  @Test
+  void everyClosedSetNamesTheKeyAndItsValues() {
+    Map<String, String> expected = Map.of(
+        "input.corpus.format", "json, csv, parquet, delta",
+        "sample.allocation", "proportional, equal, neyman, fixed",
+        "sample.weighting", "items, views",
+        "score.scorer", "rules, embedded, cascade, openai",
+        "score.embedded.mode", "auto, zero-shot, trained",
+        "score.openai.response-format", "json_schema, json_object, none",
+        "evaluate.adjudication", "majority, unanimity, dawid-skene");
+    expected.forEach((key, values) -> assertThatThrownBy(() -> ConfigLoader.load(null, List.of(key + "=magic")))
+        .hasMessageContaining("'" + key + "'")
+        .hasMessageContaining("'magic' is not one of " + values));
+  }
+
+  @Test
+  void closedSetValuesAreReadInAnyCase() {
+    EcolensConfig c = ConfigLoader.load(null, List.of("sample.allocation=Neyman", "evaluate.adjudication=DAWID-SKENE"));
+    assertThat(c.sample().allocation()).isEqualTo(Allocation.NEYMAN);
+    assertThat(c.evaluate().adjudication()).isEqualTo(AdjudicationMethod.DAWID_SKENE);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.ecolens.evaluate;
 
+import io.ecolens.config.AdjudicationMethod;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.testing.SparkTest;
@@ -26,10 +28,10 @@ class AdjudicationTest extends SparkTest {
     Dataset<Row> l = labels(List.of(
         RowFactory.create("a", "c", "x", true), RowFactory.create("a", "c", "y", true), RowFactory.create("a", "c", "z", false),
         RowFactory.create("b", "c", "x", true), RowFactory.create("b", "c", "y", false)));
-    List<Row> majority = Adjudication.adjudicate(l, "majority", 1).orderBy("content_id").collectAsList();
+    List<Row> majority = Adjudication.adjudicate(l, AdjudicationMethod.MAJORITY, 1).orderBy("content_id").collectAsList();
     assertThat((Boolean) majority.get(0).getAs("human_label")).isTrue();
     assertThat((Object) majority.get(1).getAs("human_label")).isNull(); // 1 of 2: a tie
-    List<Row> unanimity = Adjudication.adjudicate(l, "unanimity", 1).orderBy("content_id").collectAsList();
+    List<Row> unanimity = Adjudication.adjudicate(l, AdjudicationMethod.UNANIMITY, 1).orderBy("content_id").collectAsList();
     assertThat((Object) unanimity.get(0).getAs("human_label")).isNull(); // 2 of 3 is not unanimous
   }
 
@@ -52,11 +54,11 @@ class AdjudicationTest extends SparkTest {
     Dataset<Row> l = labels(rows);
     int majorityRight = 0;
     int emRight = 0;
-    for (Row r : Adjudication.adjudicate(l, "majority", 1).collectAsList()) {
+    for (Row r : Adjudication.adjudicate(l, AdjudicationMethod.MAJORITY, 1).collectAsList()) {
       majorityRight += Boolean.valueOf(truth[Integer.parseInt(r.<String>getAs("content_id").substring(1))])
           .equals(r.getAs("human_label")) ? 1 : 0;
     }
-    for (Row r : Adjudication.adjudicate(l, "dawid-skene", 10).collectAsList()) {
+    for (Row r : Adjudication.adjudicate(l, AdjudicationMethod.DAWID_SKENE, 10).collectAsList()) {
       emRight += Boolean.valueOf(truth[Integer.parseInt(r.<String>getAs("content_id").substring(1))])
           .equals(r.getAs("human_label")) ? 1 : 0;
     }

@@ -1,5 +1,7 @@
 package io.ecolens.ingest;
 
+import io.ecolens.config.DataFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,7 +40,7 @@ class ContentValidationTest extends SparkTest {
   private Map<String, Row> validated() throws IOException {
     Path corpus = dir.resolve("corpus.jsonl");
     Files.write(corpus, LINES);
-    Dataset<Row> raw = SourceReader.read(spark, new SourceSettings(corpus.toString(), "json", null, null),
+    Dataset<Row> raw = SourceReader.read(spark, new SourceSettings(corpus.toString(), DataFormat.JSON, null, null),
         "input.corpus", ContentValidation.COLUMNS, Set.of("content_id"));
     Map<String, Row> byId = new HashMap<>();
     for (Row r : ContentValidation.validate(raw, 100).collectAsList()) {
@@ -101,7 +103,7 @@ class ContentValidationTest extends SparkTest {
   void columnMappingReadsRenamedAndNestedFields() throws IOException {
     Path corpus = dir.resolve("mapped.jsonl");
     Files.write(corpus, List.of("{\"video_id\":\"v1\",\"caption\":\"hi\",\"stats\":{\"plays\":42}}"));
-    Dataset<Row> raw = SourceReader.read(spark, new SourceSettings(corpus.toString(), "json", null,
+    Dataset<Row> raw = SourceReader.read(spark, new SourceSettings(corpus.toString(), DataFormat.JSON, null,
             Map.of("content_id", "video_id", "title", "caption", "views", "stats.plays")),
         "input.corpus", ContentValidation.COLUMNS, Set.of("content_id"));
     Row r = ContentValidation.validate(raw, 100).first();
@@ -115,7 +117,7 @@ class ContentValidationTest extends SparkTest {
   void parquetWithoutTheMappedIdColumnFailsNamingIt() {
     Path parquet = dir.resolve("p");
     spark.range(3).selectExpr("cast(id as string) as vid").write().parquet(parquet.toString());
-    assertThatThrownBy(() -> SourceReader.read(spark, new SourceSettings(parquet.toString(), "parquet", null, null),
+    assertThatThrownBy(() -> SourceReader.read(spark, new SourceSettings(parquet.toString(), DataFormat.PARQUET, null, null),
         "input.corpus", ContentValidation.COLUMNS, Set.of("content_id")))
         .isInstanceOf(EcolensException.class)
         .hasMessageContaining("content_id (source column 'content_id')")
@@ -124,7 +126,7 @@ class ContentValidationTest extends SparkTest {
 
   @Test
   void unknownMappedColumnIsAConfigError() {
-    assertThatThrownBy(() -> SourceReader.read(spark, new SourceSettings("x", "json", null, Map.of("likez", "l")),
+    assertThatThrownBy(() -> SourceReader.read(spark, new SourceSettings("x", DataFormat.JSON, null, Map.of("likez", "l")),
         "input.corpus", ContentValidation.COLUMNS, Set.of("content_id")))
         .hasMessageContaining("input.corpus.columns.likez")
         .hasMessageContaining("not an ecolens column");

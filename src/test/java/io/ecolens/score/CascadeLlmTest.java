@@ -1,5 +1,7 @@
 package io.ecolens.score;
 
+import io.ecolens.config.ScorerType;
+
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -246,6 +248,6 @@ class CascadeLlmTest extends SparkTest {
   void aCascadeMaySendToTheLlmSecondButNotFirst() {
     assertThatThrownBy(() -> config("http://127.0.0.1:1/v1", List.of("score.cascade.first=openai")))
         .hasMessageContaining("score.cascade.first").hasMessageContaining("'openai' is not one of rules, embedded");
-    assertThat(config("http://127.0.0.1:1/v1", List.of()).score().cascade().second()).isEqualTo("openai");
+    assertThat(config("http://127.0.0.1:1/v1", List.of()).score().cascade().second()).isEqualTo(ScorerType.OPENAI);
   }
 }

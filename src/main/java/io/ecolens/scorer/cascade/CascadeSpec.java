@@ -1,5 +1,6 @@
 package io.ecolens.scorer.cascade;
 
+import io.ecolens.config.ScorerType;
 import java.io.Serializable;
 import java.util.Locale;
 
@@ -8,7 +9,7 @@ import java.util.Locale;
  * within {@code band} of a threshold) go to the {@code second}. With {@code targetShare}, each
  * batch's band shrinks so that about that share of the batch goes on (never wider than band).
  */
-public record CascadeSpec(String first, String second, double band, Double targetShare) implements Serializable {
+public record CascadeSpec(ScorerType first, ScorerType second, double band, Double targetShare) implements Serializable {
   public CascadeSpec {
     if (band < 0 || band > 1) {
       throw new IllegalArgumentException("band must be between 0 and 1, cannot be: " + band);

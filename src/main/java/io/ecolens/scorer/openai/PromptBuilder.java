@@ -118,7 +118,7 @@ public final class PromptBuilder implements Serializable {
     messages.addObject().put("role", "system").put("content", system);
     messages.addObject().put("role", "user").put("content", userMessage);
     switch (s.responseFormat()) {
-      case "json_schema" -> {
+      case JSON_SCHEMA -> {
         ObjectNode format = body.putObject("response_format");
         format.put("type", "json_schema");
         ObjectNode schema = format.putObject("json_schema");
@@ -126,8 +126,8 @@ public final class PromptBuilder implements Serializable {
         schema.put("strict", true);
         schema.set("schema", responseSchema());
       }
-      case "json_object" -> body.putObject("response_format").put("type", "json_object");
-      default -> { } // "none": the instructions alone ask for JSON
+      case JSON_OBJECT -> body.putObject("response_format").put("type", "json_object");
+      case NONE -> { } // the instructions alone ask for JSON
     }
     return body;
   }

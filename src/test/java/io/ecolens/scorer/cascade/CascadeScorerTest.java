@@ -1,5 +1,7 @@
 package io.ecolens.scorer.cascade;
 
+import io.ecolens.config.ScorerType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.policy.Policy;
@@ -89,7 +91,7 @@ class CascadeScorerTest {
   void onlyItemsInTheBandGoToTheSecondScorerAndEveryRowSaysWhoDecided() {
     FixedScorer cheap = new FixedScorer(CHEAP);
     CountingRules second = new CountingRules();
-    List<CategoryScore> rows = new CascadeScorer(cheap, second, POLICY, new CascadeSpec("cheap", "rules", 0.1, null))
+    List<CategoryScore> rows = new CascadeScorer(cheap, second, POLICY, new CascadeSpec(ScorerType.EMBEDDED, ScorerType.RULES, 0.1, null))
         .score(ITEMS);
 
     assertThat(second.asked).containsExactly("unsure");
@@ -106,7 +108,7 @@ class CascadeScorerTest {
   void aTargetShareNarrowsTheBand() {
     CountingRules second = new CountingRules();
     Map<String, Double> scores = Map.of("sure-no", 0.30, "unsure", 0.45, "sure-yes", 0.62);
-    new CascadeScorer(new FixedScorer(scores), second, POLICY, new CascadeSpec("cheap", "rules", 0.3, 0.34))
+    new CascadeScorer(new FixedScorer(scores), second, POLICY, new CascadeSpec(ScorerType.EMBEDDED, ScorerType.RULES, 0.3, 0.34))
         .score(ITEMS);
     assertThat(second.asked).containsExactly("unsure");
   }
@@ -116,7 +118,7 @@ class CascadeScorerTest {
     CountingRules second = new CountingRules();
     second.fail = true;
     List<CategoryScore> rows = new CascadeScorer(new FixedScorer(CHEAP), second, POLICY,
-        new CascadeSpec("cheap", "rules", 0.1, null)).score(ITEMS);
+        new CascadeSpec(ScorerType.EMBEDDED, ScorerType.RULES, 0.1, null)).score(ITEMS);
     assertThat(rows).allSatisfy(r -> assertThat(r.error()).isNull());
     assertThat(rows).filteredOn(r -> r.contentId().equals("unsure")).allSatisfy(r -> {
       assertThat(r.decidedBy()).isEqualTo("cheap");
@@ -126,7 +128,7 @@ class CascadeScorerTest {
 
   @Test
   void theConfiguredCascadeRunsEmbeddedThenRules() {
-    ScorerSpec spec = new ScorerSpec("cascade", POLICY, null, new CascadeSpec("embedded", "rules", 0.2, null));
+    ScorerSpec spec = new ScorerSpec(ScorerType.CASCADE, POLICY, null, new CascadeSpec(ScorerType.EMBEDDED, ScorerType.RULES, 0.2, null));
     Scorer cascade = spec.scorer();
     List<CategoryScore> rows = cascade.score(ITEMS);
     assertThat(rows).hasSize(3 * POLICY.categories().size());

@@ -1,5 +1,7 @@
 package io.ecolens.scorer.embedded;
 
+import io.ecolens.config.ScorerType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.embedding.MiniLm;
@@ -23,7 +25,7 @@ class EmbeddedScorerTest {
 
   @Test
   void theSameTextScoresTheSameInAnyBatch() {
-    EmbeddedScorer scorer = (EmbeddedScorer) new ScorerSpec("embedded", POLICY).scorer();
+    EmbeddedScorer scorer = (EmbeddedScorer) new ScorerSpec(ScorerType.EMBEDDED, POLICY).scorer();
     List<CategoryScore> alone = scorer.score(List.of(item("a", "win a free phone, click this link now")));
     List<CategoryScore> inBatch = scorer.score(List.of(item("b", "cute cat video"),
         item("a", "win a free phone, click this link now"), item("c", "x".repeat(3000))));
@@ -36,7 +38,7 @@ class EmbeddedScorerTest {
 
   @Test
   void emptyHugeAndNonEnglishTextsScoreWithoutErrorAndTruncationIsRecorded() {
-    EmbeddedScorer scorer = (EmbeddedScorer) new ScorerSpec("embedded", POLICY).scorer();
+    EmbeddedScorer scorer = (EmbeddedScorer) new ScorerSpec(ScorerType.EMBEDDED, POLICY).scorer();
     String huge = "buy followers cheap today ".repeat(20_000);
     List<CategoryScore> scores = scorer.score(List.of(item("empty", ""), item("huge", huge),
         item("zh", "这个视频教你如何做蛋糕"), item("ar", "هذا فيديو عن الطبخ"), item("ru", "смешное видео про котов"),
@@ -55,7 +57,7 @@ class EmbeddedScorerTest {
 
   @Test
   void violatingTextsScoreAboveBenignOnesForTheirCategory() {
-    EmbeddedScorer scorer = (EmbeddedScorer) new ScorerSpec("embedded", POLICY).scorer();
+    EmbeddedScorer scorer = (EmbeddedScorer) new ScorerSpec(ScorerType.EMBEDDED, POLICY).scorer();
     List<CategoryScore> scores = scorer.score(List.of(
         item("spam", "limited offer!!! send us a deposit and double your money, guaranteed profit, DM now"),
         item("cooking", "my grandmother's recipe for lemon cake, step by step")));
@@ -97,9 +99,9 @@ class EmbeddedScorerTest {
 
   @Test
   void theModelIsLoadedOncePerJvm() {
-    new ScorerSpec("embedded", POLICY).scorer();
+    new ScorerSpec(ScorerType.EMBEDDED, POLICY).scorer();
     new EmbeddedScorer(POLICY, new EmbeddedSpec(256, 1, null));
-    new ScorerSpec("cascade", POLICY).scorer();
+    new ScorerSpec(ScorerType.CASCADE, POLICY).scorer();
     assertThat(MiniLm.loads()).isEqualTo(1);
   }
 

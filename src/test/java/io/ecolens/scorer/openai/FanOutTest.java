@@ -1,5 +1,7 @@
 package io.ecolens.scorer.openai;
 
+import io.ecolens.config.ResponseFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +41,7 @@ class FanOutTest {
   static OpenAiSettings settings(String endpoint, int concurrency, int itemsPerRequest, int timeoutMs,
       String keyEnv) {
     return new OpenAiSettings(endpoint, "sim-model", keyEnv, timeoutMs, 6, concurrency, 0, 0, itemsPerRequest,
-        1.0, 2.0, 0.0, 2048, "json_schema", null, null);
+        1.0, 2.0, 0.0, 2048, ResponseFormat.JSON_SCHEMA, null, null);
   }
 
   @Test
@@ -137,12 +139,12 @@ class FanOutTest {
     try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(1)
         .withFaults(0, 1.0, 0, 0, 0, 0), POLICY)) {
       OpenAiSettings wrongModel = new OpenAiSettings(sim.endpoint(), "gpt-nonexistent", "NO_KEY_NEEDED", 5_000, 1,
-          4, 0, 0, 1, 0.0, 0.0, 0.0, 1024, "json_schema", null, null);
+          4, 0, 0, 1, 0.0, 0.0, 0.0, 1024, ResponseFormat.JSON_SCHEMA, null, null);
       assertThatThrownBy(() -> OpenAiScorer.preflight(wrongModel))
           .hasMessageContaining("does not serve model 'gpt-nonexistent'").hasMessageContaining("sim-model");
 
       OpenAiSettings oneAttempt = new OpenAiSettings(sim.endpoint(), "sim-model", "NO_KEY_NEEDED", 5_000, 1,
-          4, 0, 0, 1, 0.0, 0.0, 0.0, 1024, "json_schema", null, null);
+          4, 0, 0, 1, 0.0, 0.0, 0.0, 1024, ResponseFormat.JSON_SCHEMA, null, null);
       FanOut fan = new OpenAiScorer(oneAttempt, POLICY).fanOut(items(1_000).iterator(), new TaskShare(4, 0, 0),
           n -> { });
       assertThatThrownBy(() -> fan.forEachRemaining(x -> { }))

@@ -1,5 +1,7 @@
 package io.ecolens.scorer.openai;
 
+import io.ecolens.config.ScorerType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +17,7 @@ class OpenAiConfigTest {
   @Test
   void theExampleLoadsAndTheDefaultsKeepOlderConfigsWorking() {
     EcolensConfig llm = ConfigLoader.load(Path.of("conf/llm-example.yaml"), List.of());
-    assertThat(llm.score().scorer()).isEqualTo("openai");
+    assertThat(llm.score().scorer()).isEqualTo(ScorerType.OPENAI);
     assertThat(llm.score().maxCost()).isEqualTo(5.0);
     assertThat(llm.score().openai().maxConcurrency()).isEqualTo(64);
     assertThat(llm.score().openai().endpoint()).isEqualTo("http://127.0.0.1:8000/v1");

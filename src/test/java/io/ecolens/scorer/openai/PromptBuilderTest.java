@@ -1,5 +1,7 @@
 package io.ecolens.scorer.openai;
 
+import io.ecolens.config.ResponseFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.config.OpenAiSettings;
@@ -94,7 +96,7 @@ class PromptBuilderTest {
     List<ScoringItem> items = new ArrayList<>(injectionItems());
     items.add(new ScoringItem("u-1", "h", "caf\u00e9 \u4e2d\u6587 \ud83d\ude00", "tab\tnew\nline \u0000 \u001f \\ / \"q\"",
         "\u2028 \u2029", List.of("t\u00e4g", "<b>")));
-    for (String format : List.of("json_schema", "json_object", "none")) {
+    for (ResponseFormat format : ResponseFormat.values()) {
       OpenAiSettings s = new OpenAiSettings(null, "m-" + format, null, null, null, null, null, null, null, null,
           null, 0.3, 77, format, null, null);
       for (List<ScoringItem> batch : List.of(items, items.subList(0, 1), List.<ScoringItem>of())) {
