@@ -4,10 +4,6 @@ import io.ecolens.config.RunId;
 import io.ecolens.experiment.Experiment;
 import io.ecolens.experiment.ExperimentStage;
 import io.ecolens.experiment.Leaderboard;
-import io.ecolens.ingest.IngestStage;
-import io.ecolens.run.StageRunner;
-import io.ecolens.sample.SampleStage;
-import io.ecolens.score.ScoreStage;
 import io.ecolens.spark.SparkSessions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -46,10 +42,7 @@ final class ExperimentCommand implements Callable<Integer> {
     long start = System.nanoTime();
     SparkSession spark = SparkSessions.create(experiment.base(), "ecolens experiment " + experiment.name() + " " + id);
     try {
-      ExperimentStage.Runners runners = new ExperimentStage.Runners(
-          c -> new StageRunner(c).run(new IngestStage()), c -> new StageRunner(c).run(new SampleStage()),
-          c -> new StageRunner(c).run(new ScoreStage()).result());
-      ExperimentStage.Result r = new ExperimentStage(spark, experiment, id.value(), runners).execute();
+      ExperimentStage.Result r = new ExperimentStage(spark, experiment, id.value()).execute();
       print(experiment, id, r);
       spec.commandLine().getOut().printf("%nexperiment finished in %.1f s (run_id %s)%n",
           (System.nanoTime() - start) / 1e9, id);

@@ -8,7 +8,10 @@ import io.ecolens.config.EcolensConfig;
 import io.ecolens.evaluate.Adjudication;
 import io.ecolens.generate.CorpusGenerator;
 import io.ecolens.policy.Policy;
+import io.ecolens.ingest.IngestStage;
 import io.ecolens.run.RunContext;
+import io.ecolens.run.StageRunner;
+import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.score.ScorerSpec;
 import io.ecolens.simulator.LlmSimulator;
@@ -21,8 +24,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -47,16 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class ExperimentStage {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentStage.class);
 
-  /** How the stage runs the pipeline stages it needs; the CLI passes its run-ledger wrappers. */
-  public record Runners(Consumer<RunContext> ingest, Consumer<RunContext> sample,
-      Function<RunContext, ScoreStage.Result> score) {
-    /** The stages called directly, without the run ledger. */
-    public static Runners direct() {
-      return new Runners(c -> new io.ecolens.ingest.IngestStage().execute(c),
-          c -> new io.ecolens.sample.SampleStage().execute(c), c -> new ScoreStage().execute(c));
-    }
-  }
-
   /** What one variant's scoring did. */
   public record VariantScoring(String variant, String runId, ScoreStage.Result score) {}
 
@@ -67,13 +58,11 @@ public final class ExperimentStage {
   private final SparkSession spark;
   private final Experiment experiment;
   private final String runId;
-  private final Runners runners;
 
-  public ExperimentStage(SparkSession spark, Experiment experiment, String runId, Runners runners) {
+  public ExperimentStage(SparkSession spark, Experiment experiment, String runId) {
     this.spark = spark;
     this.experiment = experiment;
     this.runId = runId;
-    this.runners = runners;
   }
 
   /** The run id a variant's scores are written under. */
@@ -173,8 +162,9 @@ public final class ExperimentStage {
       CorpusGenerator.execute(spark, c.generate(), ctx.policy());
     }
     ConfigLoader.requireCorpusPath(experiment.source(), c);
-    runners.ingest().accept(ctx);
-    runners.sample().accept(ctx);
+    StageRunner runner = new StageRunner(ctx);
+    runner.run(new IngestStage());
+    runner.run(new SampleStage());
     return ctx.runId();
   }
 
@@ -198,7 +188,7 @@ public final class ExperimentStage {
       }
       RunContext ctx = new RunContext(spark, config, variantRun);
       LOG.info("experiment {}: variant {} ({})", experiment.name(), v.name(), config.score().scorer());
-      ScoreStage.Result r = runners.score().apply(ctx);
+      ScoreStage.Result r = new StageRunner(ctx).run(new ScoreStage()).result();
       return new VariantScoring(v.name(), variantRun, r);
     } finally {
       if (simulator != null) {

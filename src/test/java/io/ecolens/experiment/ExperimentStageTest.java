@@ -90,11 +90,11 @@ class ExperimentStageTest extends SparkTest {
     simB = LlmSimulator.start(new LlmSimulator.Settings(0, "sim-b", 5, 0, false, 0, 0, 0, 0, 0, 30_000, 1, null, 42),
         PolicyLoader.load(Path.of("conf/policies/default.yaml")));
     Experiment three = Experiment.load(experiment("three.yaml", null, ""), List.of());
-    first = new ExperimentStage(spark, three, "x1", ExperimentStage.Runners.direct()).execute();
+    first = new ExperimentStage(spark, three, "x1").execute();
     aAfterFirst = simA.stats();
     Experiment four = Experiment.load(experiment("four.yaml", "x1", variant("llm-b", simB.endpoint(), "sim-b")),
         List.of());
-    second = new ExperimentStage(spark, four, "x2", ExperimentStage.Runners.direct()).execute();
+    second = new ExperimentStage(spark, four, "x2").execute();
     aAfterSecond = simA.stats();
     bAfterSecond = simB.stats();
     store = new TableStore(spark, "exp");
@@ -213,7 +213,7 @@ class ExperimentStageTest extends SparkTest {
         .replace("items-per-request: " + PER_REQUEST, "items-per-request: 1"));
     long before = simA.stats().requests();
     Experiment e = Experiment.load(same, List.of());
-    assertThatThrownBy(() -> new ExperimentStage(spark, e, "x3", ExperimentStage.Runners.direct()).execute())
+    assertThatThrownBy(() -> new ExperimentStage(spark, e, "x3").execute())
         .isInstanceOf(EcolensException.class)
         .hasMessageContaining("'llm-a' and 'llm-a-again' have the same scoring-ledger key")
         .hasMessageContaining("another model name, policy file or policy version");
