@@ -33,6 +33,8 @@ public final class RunLedger {
   public static final String APP_VERSION = appVersion();
 
   private final RunContext ctx;
+  /** The row as this ledger last wrote it: read from the table once, then kept (one writer per run). */
+  private State state;
 
   public RunLedger(RunContext ctx) {
     this.ctx = ctx;
@@ -74,6 +76,13 @@ public final class RunLedger {
   }
 
   private State current() {
+    if (state == null) {
+      state = read();
+    }
+    return state;
+  }
+
+  private State read() {
     List<Row> rows = ctx.store().readRun(Table.RUNS, ctx.runId()).collectAsList(); // at most one row
     State s = new State();
     if (rows.isEmpty()) {

@@ -24,6 +24,8 @@ public final class TableStore {
   private final SparkSession spark;
   private final String database;
   private final java.util.Map<Table, String> locations = new java.util.EnumMap<>(Table.class);
+  /** Tables this store has seen exist: each is looked up in the catalog once, not on every read and write. */
+  private final Set<Table> ensured = java.util.EnumSet.noneOf(Table.class);
 
   public TableStore(SparkSession spark, String database) {
     this.spark = spark;
@@ -48,12 +50,15 @@ public final class TableStore {
     }
   }
 
-  private void ensure(Table table) {
-    if (spark.catalog().tableExists(database, table.tableName())) {
+  private synchronized void ensure(Table table) {
+    if (ensured.contains(table)) {
       return;
     }
-    spark.sql("CREATE TABLE IF NOT EXISTS " + qualified(table) + " (" + table.schema().toDDL() + ")"
-        + " USING delta COMMENT '" + table.description().replace("'", "\\'") + "'");
+    if (!spark.catalog().tableExists(database, table.tableName())) {
+      spark.sql("CREATE TABLE IF NOT EXISTS " + qualified(table) + " (" + table.schema().toDDL() + ")"
+          + " USING delta COMMENT '" + table.description().replace("'", "\\'") + "'");
+    }
+    ensured.add(table);
   }
 
   /** Replaces the rows of {@code runId} in {@code table} with {@code rows} (columns by name). */
