@@ -36,6 +36,7 @@ public record GateSpec(
   /** What {@link #describe()} adds for {@code on-no-data: pass}, so that a stored outcome says it too. */
   public static final String NO_DATA_PASSES = "on-no-data pass";
 
+  @com.fasterxml.jackson.annotation.JsonCreator
   public GateSpec {
     onNoData = onNoData == null ? FAIL : onNoData;
     report = report == null && metric != null ? KnownMetrics.reportOf(metric) : report;
