@@ -108,7 +108,7 @@ class SystemicFailureTest extends SparkTest {
         .contains("run score again with --run-id sf1");
     assertThat(OUT.get("run")).doesNotContain("evaluate ");
     assertThat((String) runAfterFailure.getAs("status")).isEqualTo("failed");
-    assertThat((String) runAfterFailure.getAs("error")).startsWith("Scoring failed systemically: 12 of the 12 items");
+    assertThat((String) runAfterFailure.getAs("error")).startsWith("score: Scoring failed systemically: 12 of the 12 items");
   }
 
   @Test
