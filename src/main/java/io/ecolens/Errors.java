@@ -10,6 +10,11 @@ public final class Errors {
   public static final int EXIT_STAGE = 4;
   /** Exit code for a run that completed but failed one of its run-over-run quality gates. */
   public static final int EXIT_GATE = 5;
+  /**
+   * Exit code for a score stage stopped because most items it tried failed (the judge returned
+   * nothing usable): a fault of the scorer's setup, not of the quality it measures.
+   */
+  public static final int EXIT_SCORING = 6;
 
   private Errors() {}
 
@@ -56,5 +61,13 @@ public final class Errors {
   public static EcolensException stageFailed(String stage, String problem, Throwable cause) {
     return new EcolensException(
         "Stage '" + stage + "' failed: " + problem, EXIT_STAGE, cause);
+  }
+
+  /**
+   * The score stage stopped because too many of the items it tried failed; {@code problem} says how
+   * many, the most common reason and the likely fix.
+   */
+  public static EcolensException scoringFailed(String problem) {
+    return new EcolensException("Scoring failed systemically: " + problem, EXIT_SCORING, null);
   }
 }

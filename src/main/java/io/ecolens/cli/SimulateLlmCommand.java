@@ -49,6 +49,10 @@ final class SimulateLlmCommand implements Callable<Integer> {
   @Option(names = "--rate-malformed", description = "Share of answers that are malformed JSON or miss an item.")
   double rateMalformed;
 
+  @Option(names = "--answers", description = "rules: the policy's rules score each item; unusable: every answer is "
+      + "prose instead of the items' verdicts, so every item fails (default: ${DEFAULT-VALUE}).")
+  String answers = "rules";
+
   @Option(names = "--hang-ms", description = "How long a 'timeout' request hangs (default: ${DEFAULT-VALUE}).")
   long hangMs = 30_000;
 
@@ -70,7 +74,7 @@ final class SimulateLlmCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     if (validateOnly) {
-      spec.commandLine().getOut().println(checkOptions(policy, port, overCap,
+      spec.commandLine().getOut().println(checkOptions(policy, port, overCap, answers,
           new double[] {rate429, rate500, rateTimeout, rateMalformed}));
       spec.commandLine().getOut().flush();
       return 0;
@@ -78,7 +82,7 @@ final class SimulateLlmCommand implements Callable<Integer> {
     String key = apiKeyEnv == null ? null : OpenAiClient.apiKey(apiKeyEnv);
     LlmSimulator.Settings s = new LlmSimulator.Settings(port, model,
         latencyMs, maxConcurrency, overCap.equals("reject"), rpm, rate429, rate500, rateTimeout, rateMalformed,
-        hangMs, retryAfter, key, seed);
+        hangMs, retryAfter, key, seed, answers(answers));
     LlmSimulator sim = LlmSimulator.start(s,
         PolicyLoader.load(Path.of(policy)));
     spec.commandLine().getOut().printf("LLM simulator serving model %s at %s (stats: http://127.0.0.1:%d/stats); Ctrl-C stops it%n",
@@ -89,8 +93,17 @@ final class SimulateLlmCommand implements Callable<Integer> {
     return 0;
   }
 
+  private static LlmSimulator.Answers answers(String value) {
+    return switch (value) {
+      case "rules" -> LlmSimulator.Answers.RULES;
+      case "unusable" -> LlmSimulator.Answers.UNUSABLE;
+      default -> throw Errors.config("command line", "--answers", "'" + value + "' is not one of rules, unusable");
+    };
+  }
+
   /** The simulator's checks: the policy its answers come from, and its options' ranges. */
-  private static String checkOptions(String policyPath, int port, String overCap, double[] rates) {
+  private static String checkOptions(String policyPath, int port, String overCap, String answers, double[] rates) {
+    answers(answers);
     if (port < 0 || port > 65535) {
       throw Errors.config("command line", "--port", "must be between 0 and 65535, cannot be: " + port);
     }

@@ -82,11 +82,17 @@ abstract class StageCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  /** Says on stderr that gates failed; returns the exit code for it. */
-  int gatesFailed(String runId) {
+  /**
+   * Says on stderr that gates failed, and how many of them because the run had no data for their
+   * figure (no scored or labelled items: not a regression); returns the exit code for it.
+   */
+  int gatesFailed(String runId, io.ecolens.gate.GateStage.Result gates) {
+    long noData = gates.failed().stream().filter(io.ecolens.gate.GateResult::noData).count();
     spec.commandLine().getErr().printf(
-        "quality gates failed for run %s: exit code %d (see table gate_results and the report)%n", runId,
-        io.ecolens.Errors.EXIT_GATE);
+        "quality gates failed for run %s: exit code %d (see table gate_results and the report)%s%n", runId,
+        io.ecolens.Errors.EXIT_GATE, noData == 0 ? ""
+            : String.format("; %d of the %d failed for lack of data (status no_data), not for a change in quality",
+                noData, gates.failed().size()));
     spec.commandLine().getErr().flush();
     return io.ecolens.Errors.EXIT_GATE;
   }

@@ -156,7 +156,7 @@ final class StageCommands {
     @Override
     int run(StageRunner runner) {
       GateStage.Result gates = runAndPrint(runner, new GateStage());
-      return gates.failed().isEmpty() ? 0 : gatesFailed(runner.context().runId());
+      return gates.failed().isEmpty() ? 0 : gatesFailed(runner.context().runId(), gates);
     }
   }
 
@@ -183,7 +183,7 @@ final class StageCommands {
     @Override
     int run(StageRunner runner) {
       GateStage.Result gates = Pipeline.report(runner, this::print).gates();
-      return gates.failed().isEmpty() ? 0 : gatesFailed(runner.context().runId());
+      return gates.failed().isEmpty() ? 0 : gatesFailed(runner.context().runId(), gates);
     }
   }
 
@@ -212,7 +212,7 @@ final class StageCommands {
       out().printf("warehouse %s%n", ctx.config().catalog().embedded()
           ? Path.of(ctx.config().catalog().warehouse()).toAbsolutePath() : "(cluster catalog)");
       boolean failed = result.gates().map(g -> !g.failed().isEmpty()).orElse(false);
-      return failed ? gatesFailed(ctx.runId()) : 0;
+      return failed ? gatesFailed(ctx.runId(), result.gates().get()) : 0;
     }
   }
 }

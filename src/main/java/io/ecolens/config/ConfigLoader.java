@@ -251,6 +251,12 @@ public final class ConfigLoader {
       share(source, "score.cascade.target-share", c.score().cascade().targetShare());
     }
     validateOpenAi(source, c.score());
+    double maxShare = c.score().failureBound().maxShare();
+    if (!(maxShare > 0 && maxShare <= 1)) {
+      throw Errors.config(source, "score.failure-bound.max-share", "must be above 0 and at most 1 (0.5 = stop when "
+          + "half the items tried failed), cannot be: " + maxShare);
+    }
+    positive(source, "score.failure-bound.min-items", c.score().failureBound().minItems());
     nonBlank(source, "score.policy", c.score().policy());
     positive(source, "score.batch-size", c.score().batchSize());
     share(source, "sample.default-prior-prevalence", c.sample().defaultPriorPrevalence());

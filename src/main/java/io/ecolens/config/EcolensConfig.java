@@ -180,12 +180,14 @@ public record EcolensConfig(
 
   /**
    * Which scorer runs, against which policy file, in batches of what size; {@code max-cost} (USD,
-   * 0 = no cap) stops paid scoring cleanly once reached; {@code openai}, {@code embedded} and
-   * {@code cascade} configure those scorers.
+   * 0 = no cap) stops paid scoring cleanly once reached; {@code failure-bound} stops scoring that
+   * fails systemically; {@code openai}, {@code embedded} and {@code cascade} configure those scorers.
    */
   public record ScoreSettings(ScorerType scorer, String policy, Integer batchSize, Double maxCost,
-      io.ecolens.config.OpenAiSettings openai, EmbeddedSettings embedded, CascadeSettings cascade) {
+      io.ecolens.config.OpenAiSettings openai, EmbeddedSettings embedded, CascadeSettings cascade,
+      FailureBound failureBound) {
     public ScoreSettings {
+      failureBound = failureBound == null ? new FailureBound(null, null) : failureBound;
       scorer = scorer == null ? ScorerType.RULES : scorer;
       policy = policy == null ? "conf/policies/default.yaml" : policy;
       batchSize = batchSize == null ? 64 : batchSize;
@@ -196,7 +198,20 @@ public record EcolensConfig(
     }
 
     public ScoreSettings(ScorerType scorer, String policy, Integer batchSize) {
-      this(scorer, policy, batchSize, null, null, null, null);
+      this(scorer, policy, batchSize, null, null, null, null, null);
+    }
+  }
+
+  /**
+   * When scoring counts as failed systemically and the score stage stops: once {@code min-items}
+   * items have been tried (or every item of the run, when it has fewer) and at least
+   * {@code max-share} of them failed. The default, 0.5 of at least 10, stops a run whose judge
+   * returns nothing usable (12 of 12 failed) and lets one with a few bad items finish.
+   */
+  public record FailureBound(Double maxShare, Integer minItems) {
+    public FailureBound {
+      maxShare = maxShare == null ? 0.5 : maxShare;
+      minItems = minItems == null ? 10 : minItems;
     }
   }
 

@@ -57,6 +57,10 @@ public final class GateConfig {
       throw Errors.config(source, key + ".slice-key", "give both slice-key and slice-value (e.g. slice-key: format, "
           + "slice-value: video), or neither for the whole run");
     }
+    if (!GateSpec.FAIL.equals(gate.onNoData()) && !GateSpec.PASS.equals(gate.onNoData())) {
+      throw Errors.config(source, key + ".on-no-data", "'" + gate.onNoData() + "' is not one of fail, pass (what a "
+          + "gate does when the run has no data for its figure, e.g. no scored items)");
+    }
     Double[] limits = {gate.maxDrop(), gate.maxRise(), gate.maxDropRelative(), gate.maxRiseRelative()};
     String[] names = {"max-drop", "max-rise", "max-drop-relative", "max-rise-relative"};
     boolean any = false;

@@ -84,7 +84,7 @@ public final class AgreementMetrics {
       confusion.computeIfAbsent(r.getString(0) + "\u0000" + r.getString(1), k -> new TreeMap<>())
           .put(r.getString(2), new Agreement(r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)));
     }
-    // Every category appears in the whole-run slice, even without labelled items.
+    // Every category appears in the whole-run slice; one without labelled items writes no rows.
     Map<String, Agreement> whole = confusion.computeIfAbsent("all\u0000all", k -> new TreeMap<>());
     categories.forEach(c -> whole.putIfAbsent(c, new Agreement(0, 0, 0, 0)));
 
@@ -99,8 +99,13 @@ public final class AgreementMetrics {
       MetricRows rows = out.get(isWhole ? WHOLE : SLICES);
       Agreement micro = new Agreement(0, 0, 0, 0);
       double[] macro = new double[3];
+      int withData = 0;
       for (Map.Entry<String, Agreement> e : byCategory.entrySet()) {
         Agreement a = e.getValue();
+        if (a.n() == 0) {
+          continue; // no figure from no data: a category without labelled pairs gets no rows
+        }
+        withData++;
         addConfusion(rows, e.getKey(), kv[0], kv[1], a);
         RankingResult rr = ranking.get(slice + "\u0000" + e.getKey());
         if (rr != null) {
@@ -114,8 +119,11 @@ public final class AgreementMetrics {
         macro[1] += a.recall();
         macro[2] += a.f1();
       }
+      if (micro.n() == 0) {
+        return;
+      }
       addConfusion(rows, "micro", kv[0], kv[1], micro);
-      int k = Math.max(1, byCategory.size());
+      int k = withData;
       rows.add("precision", "macro", kv[0], kv[1], macro[0] / k, null, null, micro.n());
       rows.add("recall", "macro", kv[0], kv[1], macro[1] / k, null, null, micro.n());
       rows.add("f1", "macro", kv[0], kv[1], macro[2] / k, null, null, micro.n());

@@ -14,6 +14,7 @@ import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
 import io.ecolens.run.StageResult;
+import io.ecolens.scorer.ScoringFailures;
 import io.ecolens.spark.Seqs;
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
@@ -39,11 +40,23 @@ import org.slf4j.LoggerFactory;
 public final class EvaluateStage implements Stage<EvaluateStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
 
-  /** What was evaluated: labelled item x category pairs, ties among them, the review queue, agreement per category. */
-  public record Result(long evaluated, long ties, long reviewQueue, Map<String, Agreement> byCategory)
-      implements StageResult {
+  /** Shown for a category whose figures were not written because no item of the run has a usable score. */
+  public static final String NO_SCORED_ITEMS = "n/a (no scored items)";
+  /** Shown for a category whose figures were not written because none of its scored items has a human label. */
+  public static final String NO_LABELLED_ITEMS = "n/a (no labelled items)";
+
+  /**
+   * What was evaluated: labelled item x category pairs, ties among them, the review queue, agreement
+   * per category, and why categories without labelled pairs have no figures (null when all have).
+   */
+  public record Result(long evaluated, long ties, long reviewQueue, Map<String, Agreement> byCategory,
+      String noData) implements StageResult {
     public Result {
       byCategory = Collections.unmodifiableMap(new LinkedHashMap<>(byCategory));
+    }
+
+    public Result(long evaluated, long ties, long reviewQueue, Map<String, Agreement> byCategory) {
+      this(evaluated, ties, reviewQueue, byCategory, null);
     }
 
     @Override
@@ -61,13 +74,21 @@ public final class EvaluateStage implements Stage<EvaluateStage.Result> {
       return String.format("%,d labelled pairs, %,d in review queue", evaluated, reviewQueue);
     }
 
-    /** Precision, recall and F1 per category: a header, then one line per category. */
+    /**
+     * Precision, recall and F1 per category: a header, then one line per category ("n/a (...)" for
+     * one without labelled pairs), then why, when no category has any.
+     */
     @Override
     public List<String> details() {
       List<String> lines = new ArrayList<>();
       lines.add(String.format("          %-24s %9s %9s %9s", "category", "precision", "recall", "f1"));
-      byCategory.forEach((category, a) -> lines.add(String.format("          %-24s %9.3f %9.3f %9.3f",
-          category, a.precision(), a.recall(), a.f1())));
+      byCategory.forEach((category, a) -> lines.add(a.n() == 0
+          ? String.format("          %-24s %s", category, noData != null && noData.startsWith("no scored items")
+              ? NO_SCORED_ITEMS : NO_LABELLED_ITEMS)
+          : String.format("          %-24s %9.3f %9.3f %9.3f", category, a.precision(), a.recall(), a.f1())));
+      if (evaluated == 0 && noData != null) {
+        lines.add("          no agreement figures written: " + noData);
+      }
       return List.copyOf(lines);
     }
   }
@@ -134,7 +155,19 @@ public final class EvaluateStage implements Stage<EvaluateStage.Result> {
     long evaluated = byCategory.values().stream().mapToLong(Agreement::n).sum() + ties;
     LOG.info("evaluate: {} item x category pairs with human labels ({} without an adjudicated label), {} queued for review",
         evaluated, ties, queued);
-    return new Result(evaluated, ties, queued, byCategory);
+    boolean gaps = byCategory.values().stream().anyMatch(a -> a.n() == 0);
+    return new Result(evaluated, ties, queued, byCategory, gaps ? noData(scores) : null);
+  }
+
+  /** Why categories have no labelled pairs: the run scored no item usably (and how its items failed), or labels are missing. */
+  static String noData(Dataset<Row> scores) {
+    if (!scores.filter(col("status").isin("ok", "cached")).isEmpty()) {
+      return "no labelled items: the scored items of these categories have no adjudicated human label "
+          + "(check input.labels and evaluate.adjudication)";
+    }
+    ScoringFailures failures = ScoringFailures.of(scores);
+    return "no scored items: " + (failures.tried() == 0 ? "the run has no usable score rows"
+        : failures.describe() + "; likely fix: " + failures.likelyFix());
   }
 
   private static Column[] sliceColumnsWithId(List<String> slices) {

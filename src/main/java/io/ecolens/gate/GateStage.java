@@ -11,15 +11,21 @@ import io.ecolens.run.RunContext;
 import io.ecolens.run.RunLedger;
 import io.ecolens.run.Stage;
 import io.ecolens.run.StageResult;
+import io.ecolens.scorer.ScoringFailures;
+import io.ecolens.metrics.PrevalenceMetrics;
+import io.ecolens.tables.KnownMetrics;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -74,8 +80,10 @@ public final class GateStage implements Stage<GateStage.Result> {
       if (gates.isEmpty()) {
         return "no gates checked";
       }
+      long noData = gates.stream().filter(GateResult::noData).count();
       return (failed().isEmpty() ? "all " + gates.size() + " gates passed" : failed().size() + " of " + gates.size()
-          + " gates failed") + (baselineRun == null ? ", no baseline run" : " against run " + baselineRun);
+          + " gates failed") + (noData == 0 ? "" : ", " + noData + " without data (no_data)")
+          + (baselineRun == null ? ", no baseline run" : " against run " + baselineRun);
     }
 
     /** One line per gate: {@code gate      <status> <gate>: <message>}. */
@@ -120,7 +128,8 @@ public final class GateStage implements Stage<GateStage.Result> {
 
       Map<FigureKey, Delta> byKey = new LinkedHashMap<>();
       deltas.forEach(d -> byKey.put(d.key(), d));
-      List<GateResult> results = Gates.evaluate(config.gates(), baselineRun, RunComparison.index(current), byKey);
+      List<GateResult> results = Gates.evaluate(config.gates(), baselineRun, RunComparison.index(current), byKey,
+          config.gates().isEmpty() ? gate -> null : noData(ctx));
       store.replaceRun(Table.GATE_RESULTS, runId,
           spark.createDataFrame(rows(runId, results), Table.GATE_RESULTS.schema()));
       log(runId, results);
@@ -154,7 +163,7 @@ public final class GateStage implements Stage<GateStage.Result> {
     Dataset<Row> withFigures = store.read(Table.METRICS)
         .filter(col("report").notEqual(lit(RunComparison.REPORT))).select("run_id").distinct();
     Dataset<Row> failedGates = store.read(Table.GATE_RESULTS)
-        .filter(col("status").equalTo(lit(GateResult.FAILED))).select("run_id").distinct();
+        .filter(col("status").isin(GateResult.FAILED, GateResult.NO_DATA)).select("run_id").distinct();
     List<Row> latest = runs
         .filter(col("status").equalTo(lit("succeeded"))
             .and(RunLedger.reported())
@@ -167,6 +176,48 @@ public final class GateStage implements Stage<GateStage.Result> {
         .limit(1)
         .collectAsList();
     return latest.isEmpty() ? null : latest.get(0).getString(0);
+  }
+
+  /**
+   * Why the run has no data for a gate's figure, or null: a figure of the agreement or prevalence
+   * reports needs items the run scored usably (status ok or cached) in the gate's category (any
+   * category for micro, macro and run-level figures), and an agreement figure also needs such items
+   * with an adjudicated human label. The run's scored and labelled categories are read once.
+   */
+  private static Function<GateSpec, String> noData(RunContext ctx) {
+    TableStore store = ctx.store();
+    Dataset<Row> scores = store.readRun(Table.SCORES, ctx.runId());
+    Set<String> scored = categories(scores.filter(col("status").isin("ok", "cached")));
+    Set<String> labelled = categories(store.readRun(Table.EVALUATIONS, ctx.runId())
+        .filter(col("human_label").isNotNull().and(col("model_label").isNotNull())));
+    ScoringFailures failures = scored.isEmpty() ? ScoringFailures.of(scores) : null;
+    List<String> all = ctx.policy().categories().stream().map(io.ecolens.policy.Policy.Category::id).toList();
+    return gate -> {
+      boolean agreement = gate.report().startsWith(KnownMetrics.AGREEMENT_REPORT);
+      if (!agreement && !gate.report().startsWith(PrevalenceMetrics.REPORT)) {
+        return null;
+      }
+      List<String> categories = all.contains(gate.category()) ? List.of(gate.category()) : all;
+      if (categories.stream().noneMatch(scored::contains)) {
+        if (failures == null || failures.tried() == 0) {
+          return "no scored items: the run has no usable score rows"
+              + (categories.size() == 1 ? " for " + categories.get(0) : "");
+        }
+        return "no scored items: " + failures.describe() + "; likely fix: " + failures.likelyFix();
+      }
+      if (agreement && categories.stream().noneMatch(labelled::contains)) {
+        return "no labelled items: no scored item" + (categories.size() == 1 ? " of " + categories.get(0) : "")
+            + " has an adjudicated human label";
+      }
+      return null;
+    };
+  }
+
+  /** The distinct categories of some rows (one per policy category at most). */
+  private static Set<String> categories(Dataset<Row> rows) {
+    Set<String> categories = new HashSet<>();
+    rows.select("category").distinct().collectAsList().forEach(r -> categories.add(r.getString(0)));
+    return categories;
   }
 
   /** The run's figures, without comparison rows and curve points. */

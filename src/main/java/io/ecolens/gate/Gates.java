@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Decides each configured gate from the run's figures and their comparison with the baseline.
@@ -15,8 +16,10 @@ import java.util.Map;
  * points or {@code max-drop-relative} of the baseline value, a rise beyond {@code max-rise} or
  * {@code max-rise-relative}), unless {@code only-if-significant} is set and the change's test did
  * not flag it. It also fails when the run lacks the figure, since a gate that watches nothing
- * cannot catch anything. It passes with a note when there is no baseline run, or when the baseline
- * lacks the figure (a new category or slice).
+ * cannot catch anything, unless the figure is missing because the run had no data for it (no
+ * scored or no labelled items): then its status is {@code no_data}, with the reason, and it fails
+ * or passes as its {@code on-no-data} says. It passes with a note when there is no baseline run,
+ * or when the baseline lacks the figure (a new category or slice).
  */
 public final class Gates {
   /** Changes smaller than this are rounding, not movement. */
@@ -30,11 +33,31 @@ public final class Gates {
    */
   public static List<GateResult> evaluate(List<GateSpec> gates, String baselineRun, Map<FigureKey, Figure> current,
       Map<FigureKey, Delta> deltas) {
+    return evaluate(gates, baselineRun, current, deltas, gate -> null);
+  }
+
+  /**
+   * As above; {@code noData} says why the run has no data for a gate's figure (e.g. "no scored
+   * items: ..."), or null when it has data. A gate whose figure is missing for that reason gets
+   * status {@code no_data} instead of failing as misconfigured.
+   */
+  public static List<GateResult> evaluate(List<GateSpec> gates, String baselineRun, Map<FigureKey, Figure> current,
+      Map<FigureKey, Delta> deltas, Function<GateSpec, String> noData) {
     List<GateResult> results = new ArrayList<>();
     for (GateSpec gate : gates) {
-      results.add(evaluate(gate, baselineRun, current.get(gate.key()), deltas.get(gate.key())));
+      Figure figure = current.get(gate.key());
+      String why = figure == null ? noData.apply(gate) : null;
+      results.add(why != null ? noData(gate, baselineRun, why)
+          : evaluate(gate, baselineRun, figure, deltas.get(gate.key())));
     }
     return results;
+  }
+
+  /** A gate whose figure the run could not compute for lack of data: its own status, the reason, and no "drop". */
+  static GateResult noData(GateSpec gate, String baselineRun, String why) {
+    return new GateResult(gate, GateResult.NO_DATA, baselineRun, null, null, null, null, null, null,
+        where(gate) + ": no data, so no figure to check (" + why + "); "
+            + (gate.failsWithoutData() ? "the gate fails (on-no-data: fail)" : "the gate passes (on-no-data: pass)"));
   }
 
   static GateResult evaluate(GateSpec gate, String baselineRun, Figure current, Delta delta) {

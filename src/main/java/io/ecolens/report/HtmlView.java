@@ -39,6 +39,7 @@ final class HtmlView {
     view.put("appVersion", run == null || run.appVersion() == null ? Formats.NOT_AVAILABLE : run.appVersion());
     view.put("runError", run == null ? null : run.error());
     view.put("runMissing", run == null);
+    view.put("noData", model.data().noData());
     view.put("cards", cards());
     view.put("prevalence", prevalenceView(PrevalenceMetrics.MODEL));
     view.put("humanPrevalence", prevalenceView(PrevalenceMetrics.HUMAN));
@@ -168,22 +169,27 @@ final class HtmlView {
   private Map<String, Object> agreementView() {
     // category -> metric -> row; aggregate figures may also come as e.g. metric "micro_f1" with no category.
     Map<String, Map<String, MetricRow>> byCategory = model.agreementByCategory();
+    List<String> withoutFigures = model.categoriesWithoutAgreement(); // shown as "n/a (...)", never as 0
     Map<String, Object> section = new LinkedHashMap<>();
-    section.put("available", !byCategory.isEmpty());
+    section.put("available", !byCategory.isEmpty() || !withoutFigures.isEmpty());
     List<Map<String, Object>> rows = new ArrayList<>();
     List<String> order = model.categoryOrder(byCategory.keySet().stream().filter(c -> !ReportModel.isAggregate(c)).toList());
     byCategory.keySet().stream().filter(ReportModel::isAggregate).sorted().forEach(order::add);
     for (String category : order) {
       Map<String, MetricRow> metrics = byCategory.get(category);
+      if (metrics == null && withoutFigures.contains(category)) {
+        metrics = Map.of();
+      }
       if (metrics == null) {
         continue;
       }
+      String missing = withoutFigures.contains(category) ? model.noAgreementText() : "–";
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("name", model.displayName(category));
       row.put("aggregate", ReportModel.isAggregate(category));
       for (String metric : List.of("precision", "recall", "f1")) {
         MetricRow m = metrics.get(metric);
-        row.put(metric, m == null ? "–" : Formats.percent(m.value()));
+        row.put(metric, m == null ? missing : Formats.percent(m.value()));
         row.put(metric + "Ci", m == null || m.ciLow() == null || m.ciHigh() == null ? null
             : Formats.percent(m.ciLow()) + " – " + Formats.percent(m.ciHigh()));
       }
@@ -282,8 +288,10 @@ final class HtmlView {
     section.put("available", !model.gates().isEmpty());
     long failed = model.gates().stream().filter(GateOutcome::failed).count();
     section.put("failed", failed > 0);
-    section.put("summary", failed == 0 ? "all " + model.gates().size() + " gates passed"
-        : failed + " of " + model.gates().size() + " gates failed");
+    long noData = model.gates().stream().filter(g -> GateOutcome.NO_DATA.equals(g.status())).count();
+    section.put("summary", (failed == 0 ? "all " + model.gates().size() + " gates passed"
+        : failed + " of " + model.gates().size() + " gates failed")
+        + (noData == 0 ? "" : ", " + noData + " for lack of data (no_data), not a change in quality"));
     List<Map<String, Object>> rows = new ArrayList<>();
     for (GateOutcome r : model.gates()) {
       Map<String, Object> row = new LinkedHashMap<>();

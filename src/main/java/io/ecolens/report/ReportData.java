@@ -17,10 +17,20 @@ import java.util.Map;
  * @param scoreCostUsd Σ cost_usd of the run's scores; fallback for the runs row's cost
  * @param scoreInputTokens Σ input_tokens of the run's scores
  * @param scoreOutputTokens Σ output_tokens of the run's scores
+ * @param noData why the run has no figures from model scores (it scored no item usably: how its
+ *     items failed and the likely fix), or null when it has some
  */
 record ReportData(String runId, Instant generatedAt, List<MetricRow> metrics, RunRecord run,
     Map<String, Long> reviewQueue, Map<String, Long> scoreStatus, Map<String, Long> tableCounts,
-    Double scoreCostUsd, Long scoreInputTokens, Long scoreOutputTokens) {
+    Double scoreCostUsd, Long scoreInputTokens, Long scoreOutputTokens, String noData) {
+
+  /** A run whose figures have data behind them. */
+  ReportData(String runId, Instant generatedAt, List<MetricRow> metrics, RunRecord run, Map<String, Long> reviewQueue,
+      Map<String, Long> scoreStatus, Map<String, Long> tableCounts, Double scoreCostUsd, Long scoreInputTokens,
+      Long scoreOutputTokens) {
+    this(runId, generatedAt, metrics, run, reviewQueue, scoreStatus, tableCounts, scoreCostUsd, scoreInputTokens,
+        scoreOutputTokens, null);
+  }
 
   ReportData {
     metrics = List.copyOf(metrics);

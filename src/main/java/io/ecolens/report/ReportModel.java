@@ -185,6 +185,34 @@ final class ReportModel {
     return card;
   }
 
+  /**
+   * What a category's agreement cells show when the run wrote no figures for it: no item was scored
+   * usably, or none of its scored items has a human label.
+   */
+  String noAgreementText() {
+    return data.noData() != null ? "n/a (no scored items)" : "n/a (no labelled items)";
+  }
+
+  /**
+   * Policy categories with no agreement figures (no f1) although the run has some figures or none
+   * for lack of scored items: shown as "n/a", never as 0.
+   */
+  List<String> categoriesWithoutAgreement() {
+    Map<String, Map<String, MetricRow>> byCategory = agreementByCategory();
+    boolean evaluated = byCategory.values().stream().anyMatch(m -> m.containsKey("f1"));
+    if (!evaluated && data.noData() == null) {
+      return List.of();
+    }
+    List<String> missing = new ArrayList<>();
+    for (Policy.Category c : policy.categories()) {
+      Map<String, MetricRow> metrics = byCategory.get(c.id());
+      if (metrics == null || !metrics.containsKey("f1")) {
+        missing.add(c.id());
+      }
+    }
+    return missing;
+  }
+
   /** Whole-run agreement figures by category and metric. */
   Map<String, Map<String, MetricRow>> agreementByCategory() {
     Map<String, Map<String, MetricRow>> byCategory = new LinkedHashMap<>();

@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.when;
 import io.ecolens.diversity.DiversityMetrics;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.RunLedger;
+import io.ecolens.scorer.ScoringFailures;
 import io.ecolens.tables.MetricRow;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
@@ -60,8 +61,14 @@ final class ReportReads {
     tableCounts.put("scored", totals.<Long>getAs("scored"));
     tableCounts.put("errors", scoreStatus.getOrDefault("error", 0L));
 
+    String noData = null;
+    if (totals.<Long>getAs("scored") == 0 && scoreStatus.getOrDefault("error", 0L) > 0) {
+      ScoringFailures failures = ScoringFailures.of(scores);
+      noData = "the run has no scored items, so it has no agreement or prevalence figures: " + failures.describe()
+          + ". Likely fix: " + failures.likelyFix() + ".";
+    }
     return new ReportData(runId, Instant.now(), metrics, run, reviewQueue, scoreStatus, tableCounts,
-        totals.getAs("cost_usd"), totals.getAs("input_tokens"), totals.getAs("output_tokens"));
+        totals.getAs("cost_usd"), totals.getAs("input_tokens"), totals.getAs("output_tokens"), noData);
   }
 
   /**

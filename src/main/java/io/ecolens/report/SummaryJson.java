@@ -48,7 +48,17 @@ final class SummaryJson {
         agreement.put(category, figures);
       }
     });
+    for (String category : model.categoriesWithoutAgreement()) {
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("precision", null);
+      figures.put("recall", null);
+      figures.put("f1", null);
+      figures.put("n", 0);
+      figures.put("note", model.noAgreementText());
+      agreement.put(category, figures);
+    }
     summary.put("agreement", agreement);
+    summary.put("no_data", model.data().noData());
     summary.put("gates", gatesSummary());
     summary.put("paths", ReportModel.linked(
         "report_dir", model.paths().reportDir().toString(),

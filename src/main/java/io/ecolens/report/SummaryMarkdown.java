@@ -17,6 +17,9 @@ final class SummaryMarkdown {
     String status = model.status();
     md.append("**ecolens run ").append(model.data().runId()).append("** · ").append(status == null ? "status not available" : status)
         .append(" · policy ").append(model.policy().id()).append(" v").append(model.policy().version()).append("\n\n");
+    if (model.data().noData() != null) {
+      md.append("**No figures from model scores:** ").append(model.data().noData()).append("\n\n");
+    }
     Map<String, Long> counts = model.counts();
     md.append("- Items: ").append(Formats.count(counts.get("read"))).append(" read, ")
         .append(Formats.count(counts.get("sampled"))).append(" sampled, ")

@@ -7,14 +7,17 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import io.ecolens.EcolensException;
 import io.ecolens.Errors;
+import io.ecolens.config.EcolensConfig;
 import io.ecolens.config.OpenAiSettings;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.Progress;
 import io.ecolens.run.RunContext;
 import io.ecolens.scorer.ScoreRow;
+import io.ecolens.scorer.ScoringFailures;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.scorer.ScoringTask;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.TaskContext;
@@ -34,6 +37,7 @@ import org.slf4j.LoggerFactory;
 final class ChunkedScoring {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkedScoring.class);
   private static final Pattern STAGE_MESSAGE = Pattern.compile("Stage 'score' failed: ([^\\n]*)");
+  private static final Pattern SYSTEMIC_MESSAGE = Pattern.compile("Scoring failed systemically: ([^\\n]*)");
 
   /**
    * How a scorer's items are scored. A scorer that sends to an LLM ({@code paid}) keeps the ok rows
@@ -111,6 +115,7 @@ final class ChunkedScoring {
           }
         }
         scoreChunk(chunk, done);
+        stopIfSystemic(n);
         if (last) {
           break;
         }
@@ -144,6 +149,23 @@ final class ChunkedScoring {
     }
   }
 
+  /**
+   * Stops the stage when the run's failed items pass {@code score.failure-bound}, once enough of the
+   * {@code toTry} items have been tried to tell. Checked after each commit, so the rows written stay
+   * and a rerun after the fix resumes.
+   */
+  private void stopIfSystemic(long toTry) {
+    EcolensConfig.FailureBound bound = ctx.config().score().failureBound();
+    ScoringFailures failures = ScoringFailures.of(ledger.runRows());
+    if (failures.systemic(bound.maxShare(), bound.minItems(), toTry)) {
+      throw Errors.scoringFailed(failures.describe() + String.format(Locale.ROOT,
+          ", past score.failure-bound (max-share %s once %,d items are tried) with %s. Likely fix: %s. "
+              + "The rows written so far stay in table scores (status error, with the reason); after the fix run "
+              + "score again with --run-id %s: items already scored are not sent again.",
+          bound.maxShare(), Math.min(bound.minItems(), toTry), spec.model(), failures.likelyFix(), ctx.runId()));
+    }
+  }
+
   /** The ecolens error that stopped a task, unwrapped from Spark's job failure. */
   private static RuntimeException systemic(RuntimeException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -152,6 +174,10 @@ final class ChunkedScoring {
       }
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
+      Matcher systemic = SYSTEMIC_MESSAGE.matcher(String.valueOf(t.getMessage()));
+      if (systemic.find()) {
+        return Errors.scoringFailed(systemic.group(1));
+      }
       Matcher m = STAGE_MESSAGE.matcher(String.valueOf(t.getMessage()));
       if (m.find()) {
         return Errors.stageFailed("score", m.group(1), e);

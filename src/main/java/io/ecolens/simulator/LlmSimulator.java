@@ -27,10 +27,30 @@ import java.util.concurrent.atomic.AtomicLong;
  * goes out, {@link SimAnswers} writes it, {@link SimCounters} counts what happened.
  */
 public final class LlmSimulator implements AutoCloseable {
+  /**
+   * What a chat request that gets through is answered with: {@code RULES}, the policy's rules
+   * applied to each item (the faults' rates apply); {@code UNUSABLE}, a well-formed chat completion
+   * whose content is prose instead of the items' verdicts, for every request: a model that does not
+   * follow the answer schema, so that every item fails.
+   */
+  public enum Answers { RULES, UNUSABLE }
+
   /** How the simulator behaves. Rates are shares of chat requests in 0..1. */
   public record Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
       int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
-      long hangMs, int retryAfterSeconds, String apiKey, long seed) {
+      long hangMs, int retryAfterSeconds, String apiKey, long seed, Answers answers) {
+    public Settings {
+      answers = answers == null ? Answers.RULES : answers;
+    }
+
+    /** Answers by the policy's rules. */
+    public Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
+        int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
+        long hangMs, int retryAfterSeconds, String apiKey, long seed) {
+      this(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429, rate500, rateTimeout,
+          rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, Answers.RULES);
+    }
+
     /** Port 0 (any free port), model sim-model, 200 ms latency, no limits, no faults. */
     public static Settings defaults() {
       return new Settings(0, "sim-model", 200, 0, false, 0, 0, 0, 0, 0, 30_000, 1, null, 42);
@@ -38,38 +58,44 @@ public final class LlmSimulator implements AutoCloseable {
 
     public Settings withLatency(long ms) {
       return new Settings(port, model, ms, maxConcurrency, rejectOverCap, requestsPerMinute, rate429, rate500,
-          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
     }
 
     public Settings withCap(int cap, boolean reject) {
       return new Settings(port, model, latencyMs, cap, reject, requestsPerMinute, rate429, rate500,
-          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
     }
 
     public Settings withFaults(double r429, double r500, double timeout, double malformed, long hang,
         int retryAfter) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, r429, r500,
-          timeout, malformed, hang, retryAfter, apiKey, seed);
+          timeout, malformed, hang, retryAfter, apiKey, seed, answers);
     }
 
     public Settings withApiKey(String key) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, key, seed);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, key, seed, answers);
     }
 
     public Settings withPort(int p) {
       return new Settings(p, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
     }
 
     public Settings withModel(String name) {
       return new Settings(port, name, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
+    }
+
+    /** The same simulator answering as {@code a} says. */
+    public Settings withAnswers(Answers a) {
+      return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, a);
     }
 
     public Settings withRequestsPerMinute(int rpm) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, rpm, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
     }
   }
 
@@ -247,6 +273,10 @@ public final class LlmSimulator implements AutoCloseable {
         counters.inFlight.decrementAndGet(); // before the client can see the drop and try again
         ex.drop(); // hang, then drop the connection without an answer
       }, TimeUnit.MILLISECONDS.toNanos(settings.hangMs()));
+    } else if (settings.answers() == Answers.UNUSABLE) {
+      counters.malformed.incrementAndGet();
+      byte[] answer = completion(SimAnswers.unusable(batch.size()), prompt);
+      pacing.later(ex, arrived, () -> reply(ex, 200, answer, null));
     } else if (r < tMalformed) {
       counters.malformed.incrementAndGet();
       String content;

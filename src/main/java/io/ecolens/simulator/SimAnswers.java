@@ -43,6 +43,12 @@ final class SimAnswers {
     return out.toString();
   }
 
+  /** Content no ecolens parser can use: the prose a model that ignores the answer schema writes. */
+  static String unusable(int items) {
+    return "I have looked at the " + items + " item(s). They seem mostly fine to me, although some of them might "
+        + "be a little borderline. Let me know if you would like a closer look at any of them.";
+  }
+
   /** A chat.completion holding {@code content}, with its token usage. */
   static byte[] completion(String id, String model, String content, long promptTokens, long completionTokens) {
     ByteArrayBuilder out = new ByteArrayBuilder(content.length() + 300);

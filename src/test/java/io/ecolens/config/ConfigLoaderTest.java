@@ -37,6 +37,23 @@ class ConfigLoaderTest {
     assertThat(c.sample().size()).isEqualTo(10);
     assertThat(c.score().scorer()).isEqualTo(ScorerType.RULES);
     assertThat(c.generate().annotatorErrorRates()).hasSize(3);
+    assertThat(c.score().failureBound().maxShare()).isEqualTo(0.5);
+    assertThat(c.score().failureBound().minItems()).isEqualTo(10);
+  }
+
+  @Test
+  void theFailureBoundIsAShareAboveZeroOfAtLeastOneItem() throws IOException {
+    EcolensConfig c = ConfigLoader.load(yaml("score:\n  failure-bound:\n    max-share: 0.9\n    min-items: 50\n"),
+        List.of());
+    assertThat(c.score().failureBound().maxShare()).isEqualTo(0.9);
+    assertThat(c.score().failureBound().minItems()).isEqualTo(50);
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("score:\n  failure-bound:\n    max-share: 0\n"), List.of()))
+        .isInstanceOf(EcolensException.class)
+        .hasMessageContaining("'score.failure-bound.max-share'")
+        .hasMessageContaining("must be above 0 and at most 1");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("score:\n  failure-bound:\n    min-items: 0\n"), List.of()))
+        .hasMessageContaining("'score.failure-bound.min-items'")
+        .hasMessageContaining("must be at least 1");
   }
 
   @Test

@@ -107,4 +107,15 @@ class GateConfigTest {
         .hasMessageContaining("'hate_speach' is not a category of policy")
         .hasMessageContaining("hate_speech");
   }
+
+  @Test
+  void onNoDataIsFailByDefaultOrPassAndNothingElse() throws IOException {
+    EcolensConfig c = load("gates:\n  - metric: f1\n    max-drop: 0.03\n  - metric: f1\n    max-drop: 0.03\n"
+        + "    on-no-data: pass\n");
+    assertThat(c.gates().get(0).onNoData()).isEqualTo("fail");
+    assertThat(c.gates().get(0).failsWithoutData()).isTrue();
+    assertThat(c.gates().get(1).failsWithoutData()).isFalse();
+    assertConfigError("gates:\n  - metric: f1\n    max-drop: 0.03\n    on-no-data: ignore\n",
+        "'gates[0].on-no-data'", "'ignore' is not one of fail, pass");
+  }
 }

@@ -133,4 +133,31 @@ class AgreementEdgeCasesTest extends SparkTest {
         .isZero();
     assertThat(find("agreement_curves", "ece", "edge", "all", "all").getDouble(6)).isCloseTo(0.65, within(1e-12));
   }
+
+  /**
+   * No figure from no data: a policy category none of whose items has a usable model score and a
+   * human label gets no agreement rows (not precision, recall and F1 of 0), the macro average is
+   * over the categories with data, and a run with no labelled pair at all writes no agreement rows.
+   */
+  @Test
+  void aCategoryWithoutLabelledPairsGetsNoRowsInsteadOfZeros() {
+    Dataset<Row> evaluations = spark.createDataFrame(List.of(
+        row("a", "seen", 0.9, true, "video"), row("b", "seen", 0.2, false, "video"),
+        RowFactory.create("c", "unscored", null, null, true, "video")), SCHEMA);
+    Map<String, MetricRows> some = AgreementMetrics.compute(evaluations, List.of("seen", "unscored"),
+        new AgreementMetrics.Options(List.of(), 2, 4, 10), "t");
+    List<Row> whole = some.get(AgreementMetrics.WHOLE).rows();
+    assertThat(whole).noneMatch(r -> r.getString(3).equals("unscored"));
+    assertThat(whole).anyMatch(r -> r.getString(2).equals("f1") && r.getString(3).equals("seen")
+        && r.getDouble(6) == 1.0);
+    assertThat(whole).anyMatch(r -> r.getString(2).equals("f1") && r.getString(3).equals("macro")
+        && r.getDouble(6) == 1.0);
+
+    Dataset<Row> unscored = spark.createDataFrame(List.of(
+        RowFactory.create("a", "seen", null, null, true, "video"),
+        RowFactory.create("b", "unscored", null, null, false, "video")), SCHEMA);
+    Map<String, MetricRows> none = AgreementMetrics.compute(unscored, List.of("seen", "unscored"),
+        new AgreementMetrics.Options(List.of("format"), 2, 4, 10), "t");
+    none.values().forEach(section -> assertThat(section.rows()).isEmpty());
+  }
 }

@@ -138,4 +138,41 @@ class GatesTest {
     assertThat(rows.get("f1_significant/spam_scam")).isEqualTo(1.0); // 0.65..0.75 vs 0.55..0.64
     assertThat(rows.get("cost_usd_delta/")).isCloseTo(0.5, within(1e-12));
   }
+
+  @Test
+  void aFigureMissingForLackOfDataIsNoDataWithTheReasonNotADrop() {
+    GateSpec strict = gate("f1", "micro", 0.03, null, false);
+    GateSpec lenient = new GateSpec("f1", null, "hate_speech", null, null, 0.03, null, null, null, false, GateSpec.PASS);
+    List<Figure> before = List.of(figure("agreement", "f1", "micro", 0.56, 0.5, 0.6, 900L),
+        figure("agreement", "f1", "hate_speech", 0.56, 0.5, 0.6, 900L));
+    Map<FigureKey, Delta> deltas = new LinkedHashMap<>();
+    RunComparison.compare(before, List.of(), ALPHA).forEach(d -> deltas.put(d.key(), d));
+    String why = "no scored items: 12 of the 12 items tried failed (100%)";
+
+    List<GateResult> results = Gates.evaluate(List.of(strict, lenient), "r1", Map.of(), deltas, g -> why);
+
+    GateResult failing = results.get(0);
+    assertThat(failing.status()).isEqualTo(GateResult.NO_DATA);
+    assertThat(failing.failed()).isTrue();
+    assertThat(failing.noData()).isTrue();
+    assertThat(failing.currentValue()).isNull();
+    assertThat(failing.delta()).isNull();
+    assertThat(failing.message()).isEqualTo("f1[micro] in report agreement: no data, so no figure to check (" + why
+        + "); the gate fails (on-no-data: fail)").doesNotContain("dropped");
+
+    GateResult passing = results.get(1);
+    assertThat(passing.status()).isEqualTo(GateResult.NO_DATA);
+    assertThat(passing.failed()).isFalse();
+    assertThat(passing.message()).endsWith("the gate passes (on-no-data: pass)");
+    assertThat(lenient.describe()).isEqualTo("f1 [hate_speech] max-drop 0.03, on-no-data pass");
+    assertThat(strict.describe()).isEqualTo("f1 [micro] max-drop 0.03");
+  }
+
+  @Test
+  void aFigureMissingWithDataBehindItStillFailsAsMisconfigured() {
+    GateSpec gate = gate("f1", "micro", 0.03, null, false);
+    GateResult r = Gates.evaluate(List.of(gate), null, Map.of(), Map.of(), g -> null).get(0);
+    assertThat(r.status()).isEqualTo(GateResult.FAILED);
+    assertThat(r.message()).contains("this run has no figure f1[micro]");
+  }
 }

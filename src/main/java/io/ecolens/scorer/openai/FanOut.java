@@ -5,6 +5,7 @@ import io.ecolens.Errors;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.CategoryScore;
 import io.ecolens.scorer.Scored;
+import io.ecolens.scorer.ScoringFailures;
 import io.ecolens.scorer.ScoringItem;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -12,9 +13,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 import java.util.Random;
@@ -34,7 +37,8 @@ import java.util.function.LongConsumer;
  * for Retry-After; 429, 5xx, timeouts and connection errors are retried with exponential backoff
  * and jitter up to {@code max-attempts}; items missing or malformed in an answer are retried alone.
  * An item that runs out of attempts becomes error rows with the reason. Failures that no retry can
- * fix (401/403, unknown model, nearly every item failing) throw, stopping the job.
+ * fix (401/403, unknown model) throw, stopping the job, and so does a task in which nearly every
+ * item failed (90% of at least 50): the score stage then stops with the most common reason.
  */
 public final class FanOut implements Iterator<Scored> {
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -84,7 +88,7 @@ public final class FanOut implements Iterator<Scored> {
   private long requests;
   private long okItems;
   private long errorItems;
-  private String lastError;
+  private final Map<String, Long> failedByReason = new HashMap<>();
 
   FanOut(Iterator<ScoringItem> items, OpenAiClient client, PromptBuilder prompt, OpenAiSettings settings,
       Policy policy, TaskShare share, LongConsumer itemsDone) {
@@ -285,7 +289,6 @@ public final class FanOut implements Iterator<Scored> {
   }
 
   private void retryOrFail(List<Work> works, String reason, long delay, long now) {
-    lastError = reason;
     List<Work> again = new ArrayList<>(works.size());
     for (Work w : works) {
       if (w.attempts >= settings.maxAttempts()) {
@@ -314,7 +317,6 @@ public final class FanOut implements Iterator<Scored> {
   }
 
   private void fail(Work w, String reason) {
-    lastError = reason;
     List<CategoryScore> scores = new ArrayList<>(categories.size());
     for (int k = 0; k < categories.size(); k++) {
       long in = share(w.inputTokens, categories.size(), k);
@@ -323,13 +325,17 @@ public final class FanOut implements Iterator<Scored> {
           w.latencyMs, settings.cost(in, out), w.attempts));
     }
     errorItems++;
+    failedByReason.merge(ScoringFailures.reasonOf(reason), 1L, Long::sum);
     finish(w, scores);
     long done = okItems + errorItems;
     if (done >= SYSTEMIC_MIN_ITEMS && errorItems >= SYSTEMIC_ERROR_SHARE * done) {
-      throw Errors.stageFailed("score", errorItems + " of the " + done + " items finished so far failed against "
-          + settings.endpoint() + " (last error: " + lastError + "). Stopping instead of writing error rows for "
-          + "every item; check that the endpoint is healthy and score.openai settings (timeout-ms, "
-          + "max-concurrency) suit it, then run score again: committed items are not re-sent.", null);
+      // a task's own early stop, before its chunk commits: the chunk's items are sent again by the next run
+      ScoringFailures failures = ScoringFailures.of(done, failedByReason);
+      throw Errors.scoringFailed(errorItems + " of the " + done + " items finished so far failed in one scoring "
+          + "task against " + settings.endpoint() + " (model " + settings.model() + "); most common error ("
+          + failures.topReasonItems() + " items): \"" + failures.topReason() + "\". Likely fix: " + failures.likelyFix() + ". Stopped instead of "
+          + "writing error rows for every item; after the fix run score again with the same --run-id: committed "
+          + "items are not sent again.");
     }
   }
 

@@ -152,4 +152,44 @@ class FanOutTest {
       assertThat(sim.stats().requests()).isLessThan(100);
     }
   }
+
+  @Test
+  void aSimulatorThatAnswersProseMakesEveryItemAnErrorRowWithTheSchemaReason() {
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(1)
+        .withAnswers(LlmSimulator.Answers.UNUSABLE), POLICY)) {
+      OpenAiSettings twoAttempts = new OpenAiSettings(sim.endpoint(), "sim-model", "NO_KEY_NEEDED", 5_000, 2,
+          4, 0, 0, 4, 0.0, 0.0, 0.0, 1024, ResponseFormat.JSON_SCHEMA, null, null);
+      List<Scored> scored = new ArrayList<>();
+      new OpenAiScorer(twoAttempts, POLICY).fanOut(items(12).iterator(), new TaskShare(4, 0, 0), n -> { })
+          .forEachRemaining(scored::add);
+      assertThat(scored).hasSize(12);
+      for (Scored s : scored) {
+        assertThat(s.scores()).hasSize(CATEGORIES).allSatisfy(c -> assertThat(c.error())
+            .isEqualTo("malformed answer: not a JSON object with an 'items' array (after 2 attempts)"));
+      }
+      assertThat(sim.stats().ok()).isZero();
+      assertThat(sim.stats().malformed()).isEqualTo(sim.stats().requests());
+      assertThat(sim.stats().completionTokens()).isPositive();
+    }
+  }
+
+  @Test
+  void aTaskInWhichNearlyEveryItemFailsStopsWithTheScoringExitCodeAndTheMostCommonReason() {
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(1)
+        .withAnswers(LlmSimulator.Answers.UNUSABLE), POLICY)) {
+      OpenAiSettings oneAttempt = new OpenAiSettings(sim.endpoint(), "sim-model", "NO_KEY_NEEDED", 5_000, 1,
+          4, 0, 0, 4, 0.0, 0.0, 0.0, 1024, ResponseFormat.JSON_SCHEMA, null, null);
+      FanOut fan = new OpenAiScorer(oneAttempt, POLICY).fanOut(items(1_000).iterator(), new TaskShare(4, 0, 0),
+          n -> { });
+      assertThatThrownBy(() -> fan.forEachRemaining(x -> { }))
+          .isInstanceOf(EcolensException.class)
+          .hasMessageStartingWith("Scoring failed systemically: ")
+          .hasMessageContaining("items finished so far failed")
+          .hasMessageContaining("most common error")
+          .hasMessageContaining("not a JSON object with an 'items' array")
+          .hasMessageContaining("score.openai.response-format")
+          .satisfies(e -> assertThat(((EcolensException) e).exitCode()).isEqualTo(6));
+      assertThat(sim.stats().requests()).isLessThan(100);
+    }
+  }
 }
