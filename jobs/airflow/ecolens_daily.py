@@ -7,6 +7,8 @@ rows of that run id, so a retry or a cleared task re-does its stage without dupl
 The report task also runs the run-over-run comparison and the quality gates. When a gate fails,
 ecolens writes the tables and the report and then exits with code 5; the task fails at once,
 without retries (the data would not change), with a message that names the run and where to look.
+When the score task stops because nearly every item failed (exit code 6: the judge returns nothing
+usable), it also fails at once: a retry would pay for the same failing calls again.
 The exit code reaches Airflow in client deploy mode (the driver runs on the worker) and on
 Kubernetes in cluster mode; on YARN in cluster mode spark-submit returns 1 for any failed
 application, so such a failure is retried like any other.
@@ -28,7 +30,7 @@ import ecolens_tasks as tasks  # noqa: E402
 
 
 class EcolensSubmitOperator(SparkSubmitOperator):
-    """SparkSubmitOperator that turns ecolens's failed-gates exit code into a failure without retries."""
+    """SparkSubmitOperator that turns ecolens's failed-gates and failed-scoring exit codes into failures without retries."""
 
     def execute(self, context):
         try:
@@ -44,6 +46,13 @@ class EcolensSubmitOperator(SparkSubmitOperator):
                     "SELECT * FROM ecolens.gate_results WHERE run_id = '%s' AND status = 'failed'. "
                     "Not retried: the same data would fail again."
                     % (run_id, tasks.GATE_EXIT_CODE, run_id)
+                ) from error
+            if tasks.scoring_failed(str(error)):
+                raise AirflowFailException(
+                    "ecolens scoring failed systemically (exit code %d): see the task log for the most common "
+                    "error and its likely fix. Not retried: the same endpoint and settings would fail again and "
+                    "cost again; fix the cause, then clear the task (committed rows are kept)."
+                    % tasks.SCORING_EXIT_CODE
                 ) from error
             raise
 

@@ -28,6 +28,8 @@ STAGES = ("ingest", "sample", "score", "evaluate", "report")
 RUN_ID = "daily-{{ ds_nodash }}"
 #: Exit code of a run whose quality gates failed (io.ecolens.Errors.EXIT_GATE).
 GATE_EXIT_CODE = 5
+#: Exit code of a score stage that stopped because nearly every item failed (io.ecolens.Errors.EXIT_SCORING).
+SCORING_EXIT_CODE = 6
 JAVA_CLASS = "io.ecolens.cli.EcolensCli"
 #: The --add-opens flags Spark needs on Java 17: the same list as spark.java17.opens in pom.xml.
 JAVA17_OPENS = " ".join(
@@ -118,6 +120,11 @@ def gate_failed(message: str) -> bool:
     return exit_code(message) == GATE_EXIT_CODE
 
 
+def scoring_failed(message: str) -> bool:
+    """True when a failed submit was ecolens stopping a systemically failing score stage (exit code 6)."""
+    return exit_code(message) == SCORING_EXIT_CODE
+
+
 def render(args: List[str], ds_nodash: str) -> List[str]:
     """The arguments as Airflow renders them for one logical date (only {{ ds_nodash }} is used)."""
     return [a.replace("{{ ds_nodash }}", ds_nodash) for a in args]
@@ -138,6 +145,7 @@ def main() -> None:
     settings = Settings.from_env(env)
     print(json.dumps({
         "gate_exit_code": GATE_EXIT_CODE,
+        "scoring_exit_code": SCORING_EXIT_CODE,
         "java17_opens": JAVA17_OPENS,
         "tasks": [
             {"stage": s, "application_args": render(application_args(s, settings), options.ds_nodash)}

@@ -126,6 +126,7 @@ class AirflowDagTest {
     Result printed = python(List.of(DAG_DIR.resolve("ecolens_tasks.py").toString(), "--conf-file", conf.toString()));
     JsonNode json = new ObjectMapper().readTree(printed.output);
     assertThat(json.get("gate_exit_code").asInt()).isEqualTo(Errors.EXIT_GATE);
+    assertThat(json.get("scoring_exit_code").asInt()).isEqualTo(Errors.EXIT_SCORING);
     Matcher opens = Pattern.compile("<spark.java17.opens>(.*)</spark.java17.opens>").matcher(Files.readString(Path.of("pom.xml")));
     assertThat(opens.find()).isTrue();
     assertThat(json.get("java17_opens").asText()).isEqualTo(opens.group(1));
@@ -142,6 +143,9 @@ class AirflowDagTest {
         "assert not t.gate_failed('Cannot execute: x. Error code is: 4.')",
         "assert not t.gate_failed('Cannot execute: x. Error code is: 51.')",
         "assert not t.gate_failed('no driver id is known')",
+        "assert t.scoring_failed('Cannot execute: x. Error code is: 6.')",
+        "assert not t.scoring_failed('Cannot execute: x. Error code is: 5.')",
+        "assert not t.gate_failed('Cannot execute: x. Error code is: 6.')",
         "s = t.Settings(application='app.jar', conf_file='/etc/ecolens/daily.yaml', deploy_mode='cluster')",
         "k = t.submit_kwargs('report', s)",
         "assert k['files'] == '/etc/ecolens/daily.yaml', k",
