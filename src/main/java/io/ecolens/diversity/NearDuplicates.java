@@ -1,5 +1,10 @@
 package io.ecolens.diversity;
 
+import static org.apache.spark.ml.functions.vector_to_array;
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.posexplode;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.hash;
@@ -16,7 +21,11 @@ import org.apache.spark.ml.feature.MinHashLSH;
 import org.apache.spark.ml.feature.MinHashLSHModel;
 import org.apache.spark.ml.feature.NGram;
 import org.apache.spark.ml.feature.RegexTokenizer;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.Row;
 
 /**
@@ -47,6 +56,53 @@ public final class NearDuplicates {
       return items == 0 ? null : (double) duplicates / items;
     }
   }
+
+  /**
+   * Ids of the texts with a near-duplicate: what {@code MinHashLSHModel.approxSimilarityJoin} of the
+   * texts with themselves finds (candidate pairs share a MinHash value in some hash table; a pair
+   * counts when its exact Jaccard distance is below {@code maxDistance}), computed the lean way:
+   * the candidates are joined and de-duplicated as pairs of ids, and each distinct pair's distance
+   * is computed once, instead of de-duplicating rows that carry both feature vectors.
+   */
+  static Dataset<Row> nearIds(Dataset<Row> hashed, double maxDistance) {
+    Dataset<Row> buckets = hashed
+        .select(col("id"), posexplode(col("hashes")).as(new String[] {"table", "hash"}))
+        .select(col("id"), col("table"), vector_to_array(col("hash"), "float64").getItem(0).as("value"));
+    Dataset<Row> candidates = buckets.as("a").join(buckets.as("b"), col("a.table").equalTo(col("b.table"))
+            .and(col("a.value").equalTo(col("b.value"))).and(col("a.id").lt(col("b.id"))))
+        .select(col("a.id").as("a"), col("b.id").as("b"))
+        .distinct();
+    Dataset<Row> vectors = hashed.select(col("id"), col("features"));
+    return candidates
+        .join(vectors.as("va"), col("a").equalTo(col("va.id")))
+        .join(vectors.as("vb"), col("b").equalTo(col("vb.id")))
+        .filter(JACCARD_DISTANCE.apply(col("va.features"), col("vb.features")).lt(maxDistance))
+        .select(explode(array(col("a"), col("b"))).as("id"))
+        .distinct();
+  }
+
+  /** Jaccard distance of the non-zero index sets of two vectors, as MinHashLSH defines it. */
+  private static final UserDefinedFunction JACCARD_DISTANCE = udf((UDF2<Vector, Vector, Double>) (x, y) -> {
+    int[] a = x.toSparse().indices();
+    int[] b = y.toSparse().indices();
+    int i = 0;
+    int j = 0;
+    int shared = 0;
+    while (i < a.length && j < b.length) { // indices of a sparse vector are ascending
+      if (a[i] == b[j]) {
+        shared++;
+        i++;
+        j++;
+      } else if (a[i] < b[j]) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    double intersection = shared;
+    double union = a.length + b.length - intersection;
+    return 1 - intersection / union;
+  }, DataTypes.DoubleType);
 
   /**
    * Near-duplicate share among at most {@code maxItems} items (a seeded draw by id hash).
@@ -80,13 +136,7 @@ public final class NearDuplicates {
       }
       MinHashLSHModel model = new MinHashLSH().setNumHashTables(5).setSeed(seed)
           .setInputCol("features").setOutputCol("hashes").fit(features);
-      Dataset<Row> pairs = model.approxSimilarityJoin(features, features, 1 - similarity, "distance")
-          .toDF()
-          .filter(col("datasetA.id").lt(col("datasetB.id")));
-      Dataset<Row> near = pairs.select(col("datasetA.id").as("id"))
-          .union(pairs.select(col("datasetB.id").as("id")))
-          .distinct()
-          .withColumn("near", lit(true));
+      Dataset<Row> near = nearIds(model.transform(features), 1 - similarity).withColumn("near", lit(true));
       Row totals = features.join(near, features.col("id").equalTo(near.col("id")), "left")
           .agg(sum("items").as("items"),
               sum(when(col("items").gt(1).or(col("near").equalTo(true)), col("items")).otherwise(0L)).as("dups"))

@@ -13,6 +13,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -182,5 +184,47 @@ class DiversityTest extends SparkTest {
     assertThat(r.rate()).isCloseTo(0.6, within(1e-12));
     // a stricter threshold keeps the exact pair only
     assertThat(NearDuplicates.of(items, 0.9, 100, 7).duplicates()).isEqualTo(2);
+  }
+
+  @Test
+  void theLeanCandidateJoinFindsWhatApproxSimilarityJoinFinds() {
+    // templated texts: many candidate pairs, some near (one word of 14 changed), most not
+    List<Row> rows = new ArrayList<>();
+    String[] subjects = {"the quick brown fox", "a sleepy old cat", "my neighbour's dog", "the river otter"};
+    String[] verbs = {"jumps over", "walks around", "sleeps beside", "looks at", "runs past"};
+    String[] places = {"the lazy dog near the river bank", "the red barn on the hill", "a quiet pond in the park"};
+    for (int i = 0; i < 240; i++) {
+      rows.add(RowFactory.create((long) i, subjects[i % 4] + " " + verbs[(i / 4) % 5] + " " + places[(i / 20) % 3]
+          + " early " + (i % 7 == 0 ? "today" : "on day " + (i / 60))));
+    }
+    for (long i = 240; i < 280; i++) { // unlike anything else
+      StringBuilder words = new StringBuilder();
+      for (int k = 0; k < 8; k++) {
+        words.append(" w").append(i * 31 + k);
+      }
+      rows.add(RowFactory.create(i, words.toString().trim()));
+    }
+    StructType schema = new StructType().add("id", DataTypes.LongType).add("text", DataTypes.StringType);
+    Dataset<Row> texts = spark.createDataFrame(rows, schema);
+    Dataset<Row> words = new org.apache.spark.ml.feature.RegexTokenizer().setInputCol("text").setOutputCol("words")
+        .setPattern("\\W+").transform(texts);
+    Dataset<Row> grams = new org.apache.spark.ml.feature.NGram().setN(3).setInputCol("words").setOutputCol("grams")
+        .transform(words);
+    Dataset<Row> features = new org.apache.spark.ml.feature.HashingTF().setBinary(true).setNumFeatures(1 << 20)
+        .setInputCol("grams").setOutputCol("features").transform(grams).select("id", "features");
+    org.apache.spark.ml.feature.MinHashLSHModel model = new org.apache.spark.ml.feature.MinHashLSH()
+        .setNumHashTables(5).setSeed(7).setInputCol("features").setOutputCol("hashes").fit(features);
+    Dataset<Row> hashed = model.transform(features).cache();
+    for (double maxDistance : new double[] {0.2, 0.5}) {
+      Dataset<Row> pairs = model.approxSimilarityJoin(hashed, hashed, maxDistance, "distance").toDF()
+          .filter(functions.col("datasetA.id").lt(functions.col("datasetB.id")));
+      List<Long> expected = pairs.select(functions.col("datasetA.id").as("id"))
+          .union(pairs.select(functions.col("datasetB.id").as("id"))).distinct()
+          .orderBy("id").as(Encoders.LONG()).collectAsList();
+      List<Long> actual = NearDuplicates.nearIds(hashed, maxDistance).orderBy("id").as(Encoders.LONG()).collectAsList();
+      assertThat(expected).isNotEmpty().hasSizeLessThan(280);
+      assertThat(actual).as("max distance %s", maxDistance).isEqualTo(expected);
+    }
+    hashed.unpersist();
   }
 }
