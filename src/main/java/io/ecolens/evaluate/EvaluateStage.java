@@ -127,7 +127,7 @@ public final class EvaluateStage implements Stage<EvaluateStage.Result> {
     MetricRows human = new MetricRows(runId, HumanQuality.REPORT);
     HumanQuality.addMetrics(labels, adjudicated, human, sections.get(AgreementMetrics.WHOLE));
     sections.put(HumanQuality.REPORT, human);
-    sections.values().forEach(m -> m.write(ctx));
+    MetricRows.writeAll(ctx, sections.values());
 
     Map<String, Agreement> byCategory = new LinkedHashMap<>();
     categories.forEach(c -> byCategory.put(c, new Agreement(0, 0, 0, 0)));

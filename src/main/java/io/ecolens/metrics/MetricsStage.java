@@ -86,13 +86,13 @@ public final class MetricsStage implements Stage<MetricsStage.Result> {
     List<MetricRow> prevalence = prevalence(ctx);
     List<MetricRow> whole = section(prevalence, PrevalenceMetrics.REPORT);
     List<MetricRow> slices = section(prevalence, PrevalenceMetrics.SLICES);
-    describe(ctx, "write prevalence metrics");
-    store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.REPORT,
-        MetricRow.toFrame(ctx.spark(), whole));
-    store.replaceRunPart(Table.METRICS, runId, "report", PrevalenceMetrics.SLICES,
-        MetricRow.toFrame(ctx.spark(), slices));
-    long diversityRows = writeDiversity(ctx);
-    return new Result(whole.size(), slices.size(), diversityRows);
+    List<Row> diversity = diversityRows(ctx);
+    describe(ctx, "write prevalence and diversity metrics");
+    store.replaceRunParts(Table.METRICS, runId, "report", List.of(PrevalenceMetrics.REPORT, PrevalenceMetrics.SLICES,
+        DiversityMetrics.CORPUS, DiversityMetrics.SAMPLE),
+        MetricRow.toFrame(ctx.spark(), whole).union(MetricRow.toFrame(ctx.spark(), slices))
+            .union(ctx.spark().createDataFrame(diversity, Table.METRICS.schema())));
+    return new Result(whole.size(), slices.size(), diversity.size());
   }
 
   /** Model-label prevalence, then human-label prevalence when the run has evaluations. */
@@ -132,26 +132,17 @@ public final class MetricsStage implements Stage<MetricsStage.Result> {
     }
   }
 
-  /** Diversity of the run's corpus and sample into {@code metrics}; returns the rows written. */
-  private long writeDiversity(RunContext ctx) {
+  /** Diversity rows of the run's corpus and sample (reports corpus and sample of {@code metrics}). */
+  private List<Row> diversityRows(RunContext ctx) {
     String runId = ctx.runId();
     TableStore store = ctx.store();
     describe(ctx, "diversity of corpus and sample (distributions, MiniLM embeddings, MinHash LSH)");
     List<String> topics = new ArrayList<>();
     ctx.policy().categories().forEach(c -> topics.add(c.id()));
     topics.add(DiversityMetrics.NO_TOPIC);
-    List<Row> rows = new DiversityMetrics(diversity == null ? DiversitySettings.defaults(topics) : diversity)
+    return new DiversityMetrics(diversity == null ? DiversitySettings.defaults(topics) : diversity)
         .compute(runId, store.readRun(Table.CONTENT, runId), store.readRun(Table.SAMPLES, runId),
             store.readRun(Table.SCORES, runId));
-    long written = 0;
-    for (String report : List.of(DiversityMetrics.CORPUS, DiversityMetrics.SAMPLE)) {
-      List<Row> part = rows.stream().filter(r -> report.equals(r.getString(1))).toList();
-      describe(ctx, "write " + report + " metrics");
-      store.replaceRunPart(Table.METRICS, runId, "report", report,
-          ctx.spark().createDataFrame(part, Table.METRICS.schema()));
-      written += part.size();
-    }
-    return written;
   }
 
   private static List<MetricRow> section(List<MetricRow> rows, String report) {

@@ -2,6 +2,7 @@ package io.ecolens.run;
 
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -35,7 +36,21 @@ public final class MetricRows {
 
   /** Replaces this report section's rows of the run in {@code metrics}. */
   public void write(RunContext ctx) {
-    ctx.store().replaceRunPart(Table.METRICS, runId, "report", report,
-        ctx.spark().createDataFrame(rows, Table.METRICS.schema()));
+    writeAll(ctx, List.of(this));
+  }
+
+  /** Replaces the rows of these report sections (all of {@code ctx}'s run) in {@code metrics}, in one commit. */
+  public static void writeAll(RunContext ctx, Collection<MetricRows> sections) {
+    List<Row> all = new ArrayList<>();
+    List<String> reports = new ArrayList<>();
+    for (MetricRows s : sections) {
+      if (!s.runId.equals(ctx.runId())) {
+        throw new IllegalArgumentException("metric rows of run " + s.runId + " written in run " + ctx.runId());
+      }
+      all.addAll(s.rows);
+      reports.add(s.report);
+    }
+    ctx.store().replaceRunParts(Table.METRICS, ctx.runId(), "report", reports,
+        ctx.spark().createDataFrame(all, Table.METRICS.schema()));
   }
 }

@@ -7,6 +7,7 @@ import io.delta.tables.DeltaTable;
 import io.ecolens.Errors;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -86,13 +87,22 @@ public final class TableStore {
    * report section of {@code metrics}, leaving the run's other rows alone.
    */
   public void replaceRunPart(Table table, String runId, String column, String value, Dataset<Row> rows) {
+    replaceRunParts(table, runId, column, List.of(value), rows);
+  }
+
+  /**
+   * Replaces, in one Delta commit, the rows of {@code runId} whose {@code column} is one of
+   * {@code values}, e.g. several report sections of {@code metrics} written together.
+   */
+  public void replaceRunParts(Table table, String runId, String column, Collection<String> values, Dataset<Row> rows) {
     ensure(table);
     Dataset<Row> shaped = conform(table, rows)
-        .filter(col("run_id").equalTo(lit(runId)).and(col(column).equalTo(lit(value))));
+        .filter(col("run_id").equalTo(lit(runId)).and(col(column).isin(values.toArray())));
+    String quoted = values.stream().map(v -> "'" + v.replace("'", "''") + "'").collect(Collectors.joining(", "));
     shaped.write()
         .format("delta")
         .mode("overwrite")
-        .option("replaceWhere", "run_id = '" + runId + "' AND " + column + " = '" + value.replace("'", "''") + "'")
+        .option("replaceWhere", "run_id = '" + runId + "' AND " + column + " IN (" + quoted + ")")
         .save(location(table));
   }
 
