@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import io.ecolens.Errors;
 import io.ecolens.config.DiversitySettings;
 import io.ecolens.diversity.DiversityMetrics;
+import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
 import io.ecolens.run.StageResult;
@@ -140,7 +141,9 @@ public final class MetricsStage implements Stage<MetricsStage.Result> {
     List<String> topics = new ArrayList<>();
     ctx.policy().categories().forEach(c -> topics.add(c.id()));
     topics.add(DiversityMetrics.NO_TOPIC);
-    List<Row> rows = new DiversityMetrics(diversity == null ? DiversitySettings.defaults(topics) : diversity)
+    DiversitySettings settings = diversity == null ? DiversitySettings.defaults(topics) : diversity;
+    // One ONNX thread per task, as semantic diversity always embedded.
+    List<Row> rows = new DiversityMetrics(settings, new EmbeddingStore(store, settings.maxTokens(), 1))
         .compute(runId, store.readRun(Table.CONTENT, runId), store.readRun(Table.SAMPLES, runId),
             store.readRun(Table.SCORES, runId));
     long written = 0;
