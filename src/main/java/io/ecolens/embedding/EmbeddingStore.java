@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.size;
 
+import io.delta.exceptions.DeltaConcurrentModificationException;
 import io.ecolens.Errors;
 import io.ecolens.spark.Seqs;
 import io.ecolens.tables.Table;
@@ -22,6 +23,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * MiniLM vectors kept in {@code embeddings}: each (content_hash, text_hash, model) is computed once,
@@ -47,6 +50,8 @@ public final class EmbeddingStore {
 
   private static final List<String> KEY = List.of(CONTENT_HASH, TEXT_HASH, "model");
   private static final int BATCH = 64;
+  private static final int ATTEMPTS = 3;
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddingStore.class);
 
   private final TableStore tables;
   private final int maxTokens;
@@ -100,16 +105,30 @@ public final class EmbeddingStore {
 
   /**
    * The vectors of {@code texts} (columns content_hash and text): the keys {@code embeddings} lacks
-   * are embedded on the executors and appended in one Delta commit, then all are read back.
+   * are embedded on the executors and appended in one Delta commit, then all are read back. When
+   * another writer commits first, the keys still missing are embedded again (at most 3 attempts).
    */
   public Embedded embed(Dataset<Row> texts) {
     Dataset<Row> keys = keyed(texts).select(CONTENT_HASH, TEXT_HASH, TEXT).dropDuplicates(CONTENT_HASH, TEXT_HASH);
-    Dataset<Row> missing = keys.join(stored(), Seqs.of(CONTENT_HASH, TEXT_HASH), "left_anti");
     LongAccumulator embedded = texts.sparkSession().sparkContext().longAccumulator("embedded texts");
-    // isEmpty runs the anti join alone: nothing is embedded when every key is stored.
-    if (!missing.isEmpty()) {
-      // One pass: the insert-only merge reads its source once, so each missing text is embedded once.
-      tables.appendMissing(Table.EMBEDDINGS, compute(missing, embedded), KEY);
+    for (int attempt = 1; ; attempt++) {
+      Dataset<Row> missing = keys.join(stored(), Seqs.of(CONTENT_HASH, TEXT_HASH), "left_anti");
+      // isEmpty runs the anti join alone: nothing is embedded when every key is stored.
+      if (missing.isEmpty()) {
+        break;
+      }
+      try {
+        // One pass: the insert-only merge reads its source once, so each missing text is embedded once.
+        tables.appendMissing(Table.EMBEDDINGS, compute(missing, embedded), KEY);
+        break;
+      } catch (DeltaConcurrentModificationException e) {
+        // Another run appended vectors meanwhile: look again, and embed only what is still missing.
+        if (attempt == ATTEMPTS) {
+          throw e;
+        }
+        LOG.info("embeddings: another writer committed first ({}); attempt {} of {}", e.getClass().getSimpleName(),
+            attempt + 1, ATTEMPTS);
+      }
     }
     // Read after the commit, so the vectors just written are in the snapshot.
     Dataset<Row> vectors = stored().join(keys.select(CONTENT_HASH, TEXT_HASH), Seqs.of(CONTENT_HASH, TEXT_HASH),

@@ -27,8 +27,9 @@ import org.apache.spark.sql.Row;
  *
  * <p>Needs the run's {@code samples} and {@code scores}; {@code content} and {@code evaluations}
  * are optional (items then count as of unknown format; no human-label rows). Re-running replaces
- * these four sections of the run. See {@link PrevalenceEstimator} for the estimators and {@link
- * DiversityMetrics} for the diversity figures.
+ * these four sections of the run. Semantic diversity's vectors come from {@code embeddings}; the
+ * ones it lacks are embedded and appended there, so a rerun embeds nothing. See {@link
+ * PrevalenceEstimator} for the estimators and {@link DiversityMetrics} for the diversity figures.
  */
 public final class MetricsStage implements Stage<MetricsStage.Result> {
   private static final String NAME = "metrics";

@@ -104,8 +104,10 @@ public final class TableStore {
   /**
    * Appends the rows of {@code rows} whose {@code keys} no row of {@code table} holds yet, in one
    * Delta commit (an insert-only merge; columns by name, cast to the table's types), e.g. vectors
-   * of {@code embeddings}: a key two writers computed at once is stored once. {@code rows} must not
-   * repeat a key.
+   * of {@code embeddings}. A key is never stored twice: when another writer commits to the table
+   * between this merge's read and its commit, Delta's conflict check fails it (a {@code
+   * ConcurrentAppendException}) and running again appends only what is still missing. {@code rows}
+   * must not repeat a key.
    */
   public void appendMissing(Table table, Dataset<Row> rows, List<String> keys) {
     ensure(table);
