@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.when;
 
 import io.ecolens.config.DiversitySettings;
+import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.spark.Seqs;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +46,12 @@ public final class DiversityMetrics {
       Map.of("format", "format", "language", "language", "region", "region", "creator", "creator_id");
 
   private final DiversitySettings settings;
+  private final EmbeddingStore embeddings;
 
-  public DiversityMetrics(DiversitySettings settings) {
+  /** @param embeddings where the semantic figures' vectors are kept; its window is the settings' max tokens */
+  public DiversityMetrics(DiversitySettings settings, EmbeddingStore embeddings) {
     this.settings = settings;
+    this.embeddings = embeddings;
   }
 
   /**
@@ -58,7 +62,7 @@ public final class DiversityMetrics {
    * @param scores the run's scores rows (may be empty: no topic dimension then)
    */
   public List<Row> compute(String runId, Dataset<Row> content, Dataset<Row> samples, Dataset<Row> scores) {
-    Dataset<Row> corpus = content.select(col("content_id"), col("format"), col("language"), col("region"),
+    Dataset<Row> corpus = content.select(col("content_id"), col("content_hash"), col("format"), col("language"), col("region"),
         col("creator_id"), col("views"),
         concat_ws(" ", coalesce(col("title"), lit("")), coalesce(col("description"), lit("")),
             coalesce(col("transcript"), lit(""))).as("text"));
@@ -85,8 +89,8 @@ public final class DiversityMetrics {
 
     if (settings.semanticMaxItems() > 0) {
       SemanticDiversity.Result semantic = SemanticDiversity.of(SemanticDiversity.embed(
-          sample.select(col("content_id"), col("text")), settings.semanticMaxItems(), settings.maxTokens(),
-          settings.seed()));
+          sample.select(col("content_id"), col("content_hash"), col("text")), settings.semanticMaxItems(),
+          settings.seed(), embeddings));
       if (semantic != null) {
         rows.add(whole(runId, SAMPLE, "semantic_mean_cosine_distance", semantic.meanCosineDistance(), semantic.items()));
         rows.add(whole(runId, SAMPLE, "semantic_vendi_score", semantic.vendiScore(), semantic.items()));

@@ -6,7 +6,9 @@ import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.trim;
 
+import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.embedding.MiniLm;
+import io.ecolens.spark.Seqs;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
@@ -31,7 +33,8 @@ import org.apache.spark.sql.Row;
  * decomposes a d×d matrix. Mean pairwise similarity over i ≠ j is (‖Σ x_i‖² − n) / (n(n − 1)).
  *
  * <p>Embedding costs model time, so at most {@code maxItems} texts are embedded (a seeded draw);
- * the model is the JVM's one {@link MiniLm} instance on each executor.
+ * the model is the JVM's one {@link MiniLm} instance on each executor. With an {@link
+ * EmbeddingStore}, a text embedded by an earlier call or run is not embedded again.
  */
 public final class SemanticDiversity {
   /** Input columns. */
@@ -48,10 +51,7 @@ public final class SemanticDiversity {
    * on the executors, in batches of 64.
    */
   public static JavaRDD<Vector> embed(Dataset<Row> texts, int maxItems, int maxTokens, long seed) {
-    JavaRDD<String> bounded = texts
-        .filter(col(TEXT).isNotNull().and(length(trim(col(TEXT))).gt(0)))
-        .orderBy(hash(col(ID), lit(seed)), col(ID))
-        .limit(maxItems)
+    JavaRDD<String> bounded = drawn(texts, maxItems, seed)
         .select(col(TEXT))
         .as(Encoders.STRING())
         .toJavaRDD();
@@ -77,6 +77,38 @@ public final class SemanticDiversity {
       }
       return out.iterator();
     });
+  }
+
+  /**
+   * The same draw as {@link #embed(Dataset, int, int, long)}, its vectors taken from {@code store}:
+   * only the texts it lacks are embedded (and kept there). {@code texts} also needs content_hash.
+   */
+  public static JavaRDD<Vector> embed(Dataset<Row> texts, int maxItems, long seed, EmbeddingStore store) {
+    Dataset<Row> drawn = EmbeddingStore.keyed(drawn(texts, maxItems, seed));
+    Dataset<Row> vectors = store.embed(drawn).vectors();
+    // The draw's order again, in one partition as the draw itself: the sums in of() add in the same
+    // order as with embed() above, so the figures are the same to the last bit.
+    return drawn.join(vectors, Seqs.of(EmbeddingStore.CONTENT_HASH, EmbeddingStore.TEXT_HASH))
+        .orderBy(hash(col(ID), lit(seed)), col(ID))
+        .limit(maxItems)
+        .select(col(EmbeddingStore.VECTOR))
+        .toJavaRDD()
+        .map(row -> {
+          List<Float> v = row.getList(0);
+          double[] d = new double[v.size()];
+          for (int i = 0; i < d.length; i++) {
+            d[i] = v.get(i);
+          }
+          return Vectors.dense(d);
+        });
+  }
+
+  /** At most {@code maxItems} non-empty texts, in the order of a seeded hash of the id. */
+  private static Dataset<Row> drawn(Dataset<Row> texts, int maxItems, long seed) {
+    return texts
+        .filter(col(TEXT).isNotNull().and(length(trim(col(TEXT))).gt(0)))
+        .orderBy(hash(col(ID), lit(seed)), col(ID))
+        .limit(maxItems);
   }
 
   /**

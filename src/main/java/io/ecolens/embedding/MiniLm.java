@@ -13,13 +13,15 @@ import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * all-MiniLM-L6-v2 (int8-quantized ONNX, from langchain4j's embeddings jar, which ships the weights
  * and the tokenizer): batched, mean-pooled, L2-normalised 384-d sentence embeddings.
  *
- * <p>One instance per JVM ({@link #shared}): loading costs ~1 s and ~90 MB. ONNX Runtime's
+ * <p>One instance per JVM and window ({@link #shared}): loading costs ~1 s and ~90 MB. ONNX Runtime's
  * {@code OrtSession.run} is safe to call from several threads at once, and the Rust tokenizer
  * behind DJL's {@link HuggingFaceTokenizer} encodes through an immutable handle, so Spark tasks
  * of one executor share the instance without locks. Texts longer than the window are truncated
@@ -32,7 +34,8 @@ public final class MiniLm {
   private static final String MODEL_RESOURCE = "/all-minilm-l6-v2-q.onnx";
   private static final String TOKENIZER_RESOURCE = "/all-minilm-l6-v2-q-tokenizer.json";
   private static final AtomicInteger LOADS = new AtomicInteger();
-  private static volatile MiniLm shared;
+  private static final AtomicLong TEXTS = new AtomicLong();
+  private static final Map<Integer, MiniLm> SHARED = new ConcurrentHashMap<>();
 
   private final OrtEnvironment environment;
   private final OrtSession session;
@@ -68,27 +71,39 @@ public final class MiniLm {
   }
 
   /**
-   * The JVM's one instance, loaded on first use. The settings of the first caller win: executors
-   * of one application share one config, so later callers ask for the same.
+   * The JVM's instance for this window, loaded on first use. The thread count of the first caller
+   * wins: executors of one application share one config, so later callers ask for the same. A
+   * caller with another window gets its own instance, so a vector is always computed with the
+   * window its model id names.
    */
   public static MiniLm shared(int maxTokens, int intraOpThreads) {
-    MiniLm m = shared;
+    MiniLm m = SHARED.get(maxTokens);
     if (m == null) {
       synchronized (MiniLm.class) {
-        m = shared;
+        m = SHARED.get(maxTokens);
         if (m == null) {
           m = new MiniLm(maxTokens, intraOpThreads);
           LOADS.incrementAndGet();
-          shared = m;
+          SHARED.put(maxTokens, m);
         }
       }
     }
     return m;
   }
 
-  /** How many times this JVM loaded the model (1 once anything was scored). */
+  /** How many times this JVM loaded the model (1 once anything was scored with one window). */
   public static int loads() {
     return LOADS.get();
+  }
+
+  /** How many texts this JVM embedded, over all instances: what tests count to prove reuse. */
+  public static long embeddedTexts() {
+    return TEXTS.get();
+  }
+
+  /** Model id naming everything that changes a vector: the model and the window. */
+  public static String modelId(int maxTokens) {
+    return MODEL_ID + ":max-tokens=" + maxTokens;
   }
 
   public int maxTokens() {
@@ -112,6 +127,7 @@ public final class MiniLm {
     if (n == 0) {
       return new Batch(vectors, truncated);
     }
+    TEXTS.addAndGet(n);
     Encoding[] encodings = tokenizer.batchEncode(texts.stream().map(t -> t == null ? "" : t).toList());
     for (int i = 0; i < n; i++) {
       vectors[i] = embedOne(encodings[i]);

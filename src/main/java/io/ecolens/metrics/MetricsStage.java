@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import io.ecolens.Errors;
 import io.ecolens.config.DiversitySettings;
 import io.ecolens.diversity.DiversityMetrics;
+import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
 import io.ecolens.run.StageResult;
@@ -26,8 +27,9 @@ import org.apache.spark.sql.Row;
  *
  * <p>Needs the run's {@code samples} and {@code scores}; {@code content} and {@code evaluations}
  * are optional (items then count as of unknown format; no human-label rows). Re-running replaces
- * these four sections of the run. See {@link PrevalenceEstimator} for the estimators and {@link
- * DiversityMetrics} for the diversity figures.
+ * these four sections of the run. Semantic diversity's vectors come from {@code embeddings}; the
+ * ones it lacks are embedded and appended there, so a rerun embeds nothing. See {@link
+ * PrevalenceEstimator} for the estimators and {@link DiversityMetrics} for the diversity figures.
  */
 public final class MetricsStage implements Stage<MetricsStage.Result> {
   private static final String NAME = "metrics";
@@ -140,7 +142,9 @@ public final class MetricsStage implements Stage<MetricsStage.Result> {
     List<String> topics = new ArrayList<>();
     ctx.policy().categories().forEach(c -> topics.add(c.id()));
     topics.add(DiversityMetrics.NO_TOPIC);
-    return new DiversityMetrics(diversity == null ? DiversitySettings.defaults(topics) : diversity)
+    DiversitySettings settings = diversity == null ? DiversitySettings.defaults(topics) : diversity;
+    // One ONNX thread per task, as semantic diversity always embedded.
+    return new DiversityMetrics(settings, new EmbeddingStore(store, settings.maxTokens(), 1))
         .compute(runId, store.readRun(Table.CONTENT, runId), store.readRun(Table.SAMPLES, runId),
             store.readRun(Table.SCORES, runId));
   }

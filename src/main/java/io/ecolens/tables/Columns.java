@@ -42,6 +42,10 @@ final class Columns {
     return field(name, DataTypes.createArrayType(DataTypes.StringType), comment);
   }
 
+  static StructField floats(String name, String comment) {
+    return field(name, DataTypes.createArrayType(DataTypes.FloatType), comment);
+  }
+
   static StructField map(String name, DataType valueType, String comment) {
     return field(name, DataTypes.createMapType(DataTypes.StringType, valueType), comment);
   }

@@ -3,6 +3,7 @@ package io.ecolens.tables;
 import static io.ecolens.tables.Columns.array;
 import static io.ecolens.tables.Columns.bool;
 import static io.ecolens.tables.Columns.dbl;
+import static io.ecolens.tables.Columns.floats;
 import static io.ecolens.tables.Columns.integer;
 import static io.ecolens.tables.Columns.longs;
 import static io.ecolens.tables.Columns.map;
@@ -126,6 +127,18 @@ public enum Table {
           dbl("ci_low", "Lower end of the 95% confidence interval (null when none)"),
           dbl("ci_high", "Upper end of the 95% confidence interval (null when none)"),
           longs("n", "Items the metric was computed on"))),
+
+  EMBEDDINGS("embeddings",
+      "MiniLM vectors, one per (content_hash, text_hash, model), computed once and reused by every run; not per run",
+      columns(
+          string("content_hash", "content_hash of the item whose text was embedded (empty when it had none)"),
+          string("text_hash", "SHA-256 of the exact text embedded; with content_hash and model the key (content_hash"
+              + " is taken over lower-cased fields, and consumers embed different renderings of an item)"),
+          string("model", "Model id and everything else that changes the vector, e.g. all-minilm-l6-v2-q:max-tokens=256"),
+          integer("dimension", "Length of the vector"),
+          floats("vector", "The embedding: mean-pooled, L2-normalised"),
+          bool("truncated", "The text was longer than the model window and was cut to it"),
+          timestamp("created_at", "When the vector was computed"))),
 
   RUNS("runs", "One row per run: status, timings, counts, cost and the config used",
       columns(

@@ -117,6 +117,28 @@ public final class TableStore {
   }
 
   /**
+   * Appends the rows of {@code rows} whose {@code keys} no row of {@code table} holds yet, in one
+   * Delta commit (an insert-only merge; columns by name, cast to the table's types), e.g. vectors
+   * of {@code embeddings}. A key is never stored twice: when another writer commits to the table
+   * between this merge's read and its commit, Delta's conflict check fails it (a {@code
+   * ConcurrentAppendException}) and running again appends only what is still missing. {@code rows}
+   * must not repeat a key.
+   */
+  public void appendMissing(Table table, Dataset<Row> rows, List<String> keys) {
+    ensure(table);
+    Column matches = null;
+    for (String key : keys) {
+      Column same = col("t." + key).equalTo(col("s." + key));
+      matches = matches == null ? same : matches.and(same);
+    }
+    DeltaTable.forPath(spark, location(table)).as("t")
+        .merge(conform(table, rows).as("s"), matches)
+        .whenNotMatched()
+        .insertAll()
+        .execute();
+  }
+
+  /**
    * Deletes, in one Delta merge, the rows of {@code runId} in {@code table} that match no row of
    * {@code keep} under {@code matches}, a condition over the table's columns (prefixed {@code t.})
    * and {@code keep}'s (prefixed {@code s.}). The run's other rows and other runs stay as they are.

@@ -1,5 +1,6 @@
 package io.ecolens.train;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.hash;
@@ -10,25 +11,23 @@ import static org.apache.spark.sql.functions.when;
 
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
-import io.ecolens.embedding.EmbeddingRow;
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
 import io.ecolens.run.StageResult;
 import io.ecolens.scorer.ScoringItem;
-import io.ecolens.scorer.embedded.EmbeddedSpec;
 import io.ecolens.scorer.embedded.TrainedHeads;
+import io.ecolens.spark.Seqs;
 import io.ecolens.tables.Table;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
@@ -38,6 +37,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple3;
 
 /**
  * train: fits one logistic-regression head per policy category on the MiniLM embeddings of the
@@ -109,11 +109,10 @@ public final class TrainStage implements Stage<TrainStage.Result> {
             col("description"), col("transcript"), col("hashtags"))
         .as(Encoders.bean(ScoringItem.class));
 
-    EmbeddedSpec spec = new EmbeddedSpec(settings.maxTokens(), settings.intraOpThreads(), null);
-    int batchSize = ctx.config().score().batchSize();
-    Dataset<Row> embedded = embed(items, spec, batchSize)
-        .select(col("contentId").as("content_id"),
-            org.apache.spark.ml.functions.array_to_vector(col("vector")).as("features"))
+    EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.maxTokens(), settings.intraOpThreads());
+    Dataset<Row> embedded = embed(items, store)
+        .select(col("content_id"),
+            org.apache.spark.ml.functions.array_to_vector(col("vector").cast("array<double>")).as("features"))
         .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     try {
@@ -166,40 +165,21 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     }
   }
 
-  /** MiniLM embeddings of the items' text, as the embedded scorer embeds it, batched per partition with one model. */
-  public static Dataset<EmbeddingRow> embed(Dataset<ScoringItem> items, EmbeddedSpec spec, int batchSize) {
-    MapPartitionsFunction<ScoringItem, EmbeddingRow> embedPartition = partition -> {
-      MiniLm model = MiniLm.shared(spec.maxTokens(), spec.intraOpThreads());
-      return new Iterator<>() {
-        private Iterator<EmbeddingRow> current = java.util.Collections.emptyIterator();
-
-        @Override
-        public boolean hasNext() {
-          while (!current.hasNext() && partition.hasNext()) {
-            List<ScoringItem> batch = new ArrayList<>(batchSize);
-            while (batch.size() < batchSize && partition.hasNext()) {
-              batch.add(partition.next());
-            }
-            MiniLm.Batch b = model.embed(batch.stream().map(ScoringItem::text).toList());
-            List<EmbeddingRow> rows = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-              rows.add(new EmbeddingRow(batch.get(i).getContentId(), b.vectors()[i], b.truncated()[i]));
-            }
-            current = rows.iterator();
-          }
-          return current.hasNext();
-        }
-
-        @Override
-        public EmbeddingRow next() {
-          if (!hasNext()) {
-            throw new java.util.NoSuchElementException();
-          }
-          return current.next();
-        }
-      };
-    };
-    return items.mapPartitions(embedPartition, Encoders.bean(EmbeddingRow.class));
+  /**
+   * MiniLM embeddings of the items' text, as the embedded scorer embeds it ({@link ScoringItem#text}),
+   * from {@code embeddings}: only texts it lacks are embedded. Columns content_id and vector (array
+   * of float), in the items' own partitions and order: the vectors are broadcast (at most
+   * train.max-items of them), so the fits sum in the same order as when each item was embedded here.
+   */
+  static Dataset<Row> embed(Dataset<ScoringItem> items, EmbeddingStore store) {
+    Dataset<Row> texts = EmbeddingStore.keyed(items
+        .map((MapFunction<ScoringItem, Tuple3<String, String, String>>) item ->
+            new Tuple3<>(item.getContentId(), item.getContentHash(), item.text()),
+            Encoders.tuple(Encoders.STRING(), Encoders.STRING(), Encoders.STRING()))
+        .toDF("content_id", EmbeddingStore.CONTENT_HASH, EmbeddingStore.TEXT));
+    Dataset<Row> vectors = store.embed(texts).vectors();
+    return texts.join(broadcast(vectors), Seqs.of(EmbeddingStore.CONTENT_HASH, EmbeddingStore.TEXT_HASH))
+        .select(col("content_id"), col(EmbeddingStore.VECTOR));
   }
 
   private static LogisticRegression logistic(EcolensConfig.TrainSettings train) {

@@ -28,9 +28,13 @@ class EndToEndTest extends SparkTest {
   private static EcolensConfig config;
   private static TableStore store;
   private static final Map<Table, Long> FIRST = new EnumMap<>(Table.class);
-  /** The tables 'run' writes: all but experiment_results, which only the experiment command writes. */
+  /**
+   * The tables 'run' writes per run: all but experiment_results, which only the experiment command
+   * writes, and embeddings, which is keyed by content, not by run (checked on its own below).
+   */
   private static final java.util.Set<Table> RUN_TABLES =
-      java.util.EnumSet.complementOf(java.util.EnumSet.of(Table.EXPERIMENT_RESULTS));
+      java.util.EnumSet.complementOf(java.util.EnumSet.of(Table.EXPERIMENT_RESULTS, Table.EMBEDDINGS));
+  private static long firstEmbeddings;
 
   @BeforeAll
   static void runPipelineTwice() {
@@ -43,6 +47,7 @@ class EndToEndTest extends SparkTest {
     for (Table t : RUN_TABLES) {
       FIRST.put(t, store.readRun(t, "e2e-1").count());
     }
+    firstEmbeddings = store.read(Table.EMBEDDINGS).count();
     io.ecolens.pipeline.Pipeline.run(new io.ecolens.run.StageRunner(ctx), timed -> { }); // same run id again: must replace, not add
   }
 
@@ -65,6 +70,14 @@ class EndToEndTest extends SparkTest {
     for (Table t : RUN_TABLES) {
       assertThat(rows(t, "e2e-1")).as(t.tableName()).isEqualTo(FIRST.get(t));
     }
+  }
+
+  @Test
+  void rerunningEmbedsNoTextAgain() {
+    assertThat(firstEmbeddings).as("vectors of the sample's semantic diversity").isPositive();
+    assertThat(store.read(Table.EMBEDDINGS).count()).isEqualTo(firstEmbeddings);
+    assertThat(store.read(Table.EMBEDDINGS).groupBy("content_hash", "text_hash", "model").count()
+        .filter(col("count").gt(1)).count()).isZero();
   }
 
   @Test

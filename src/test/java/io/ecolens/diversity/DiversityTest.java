@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.ecolens.embedding.EmbeddingStore;
+import io.ecolens.embedding.MiniLm;
+import io.ecolens.tables.TableStore;
 import io.ecolens.testing.SparkTest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -163,6 +166,36 @@ class DiversityTest extends SparkTest {
     assertThat(d.items()).isEqualTo(2); // bounded to two items
     assertThat(d.vendiScore()).isGreaterThan(1.5).isLessThanOrEqualTo(2.0);
     assertThat(d.meanCosineDistance()).isGreaterThan(0.5);
+  }
+
+  @Test
+  void semanticFiguresFromTheEmbeddingStoreEqualThoseEmbeddedDirectlyAndEmbedEachTextOnce() {
+    StructType schema = new StructType().add("content_id", DataTypes.StringType)
+        .add("content_hash", DataTypes.StringType).add("text", DataTypes.StringType);
+    // five texts, one blank (not embedded), a and b the same text; the cap of 4 leaves one out
+    Dataset<Row> texts = spark.createDataFrame(List.of(
+        RowFactory.create("a", "h1", "a cat sleeps on the warm mat"),
+        RowFactory.create("b", "h1", "a cat sleeps on the warm mat"),
+        RowFactory.create("c", "h3", "quarterly earnings beat analyst expectations"),
+        RowFactory.create("d", "h4", "how to repair a bicycle tyre at home"),
+        RowFactory.create("e", "h5", "   "),
+        RowFactory.create("f", "h6", "the election results were announced tonight")), schema);
+    TableStore tables = new TableStore(spark, "diversity_embeddings_test");
+    tables.ensureAll();
+    SemanticDiversity.Result direct = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 256, 7));
+
+    long before = MiniLm.embeddedTexts();
+    SemanticDiversity.Result first = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 7,
+        new EmbeddingStore(tables, 256, 1)));
+    long between = MiniLm.embeddedTexts();
+    SemanticDiversity.Result second = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 7,
+        new EmbeddingStore(tables, 256, 1)));
+
+    assertThat(between - before).isBetween(3L, 4L); // the drawn four, a and b counted once when both are drawn
+    assertThat(MiniLm.embeddedTexts()).isEqualTo(between);
+    assertThat(direct.items()).isEqualTo(4);
+    assertThat(first).isEqualTo(direct);
+    assertThat(second).isEqualTo(direct);
   }
 
   @Test
