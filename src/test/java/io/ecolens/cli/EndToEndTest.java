@@ -19,8 +19,10 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The whole pipeline ('run') on a small generated corpus, twice, and once more under a new run id. */
+@Tag("slow")
 class EndToEndTest extends SparkTest {
   private static final int ROWS = 3000;
   private static final int SAMPLE = 600;

@@ -26,6 +26,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The command line with quality gates, on one small generated corpus. The first run has no
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * prevalence gate, which the unchanged model labels pass (exit 0). The notebooks' SQL runs against
  * the resulting tables, which hold comparisons and a failed gate.
  */
+@Tag("slow")
 class GateCliTest extends SparkTest {
   private static final String DB = "gates_cli";
   private static final String PREVALENCE_GATE = "{metric: prevalence, category: spam_scam, max-rise-relative: 0.5}";

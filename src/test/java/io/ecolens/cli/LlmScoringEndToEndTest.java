@@ -31,12 +31,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The openai scorer through the score stage against the simulator on loopback: a run stopped by
  * its budget cap and resumed re-sends no committed item, a rerun sends nothing, another run reuses
  * the cache, faults never lose or duplicate rows, and the API key appears nowhere ecolens writes.
  */
+@Tag("slow")
 class LlmScoringEndToEndTest extends SparkTest {
   private static final int ROWS = 300;
   private static final int CATEGORIES = 10;

@@ -23,12 +23,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * {@code score} in a JVM of its own, killed with SIGKILL once it has committed at least one chunk,
  * then started again with the same run id: every item ends with exactly one row per category, and
  * no committed item is sent to the endpoint a second time.
  */
+@Tag("slow")
 class ScoreKillResumeTest extends SparkTest {
   private static final int CATEGORIES = 10;
   private static final int COMMIT_EVERY = 30;

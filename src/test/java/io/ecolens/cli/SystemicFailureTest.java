@@ -25,6 +25,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * A judge that returns nothing usable, through the command line: the simulator answers every
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and shows n/a in the report and summary.json. Scoring again against a healthy server with the
  * same run id then resumes and scores every item.
  */
+@Tag("slow")
 class SystemicFailureTest extends SparkTest {
   private static final String DB = "systemic_cli";
   private static final String RUN = "sf1";

@@ -13,11 +13,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Real tweets with real crowd labels (a ~3% subsample, to keep CI short; jobs/bench.sh davidson
  * runs the full set). Skipped, saying why, when ../shared/datasets is absent.
  */
+@Tag("slow")
 class DavidsonDatasetTest extends SparkTest {
   @TempDir static Path dir;
 

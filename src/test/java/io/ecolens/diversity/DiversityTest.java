@@ -23,7 +23,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
+@Tag("slow")
 class DiversityTest extends SparkTest {
   private static final StructType ITEMS = new StructType()
       .add("slice", DataTypes.StringType)

@@ -17,8 +17,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Vectors are computed once per key, kept in {@code embeddings}, and read back unchanged. */
+@Tag("slow")
 class EmbeddingStoreTest extends SparkTest {
   private static final StructType TEXTS = new StructType()
       .add("content_id", DataTypes.StringType)

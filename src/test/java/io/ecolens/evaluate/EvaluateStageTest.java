@@ -16,6 +16,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The evaluate stage through the stage runner on six items of one category (hate_speech,
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Each item is one case: i1 tp, i2 fp, i3 fn, i4 tn with a score 0.05 from the threshold (inside
  * the uncertainty band 0.1), i5 a 1-1 tie of two annotators, i6 scored but never labelled.
  */
+@Tag("slow")
 class EvaluateStageTest extends SparkTest {
   private static final String RUN = "evaluate-1";
   private static final String HATE = "hate_speech";

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The experiment command's stage on a generated corpus with real simulators on loopback: a first
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * send requests for the new variant only. Checks the figures against the evaluate stage, the
  * ledger-based cost of reused verdicts, the results table and the page.
  */
+@Tag("slow")
 class ExperimentStageTest extends SparkTest {
   private static final int SAMPLE = 80;
   private static final int PER_REQUEST = 4;

@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The metrics stage's prevalence rows on a five-item run, through the runner. */
+@Tag("slow")
 class MetricsStageTest extends SparkTest {
   private static final String DB = "metrics_stage_test";
   private static final String RUN = "m1";

@@ -26,12 +26,14 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The report's three stages on hand-made tables: metrics (prevalence, diversity), gates (none
  * configured) and the render stage, run in order through the {@link StageRunner} as the report
  * command runs them.
  */
+@Tag("slow")
 class ReportStageTest extends SparkTest {
   private static final String DB = "report_test";
   private static TableStore store;

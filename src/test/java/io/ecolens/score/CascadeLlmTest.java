@@ -30,12 +30,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The cascade embedded → openai through the score stage against the LLM simulator on loopback:
  * only uncertain items reach the LLM, within the job's global concurrency; a rerun and a new run
  * make no LLM call; LLM failures become error rows; the figures reach {@code metrics} and the report.
  */
+@Tag("slow")
 class CascadeLlmTest extends SparkTest {
   private static final Policy POLICY = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
   private static final int CATEGORIES = POLICY.categories().size();

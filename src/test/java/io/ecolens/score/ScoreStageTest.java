@@ -20,12 +20,14 @@ import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The score stage with the rules scorer on three items and a two-category policy: the rows it
  * writes, a rerun under the same run id replacing its rows, a second run over the same items
  * reusing them as {@code cached}, and the {@code score} metrics of each.
  */
+@Tag("slow")
 class ScoreStageTest extends SparkTest {
   /** spam fires on "followers" (0.5, at the threshold), scam on "giveaway" (0.75); item c matches neither. */
   private static final String POLICY = """

@@ -14,11 +14,13 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * train's embeddings come from the store, yet the fits see the same rows in the same partitions and
  * order, with the same vectors, as when train embedded each item itself; a second train embeds nothing.
  */
+@Tag("slow")
 class TrainEmbeddingsTest extends SparkTest {
   /** Six items in two partitions; i1 and i2 are the same text under one content_hash, i3 has no hashtags. */
   private static Dataset<ScoringItem> items() {
