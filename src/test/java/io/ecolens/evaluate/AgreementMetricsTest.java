@@ -33,7 +33,7 @@ class AgreementMetricsTest extends SparkTest {
    * AUC .75); labels at .5: tp 1 (.8), fn 1 (.35), tn 2 -> precision 1, recall .5. All four are
    * video. Category "hate": one photo item, negative, scored .2 (no positives: AP 0, no AUC; the
    * photo slice has 1 item, under the minimum of 2, so it is flagged). Category "nudity" has no
-   * labelled item at all (the empty slice): zeros, no AUC.
+   * labelled item at all (the empty slice): no figures (none written rather than zeros).
    */
   @BeforeAll
   static void compute() {
@@ -71,9 +71,11 @@ class AgreementMetricsTest extends SparkTest {
     assertThat(find("agreement", "average_precision", "hate", "all", "all").getDouble(6)).isZero();
     assertThat(find("agreement", "roc_auc", "hate", "all", "all")).isNull();
     assertThat(find("agreement", "kappa", "hate", "all", "all")).isNull(); // one class: undefined
-    assertThat(find("agreement", "f1", "nudity", "all", "all").getDouble(6)).isZero();
-    assertThat(find("agreement", "tp", "nudity", "all", "all").getLong(9)).isZero();
+    // a category without labelled pairs has no figure at all, not a 0 (no figure from no data)
+    assertThat(find("agreement", "f1", "nudity", "all", "all")).isNull();
+    assertThat(find("agreement", "tp", "nudity", "all", "all")).isNull();
     assertThat(find("agreement", "roc_auc", "nudity", "all", "all")).isNull();
+    assertThat(find("agreement", "f1", "hate", "all", "all")).isNotNull();
   }
 
   @Test
