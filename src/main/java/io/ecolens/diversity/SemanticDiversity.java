@@ -7,9 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.trim;
 
 import io.ecolens.embedding.EmbeddingStore;
-import io.ecolens.embedding.MiniLm;
 import io.ecolens.spark.Seqs;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
@@ -19,7 +17,6 @@ import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
 import org.apache.spark.mllib.linalg.distributed.RowMatrix;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 
 /**
@@ -32,9 +29,9 @@ import org.apache.spark.sql.Row;
  * Spark sums XᵀX (a {@link RowMatrix} gramian, d = 384) and the column sums, and the driver only
  * decomposes a d×d matrix. Mean pairwise similarity over i ≠ j is (‖Σ x_i‖² − n) / (n(n − 1)).
  *
- * <p>Embedding costs model time, so at most {@code maxItems} texts are embedded (a seeded draw);
- * the model is the JVM's one {@link MiniLm} instance on each executor. With an {@link
- * EmbeddingStore}, a text embedded by an earlier call or run is not embedded again.
+ * <p>Embedding costs model time, so at most {@code maxItems} texts are drawn (seeded), and their
+ * vectors come from the {@link EmbeddingStore}: a text embedded by an earlier call or run is not
+ * embedded again.
  */
 public final class SemanticDiversity {
   /** Input columns. */
@@ -47,47 +44,15 @@ public final class SemanticDiversity {
   public record Result(long items, double meanCosineDistance, double vendiScore) {}
 
   /**
-   * Embeds at most {@code maxItems} non-empty texts (chosen by a seeded hash of the id) with MiniLM
-   * on the executors, in batches of 64.
-   */
-  public static JavaRDD<Vector> embed(Dataset<Row> texts, int maxItems, int maxTokens, long seed) {
-    JavaRDD<String> bounded = drawn(texts, maxItems, seed)
-        .select(col(TEXT))
-        .as(Encoders.STRING())
-        .toJavaRDD();
-    return bounded.mapPartitions(partition -> {
-      if (!partition.hasNext()) {
-        return java.util.Collections.emptyIterator();
-      }
-      MiniLm miniLm = MiniLm.shared(maxTokens, 1);
-      List<Vector> out = new ArrayList<>();
-      List<String> batch = new ArrayList<>();
-      while (partition.hasNext()) {
-        batch.add(partition.next());
-        if (batch.size() == 64 || !partition.hasNext()) {
-          for (float[] v : miniLm.embed(batch).vectors()) {
-            double[] d = new double[v.length];
-            for (int i = 0; i < v.length; i++) {
-              d[i] = v[i];
-            }
-            out.add(Vectors.dense(d));
-          }
-          batch.clear();
-        }
-      }
-      return out.iterator();
-    });
-  }
-
-  /**
-   * The same draw as {@link #embed(Dataset, int, int, long)}, its vectors taken from {@code store}:
-   * only the texts it lacks are embedded (and kept there). {@code texts} also needs content_hash.
+   * Vectors of at most {@code maxItems} non-empty texts (chosen by a seeded hash of the id), taken
+   * from {@code store}: only the texts it lacks are embedded (and kept there). {@code texts} also
+   * needs content_hash.
    */
   public static JavaRDD<Vector> embed(Dataset<Row> texts, int maxItems, long seed, EmbeddingStore store) {
     Dataset<Row> drawn = EmbeddingStore.keyed(drawn(texts, maxItems, seed));
     Dataset<Row> vectors = store.embed(drawn).vectors();
     // The draw's order again, in one partition as the draw itself: the sums in of() add in the same
-    // order as with embed() above, so the figures are the same to the last bit.
+    // order as when each drawn text was embedded in place, so the figures are the same to the last bit.
     return drawn.join(vectors, Seqs.of(EmbeddingStore.CONTENT_HASH, EmbeddingStore.TEXT_HASH))
         .orderBy(hash(col(ID), lit(seed)), col(ID))
         .limit(maxItems)
@@ -104,7 +69,7 @@ public final class SemanticDiversity {
   }
 
   /** At most {@code maxItems} non-empty texts, in the order of a seeded hash of the id. */
-  private static Dataset<Row> drawn(Dataset<Row> texts, int maxItems, long seed) {
+  static Dataset<Row> drawn(Dataset<Row> texts, int maxItems, long seed) {
     return texts
         .filter(col(TEXT).isNotNull().and(length(trim(col(TEXT))).gt(0)))
         .orderBy(hash(col(ID), lit(seed)), col(ID))

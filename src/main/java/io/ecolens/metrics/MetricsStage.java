@@ -92,8 +92,7 @@ public final class MetricsStage implements Stage<MetricsStage.Result> {
     describe(ctx, "write prevalence and diversity metrics");
     store.replaceRunParts(Table.METRICS, runId, "report", List.of(PrevalenceMetrics.REPORT, PrevalenceMetrics.SLICES,
         DiversityMetrics.CORPUS, DiversityMetrics.SAMPLE),
-        MetricRow.toFrame(ctx.spark(), whole).union(MetricRow.toFrame(ctx.spark(), slices))
-            .union(ctx.spark().createDataFrame(diversity, Table.METRICS.schema())));
+        MetricRow.toFrame(ctx.spark(), prevalence).union(ctx.spark().createDataFrame(diversity, Table.METRICS.schema())));
     return new Result(whole.size(), slices.size(), diversity.size());
   }
 

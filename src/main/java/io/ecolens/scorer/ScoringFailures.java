@@ -25,11 +25,6 @@ import org.apache.spark.sql.Row;
 public record ScoringFailures(long tried, long failed, String topReason, long topReasonItems) {
   private static final String ATTEMPTS = "\\s*\\(after \\d+ attempts?\\)\\s*$";
 
-  /** None tried, none failed. */
-  public static ScoringFailures none() {
-    return new ScoringFailures(0, 0, null, 0);
-  }
-
   /** An error as the scorer wrote it, without " (after N attempts)", so that equal causes count together. */
   public static String reasonOf(String error) {
     return error == null ? "unknown error" : error.replaceAll(ATTEMPTS, "").strip();
@@ -85,11 +80,6 @@ public record ScoringFailures(long tried, long failed, String topReason, long to
   public boolean systemic(double maxShare, long minItems, long toTry) {
     long enough = Math.max(1, Math.min(minItems, toTry));
     return tried >= enough && failed > 0 && failed >= maxShare * tried;
-  }
-
-  /** True when items were tried and every one of them failed. */
-  public boolean allFailed() {
-    return tried > 0 && failed == tried;
   }
 
   /** "12 of the 12 items tried failed (100%); most common error (12 items): "..."". */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
@@ -157,14 +158,14 @@ class DiversityTest extends SparkTest {
         RowFactory.create("b", "a cat sleeps on the warm mat"),
         RowFactory.create("c", "a cat sleeps on the warm mat"),
         RowFactory.create("d", "   ")), schema);
-    SemanticDiversity.Result r = SemanticDiversity.of(SemanticDiversity.embed(same, 10, 256, 1));
+    SemanticDiversity.Result r = SemanticDiversity.of(embeddedInPlace(same, 10, 1));
     assertThat(r.items()).isEqualTo(3); // the blank text is not embedded
     assertThat(r.vendiScore()).isCloseTo(1.0, within(1e-4));
     Dataset<Row> different = spark.createDataFrame(List.of(
         RowFactory.create("a", "a cat sleeps on the warm mat"),
         RowFactory.create("b", "quarterly earnings beat analyst expectations"),
         RowFactory.create("c", "how to repair a bicycle tyre at home")), schema);
-    SemanticDiversity.Result d = SemanticDiversity.of(SemanticDiversity.embed(different, 2, 256, 1));
+    SemanticDiversity.Result d = SemanticDiversity.of(embeddedInPlace(different, 2, 1));
     assertThat(d.items()).isEqualTo(2); // bounded to two items
     assertThat(d.vendiScore()).isGreaterThan(1.5).isLessThanOrEqualTo(2.0);
     assertThat(d.meanCosineDistance()).isGreaterThan(0.5);
@@ -184,7 +185,7 @@ class DiversityTest extends SparkTest {
         RowFactory.create("f", "h6", "the election results were announced tonight")), schema);
     TableStore tables = new TableStore(spark, "diversity_embeddings_test");
     tables.ensureAll();
-    SemanticDiversity.Result direct = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 256, 7));
+    SemanticDiversity.Result direct = SemanticDiversity.of(embeddedInPlace(texts, 4, 7));
 
     long before = MiniLm.embeddedTexts();
     SemanticDiversity.Result first = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 7,
@@ -261,5 +262,29 @@ class DiversityTest extends SparkTest {
       assertThat(actual).as("max distance %s", maxDistance).isEqualTo(expected);
     }
     hashed.unpersist();
+  }
+
+  /**
+   * The semantic draw's texts embedded where they are, without the embeddings table (how semantic
+   * diversity embedded before the table existed): the reference the store-backed figures must equal.
+   */
+  private static JavaRDD<Vector> embeddedInPlace(Dataset<Row> texts, int maxItems, long seed) {
+    return SemanticDiversity.drawn(texts, maxItems, seed).select("text").as(Encoders.STRING()).toJavaRDD()
+        .mapPartitions(partition -> {
+          List<String> batch = new ArrayList<>();
+          partition.forEachRemaining(batch::add);
+          List<Vector> out = new ArrayList<>();
+          for (int from = 0; from < batch.size(); from += 64) {
+            for (float[] v : MiniLm.shared(256, 1).embed(batch.subList(from, Math.min(from + 64, batch.size())))
+                .vectors()) {
+              double[] d = new double[v.length];
+              for (int k = 0; k < v.length; k++) {
+                d[k] = v[k];
+              }
+              out.add(Vectors.dense(d));
+            }
+          }
+          return out.iterator();
+        });
   }
 }
