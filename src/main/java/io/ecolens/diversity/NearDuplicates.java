@@ -1,11 +1,10 @@
 package io.ecolens.diversity;
 
 import static org.apache.spark.ml.functions.vector_to_array;
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.posexplode;
-import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.posexplode;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
@@ -22,16 +21,18 @@ import org.apache.spark.ml.feature.MinHashLSHModel;
 import org.apache.spark.ml.feature.NGram;
 import org.apache.spark.ml.feature.RegexTokenizer;
 import org.apache.spark.ml.linalg.Vector;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.api.java.UDF2;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 
 /**
  * Share of items that have a near-duplicate: another item whose set of word 3-grams has a Jaccard
- * similarity above the threshold. Spark ML's {@link MinHashLSH} finds the candidate pairs
- * ({@code approxSimilarityJoin}) and checks their exact Jaccard distance.
+ * similarity above the threshold. Spark ML's {@link MinHashLSH} hashes the 3-gram sets; pairs that
+ * share a hash value are candidates, and a candidate counts when its exact Jaccard distance is below
+ * the threshold (the pairs {@code approxSimilarityJoin} returns).
  *
  * <p>Items with the same normalised text are grouped first: they are duplicates of each other
  * without any hashing, and LSH then runs over distinct texts only, which keeps templated corpora
@@ -61,34 +62,66 @@ public final class NearDuplicates {
    * Ids of the texts with a near-duplicate: what {@code MinHashLSHModel.approxSimilarityJoin} of the
    * texts with themselves finds (candidate pairs share a MinHash value in some hash table; a pair
    * counts when its exact Jaccard distance is below {@code maxDistance}), computed the lean way:
-   * the candidates are joined and de-duplicated as pairs of ids, and each distinct pair's distance
-   * is computed once, instead of de-duplicating rows that carry both feature vectors.
+   * the texts are grouped by (hash table, MinHash value), and the pairs within each bucket are
+   * checked there, in one pass, instead of materialising and de-duplicating every candidate pair
+   * (millions on a templated corpus, where most of them are far apart). A pair found in several
+   * buckets is checked in each; only ids leave a bucket, so the output is small.
    */
   static Dataset<Row> nearIds(Dataset<Row> hashed, double maxDistance) {
     Dataset<Row> buckets = hashed
-        .select(col("id"), posexplode(col("hashes")).as(new String[] {"table", "hash"}))
-        .select(col("id"), col("table"), vector_to_array(col("hash"), "float64").getItem(0).as("value"));
-    Dataset<Row> candidates = buckets.as("a").join(buckets.as("b"), col("a.table").equalTo(col("b.table"))
-            .and(col("a.value").equalTo(col("b.value"))).and(col("a.id").lt(col("b.id"))))
-        .select(col("a.id").as("a"), col("b.id").as("b"))
-        .distinct();
-    Dataset<Row> vectors = hashed.select(col("id"), col("features"));
-    return candidates
-        .join(vectors.as("va"), col("a").equalTo(col("va.id")))
-        .join(vectors.as("vb"), col("b").equalTo(col("vb.id")))
-        .filter(JACCARD_DISTANCE.apply(col("va.features"), col("vb.features")).lt(maxDistance))
-        .select(explode(array(col("a"), col("b"))).as("id"))
-        .distinct();
+        .select(col("id"), col("features"), posexplode(col("hashes")).as(new String[] {"table", "hash"}))
+        .groupBy(col("table"), vector_to_array(col("hash"), "float64").getItem(0).as("value"))
+        .agg(collect_list(struct(col("id"), col("features"))).as("members"))
+        .filter(size(col("members")).gt(1));
+    FlatMapFunction<Row, Long> near = bucket -> nearInBucket(bucket.getList(2), maxDistance).iterator();
+    return buckets.flatMap(near, Encoders.LONG()).toDF("id").distinct();
   }
 
-  /** Jaccard distance of the non-zero index sets of two vectors, as MinHashLSH defines it. */
-  private static final UserDefinedFunction JACCARD_DISTANCE = udf((UDF2<Vector, Vector, Double>) (x, y) -> {
-    int[] a = x.toSparse().indices();
-    int[] b = y.toSparse().indices();
+  /** Ids of the members of one bucket that are within {@code maxDistance} of another member. */
+  private static List<Long> nearInBucket(List<Row> members, double maxDistance) {
+    int n = members.size();
+    long[] ids = new long[n];
+    int[][] grams = new int[n][];
+    for (int i = 0; i < n; i++) {
+      ids[i] = members.get(i).getLong(0);
+      grams[i] = members.get(i).<Vector>getAs(1).toSparse().indices();
+    }
+    boolean[] near = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        if (near[i] && near[j] || lengthBound(grams[i].length, grams[j].length) >= maxDistance) {
+          continue;
+        }
+        if (jaccardDistance(grams[i], grams[j]) < maxDistance) {
+          near[i] = true;
+          near[j] = true;
+        }
+      }
+    }
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (near[i]) {
+        out.add(ids[i]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A lower bound of the Jaccard distance of two sets of these sizes (the shared part is at most the
+   * smaller set, the union at least the larger one), computed as {@link #jaccardDistance} would for
+   * a subset, so a pair it rules out is one that check would also rule out.
+   */
+  private static double lengthBound(int a, int b) {
+    return 1 - (double) Math.min(a, b) / Math.max(a, b);
+  }
+
+  /** Jaccard distance of two ascending index sets (the non-zero indices of two vectors), as MinHashLSH defines it. */
+  static double jaccardDistance(int[] a, int[] b) {
     int i = 0;
     int j = 0;
     int shared = 0;
-    while (i < a.length && j < b.length) { // indices of a sparse vector are ascending
+    while (i < a.length && j < b.length) {
       if (a[i] == b[j]) {
         shared++;
         i++;
@@ -102,7 +135,7 @@ public final class NearDuplicates {
     double intersection = shared;
     double union = a.length + b.length - intersection;
     return 1 - intersection / union;
-  }, DataTypes.DoubleType);
+  }
 
   /**
    * Near-duplicate share among at most {@code maxItems} items (a seeded draw by id hash).
@@ -119,7 +152,8 @@ public final class NearDuplicates {
     Dataset<Row> tokens = new RegexTokenizer().setInputCol("text").setOutputCol("words").setPattern("\\W+")
         .setMinTokenLength(1).transform(texts);
     Dataset<Row> grams = new NGram().setN(3).setInputCol("words").setOutputCol("grams").transform(tokens)
-        .withColumn("short", size(col("grams")).equalTo(0));
+        .withColumn("short", size(col("grams")).equalTo(0))
+        .cache();
     Dataset<Row> features = new HashingTF().setBinary(true).setNumFeatures(1 << 20)
         .setInputCol("grams").setOutputCol("features")
         .transform(grams.filter(col("short").equalTo(false)))
@@ -127,11 +161,11 @@ public final class NearDuplicates {
         .select("id", "items", "features")
         .cache();
     try {
-      Row shortRow = grams.agg(sum(when(col("short"), col("items")).otherwise(0L))).first();
-      long shortItems = shortRow.isNullAt(0) ? 0 : shortRow.getLong(0);
-      Row counts = features.agg(count(lit(1)), sum("items")).first();
-      if (counts.getLong(0) < 2) { // one distinct text or none: no pair to look for
-        long total = counts.isNullAt(1) ? 0 : counts.getLong(1);
+      Row counts = grams.agg(sum(when(col("short"), col("items")).otherwise(0L)),
+          sum(when(col("short"), 0L).otherwise(1L)), sum(when(col("short"), 0L).otherwise(col("items")))).first();
+      long shortItems = counts.isNullAt(0) ? 0 : counts.getLong(0);
+      if (counts.isNullAt(1) || counts.getLong(1) < 2) { // one distinct text or none: no pair to look for
+        long total = counts.isNullAt(2) ? 0 : counts.getLong(2);
         return new Result(total, total > 1 ? total : 0, shortItems);
       }
       MinHashLSHModel model = new MinHashLSH().setNumHashTables(5).setSeed(seed)
@@ -146,6 +180,7 @@ public final class NearDuplicates {
       return new Result(total, dups, shortItems);
     } finally {
       features.unpersist(false);
+      grams.unpersist(false);
     }
   }
 }

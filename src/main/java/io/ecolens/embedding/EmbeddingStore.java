@@ -146,7 +146,9 @@ public final class EmbeddingStore {
     int threads = intraOpThreads;
     MapPartitionsFunction<Row, EmbeddingRow> embed = partition -> embedPartition(partition, window, threads,
         embedded);
-    return missing.mapPartitions(embed, Encoders.bean(EmbeddingRow.class))
+    // Spread over every core: the keys to embed often arrive in one partition (a draw ends in a limit).
+    int slots = missing.sparkSession().sparkContext().defaultParallelism();
+    return missing.repartition(slots, col(TEXT_HASH)).mapPartitions(embed, Encoders.bean(EmbeddingRow.class))
         .select(col("contentHash").as(CONTENT_HASH), col("textHash").as(TEXT_HASH), lit(model()).as("model"),
             size(col("vector")).as("dimension"), col("vector").as(VECTOR), col("truncated").as(TRUNCATED),
             current_timestamp().as("created_at"));

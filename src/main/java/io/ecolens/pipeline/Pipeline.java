@@ -16,6 +16,7 @@ import java.util.function.Consumer;
  * The whole run, stage by stage through one {@link StageRunner}: generate (when
  * {@code generate.enabled}), ingest, sample, score, evaluate, metrics, gates, report. A score stage
  * stopped by the budget cap ends the run early: its figures would describe a part of the sample.
+ * The run stays "running" in the ledger from its first stage to its last, one ledger write per stage.
  */
 public final class Pipeline {
   private Pipeline() {}
@@ -31,16 +32,17 @@ public final class Pipeline {
   /** Runs every stage in order; {@code onStage} hears of each as it finishes (to print it). */
   public static Result run(StageRunner runner, Consumer<StageRunner.Timed<?>> onStage) {
     if (runner.context().config().generate().enabled()) {
-      onStage.accept(runner.run(new GenerateStage()));
+      onStage.accept(runner.runBeforeMore(new GenerateStage()));
     }
-    onStage.accept(runner.run(new IngestStage()));
-    onStage.accept(runner.run(new SampleStage()));
-    StageRunner.Timed<ScoreStage.Result> score = runner.run(new ScoreStage());
+    onStage.accept(runner.runBeforeMore(new IngestStage()));
+    onStage.accept(runner.runBeforeMore(new SampleStage()));
+    StageRunner.Timed<ScoreStage.Result> score = runner.runBeforeMore(new ScoreStage());
     onStage.accept(score);
     if (score.result().deferredItems() > 0) {
+      runner.succeeded();
       return new Result(Optional.empty());
     }
-    onStage.accept(runner.run(new EvaluateStage()));
+    onStage.accept(runner.runBeforeMore(new EvaluateStage()));
     return new Result(Optional.of(report(runner, onStage).gates()));
   }
 
@@ -49,8 +51,8 @@ public final class Pipeline {
 
   /** The report's three stages: metrics (prevalence, diversity), gates, and the rendered files. */
   public static Report report(StageRunner runner, Consumer<StageRunner.Timed<?>> onStage) {
-    onStage.accept(runner.run(new MetricsStage()));
-    StageRunner.Timed<GateStage.Result> gates = runner.run(new GateStage());
+    onStage.accept(runner.runBeforeMore(new MetricsStage()));
+    StageRunner.Timed<GateStage.Result> gates = runner.runBeforeMore(new GateStage());
     onStage.accept(gates);
     StageRunner.Timed<ReportStage.Result> files = runner.run(new ReportStage());
     onStage.accept(files);

@@ -40,9 +40,12 @@ public final class RunLedger {
     this.ctx = ctx;
   }
 
-  /** Marks the run as running a stage. */
+  /** Marks the run as running a stage; no write when the row says so already (a stage just finished before more). */
   public void started(String stage) {
     State s = current();
+    if (s.written && "running".equals(s.status) && s.error == null) {
+      return;
+    }
     s.status = "running";
     s.error = null;
     write(s);
@@ -50,11 +53,13 @@ public final class RunLedger {
 
   /**
    * Records a finished stage: its wall time and counts (merged over earlier ones) and, when the
-   * stage scored, the run's spend (replacing earlier figures), in one write.
+   * stage scored, the run's spend (replacing earlier figures), in one write. The run's status
+   * becomes "succeeded" when {@code last}, and stays "running" when more stages follow.
    */
-  public void finished(String stage, double seconds, Map<String, Long> counts, Optional<StageResult.Spend> spend) {
+  public void finished(String stage, double seconds, Map<String, Long> counts, Optional<StageResult.Spend> spend,
+      boolean last) {
     State s = current();
-    s.status = "succeeded";
+    s.status = last ? "succeeded" : "running";
     s.stageSeconds.put(stage, seconds);
     s.counts.putAll(counts);
     s.finishedAt = Timestamp.from(Instant.now());
@@ -63,6 +68,13 @@ public final class RunLedger {
       s.outputTokens = p.outputTokens();
       s.costUsd = p.costUsd();
     });
+    write(s);
+  }
+
+  /** Marks the run succeeded after its last finished stage (one that was to be followed by more). */
+  public void succeeded() {
+    State s = current();
+    s.status = "succeeded";
     write(s);
   }
 
@@ -85,6 +97,7 @@ public final class RunLedger {
   private State read() {
     List<Row> rows = ctx.store().readRun(Table.RUNS, ctx.runId()).collectAsList(); // at most one row
     State s = new State();
+    s.written = !rows.isEmpty();
     if (rows.isEmpty()) {
       s.startedAt = Timestamp.from(Instant.now());
       return s;
@@ -115,6 +128,7 @@ public final class RunLedger {
         s.costUsd, s.error);
     ctx.store().replaceRun(Table.RUNS, ctx.runId(),
         ctx.spark().createDataFrame(List.of(row), Table.RUNS.schema()));
+    s.written = true;
   }
 
   private static String appVersion() {
@@ -123,6 +137,8 @@ public final class RunLedger {
   }
 
   private static final class State {
+    /** Whether the table holds this row (read from it, or written since). */
+    boolean written;
     String status = "running";
     Timestamp startedAt;
     Timestamp finishedAt;

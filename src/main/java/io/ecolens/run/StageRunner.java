@@ -25,8 +25,30 @@ public final class StageRunner {
   /** A stage's result and its wall time. */
   public record Timed<R extends StageResult>(String stage, R result, double seconds) {}
 
-  /** Runs {@code stage} under the ledger and returns what it did; a failure is recorded, then rethrown. */
+  /**
+   * Runs {@code stage} under the ledger and returns what it did; a failure is recorded, then
+   * rethrown. After it the ledger says the run succeeded: use this for the last (or only) stage.
+   */
   public <R extends StageResult> Timed<R> run(Stage<R> stage) {
+    return run(stage, true);
+  }
+
+  /**
+   * Runs {@code stage} like {@link #run} when another stage of the run follows in this process: the
+   * ledger keeps the run "running" after it, so the next stage starts without a ledger write (one
+   * Delta commit per stage instead of two). End with {@link #run}, or {@link #succeeded} when the
+   * run stops early.
+   */
+  public <R extends StageResult> Timed<R> runBeforeMore(Stage<R> stage) {
+    return run(stage, false);
+  }
+
+  /** Marks the run succeeded when it ends after a {@link #runBeforeMore} stage (e.g. at the budget cap). */
+  public void succeeded() {
+    ledger.succeeded();
+  }
+
+  private <R extends StageResult> Timed<R> run(Stage<R> stage, boolean last) {
     String name = stage.name();
     if (stage.recorded()) {
       ctx.store().ensureAll();
@@ -38,7 +60,7 @@ public final class StageRunner {
       R result = stage.execute(ctx);
       double seconds = (System.nanoTime() - start) / 1e9;
       if (stage.recorded()) {
-        ledger.finished(name, seconds, result.counts(), result.spend());
+        ledger.finished(name, seconds, result.counts(), result.spend(), last);
       }
       return new Timed<>(name, result, seconds);
     } catch (RuntimeException e) {
