@@ -65,8 +65,18 @@ public final class DiversityMetrics {
     Dataset<Row> corpus = content.select(col("content_id"), col("content_hash"), col("format"), col("language"), col("region"),
         col("creator_id"), col("views"),
         concat_ws(" ", coalesce(col("title"), lit("")), coalesce(col("description"), lit("")),
-            coalesce(col("transcript"), lit(""))).as("text"));
-    Dataset<Row> sample = samples.select(col("content_id")).distinct().join(corpus, "content_id");
+            coalesce(col("transcript"), lit(""))).as("text")).persist();
+    Dataset<Row> sample = samples.select(col("content_id")).distinct().join(corpus, "content_id").persist();
+    try {
+      return figures(runId, corpus, sample, scores);
+    } finally {
+      sample.unpersist();
+      corpus.unpersist();
+    }
+  }
+
+  /** The figures of {@code corpus} and {@code sample} (kept in memory: every dimension reads them). */
+  private List<Row> figures(String runId, Dataset<Row> corpus, Dataset<Row> sample, Dataset<Row> scores) {
 
     Dataset<Row> items = dimensionRows(CORPUS, corpus).union(dimensionRows(SAMPLE, sample))
         .union(topicRows(scores, sample));

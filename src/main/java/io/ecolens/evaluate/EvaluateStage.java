@@ -113,45 +113,55 @@ public final class EvaluateStage implements Stage<EvaluateStage.Result> {
     }
     checkSlices(content, sliceColumns);
 
+    // The joined pairs are computed once and kept while the figures below query them many times.
     Dataset<Row> adjudicated = Adjudication.adjudicate(labels, settings.adjudication(), settings.dawidSkeneIterations());
-    Dataset<Row> evaluations = evaluations(scores, adjudicated, samples, runId);
-    ctx.store().replaceRun(Table.EVALUATIONS, runId, evaluations);
-    Dataset<Row> written = ctx.store().readRun(Table.EVALUATIONS, runId);
-    Dataset<Row> withSlices = written.join(
-        content.select(sliceColumnsWithId(sliceColumns)), Seqs.of("content_id"), "left");
-
-    List<String> categories = ctx.policy().categories().stream().map(Policy.Category::id).toList();
-    Map<String, MetricRows> sections = AgreementMetrics.compute(withSlices, categories,
-        new AgreementMetrics.Options(settings.slices(), settings.minSliceItems(), settings.sweepSteps(),
-            settings.calibrationBins()), runId);
-    MetricRows human = new MetricRows(runId, HumanQuality.REPORT);
-    HumanQuality.addMetrics(labels, adjudicated, human, sections.get(AgreementMetrics.WHOLE));
-    sections.put(HumanQuality.REPORT, human);
-    MetricRows.writeAll(ctx, sections.values());
-
+    Dataset<Row> evaluations = evaluations(scores, adjudicated, samples, runId).persist();
+    Dataset<Row> withSlices = evaluations.join(
+        content.select(sliceColumnsWithId(sliceColumns)), Seqs.of("content_id"), "left").persist();
+    Dataset<Row> queue = null;
+    long ties;
+    long queued;
     Map<String, Agreement> byCategory = new LinkedHashMap<>();
-    categories.forEach(c -> byCategory.put(c, new Agreement(0, 0, 0, 0)));
-    for (Row r : sections.get(AgreementMetrics.WHOLE).rows()) {
-      String metric = r.getString(2);
-      String category = r.getString(3);
-      if (byCategory.containsKey(category) && List.of("tp", "fp", "fn", "tn").contains(metric)) {
-        Agreement a = byCategory.get(category);
-        long v = (long) r.getDouble(6);
-        byCategory.put(category, switch (metric) {
-          case "tp" -> new Agreement(v, a.fp(), a.fn(), a.tn());
-          case "fp" -> new Agreement(a.tp(), v, a.fn(), a.tn());
-          case "fn" -> new Agreement(a.tp(), a.fp(), v, a.tn());
-          default -> new Agreement(a.tp(), a.fp(), a.fn(), v);
-        });
+    List<String> categories = ctx.policy().categories().stream().map(Policy.Category::id).toList();
+    try {
+      ctx.store().replaceRun(Table.EVALUATIONS, runId, evaluations);
+      Map<String, MetricRows> sections = AgreementMetrics.compute(withSlices, categories,
+          new AgreementMetrics.Options(settings.slices(), settings.minSliceItems(), settings.sweepSteps(),
+              settings.calibrationBins()), runId);
+      MetricRows human = new MetricRows(runId, HumanQuality.REPORT);
+      HumanQuality.addMetrics(labels, adjudicated, human, sections.get(AgreementMetrics.WHOLE));
+      sections.put(HumanQuality.REPORT, human);
+      MetricRows.writeAll(ctx, sections.values());
+
+      categories.forEach(c -> byCategory.put(c, new Agreement(0, 0, 0, 0)));
+      for (Row r : sections.get(AgreementMetrics.WHOLE).rows()) {
+        String metric = r.getString(2);
+        String category = r.getString(3);
+        if (byCategory.containsKey(category) && List.of("tp", "fp", "fn", "tn").contains(metric)) {
+          Agreement a = byCategory.get(category);
+          long v = (long) r.getDouble(6);
+          byCategory.put(category, switch (metric) {
+            case "tp" -> new Agreement(v, a.fp(), a.fn(), a.tn());
+            case "fp" -> new Agreement(a.tp(), v, a.fn(), a.tn());
+            case "fn" -> new Agreement(a.tp(), a.fp(), v, a.tn());
+            default -> new Agreement(a.tp(), a.fp(), a.fn(), v);
+          });
+        }
+      }
+      ties = evaluations.filter(col("outcome").equalTo("tie")).count();
+
+      queue = reviewQueue(withSlices.withColumn("_slice",
+              coalesce(col(settings.reviewQueueSlice()).cast("string"), lit("unknown"))),
+          ctx.policy(), settings.uncertaintyBand(), settings.reviewQueuePerCategory()).persist();
+      ctx.store().replaceRun(Table.REVIEW_QUEUE, runId, queue);
+      queued = queue.count();
+    } finally {
+      for (Dataset<Row> kept : Arrays.asList(queue, withSlices, evaluations)) {
+        if (kept != null) {
+          kept.unpersist();
+        }
       }
     }
-    long ties = written.filter(col("outcome").equalTo("tie")).count();
-
-    Dataset<Row> queue = reviewQueue(withSlices.withColumn("_slice",
-            coalesce(col(settings.reviewQueueSlice()).cast("string"), lit("unknown"))),
-        ctx.policy(), settings.uncertaintyBand(), settings.reviewQueuePerCategory());
-    ctx.store().replaceRun(Table.REVIEW_QUEUE, runId, queue);
-    long queued = ctx.store().readRun(Table.REVIEW_QUEUE, runId).count();
     long evaluated = byCategory.values().stream().mapToLong(Agreement::n).sum() + ties;
     LOG.info("evaluate: {} item x category pairs with human labels ({} without an adjudicated label), {} queued for review",
         evaluated, ties, queued);
