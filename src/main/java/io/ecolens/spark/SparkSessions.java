@@ -32,6 +32,7 @@ public final class SparkSessions {
       // Delta reads its log with 50 tasks by default, sized for clusters; locally that is overhead
       builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
           .config("spark.databricks.delta.snapshotPartitions", "4");
+      LocalFiles.use(builder);
     }
     if (config.catalog().embedded()) {
       embeddedCatalog(builder, Path.of(config.catalog().warehouse()));

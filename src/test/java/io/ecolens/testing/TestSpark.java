@@ -1,5 +1,6 @@
 package io.ecolens.testing;
 
+import io.ecolens.spark.LocalFiles;
 import io.ecolens.spark.SparkSessions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ public final class TestSpark {
           .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
           .config("spark.databricks.delta.snapshotPartitions", "2")
           .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
-      session = SparkSessions.embeddedCatalog(builder, warehouse).getOrCreate();
+      session = SparkSessions.embeddedCatalog(LocalFiles.use(builder), warehouse).getOrCreate();
     }
     return session;
   }
