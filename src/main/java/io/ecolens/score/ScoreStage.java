@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
@@ -129,29 +131,36 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     ScorerSpec spec = spec(ctx);
     Policy policy = spec.policy();
     ctx.describe("score", spec.describe() + ", policy " + policy.id() + " " + policy.version());
-    Dataset<Row> items = items(ctx);
-    long itemCount = items.count();
     ChunkedScoring.Plan plan = ChunkedScoring.Plan.of(ctx, spec);
-    ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
-
-    ledger.forgetStale(plan.paid());
-    Dataset<Row> remaining = ledger.notCommitted();
-    Dataset<Row> cached = ledger.cachedCopies(remaining);
-    if (!cached.isEmpty()) {
-      ledger.append(cached);
-    }
-    Dataset<Row> toScore = ledger.notCached(remaining).persist(StorageLevel.MEMORY_AND_DISK());
-    long deferred = 0;
+    // the endpoint is checked while the ledger is read, so that neither waits for the other
+    CompletableFuture<Void> preflight = CompletableFuture.runAsync(spec::preflight);
+    Dataset<Row> items = items(ctx).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      long n = toScore.count();
-      if (n > 0) {
-        spec.preflight();
-        deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(toScore, n, itemCount);
+      long itemCount = items.count();
+      ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
+      long deferred = 0;
+      ScoreLedger.Pending pending = ledger.pending(plan.paid(), itemCount);
+      if (pending.items() > 0) {
+        await(preflight);
+        deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(pending.toScore(), pending.items(), itemCount,
+            pending.committedItems());
       }
+      return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
     } finally {
-      toScore.unpersist();
+      items.unpersist();
     }
-    return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
+  }
+
+  /** Waits for the endpoint check; its failure (an ecolens error) is the stage's. */
+  private static void await(CompletableFuture<Void> preflight) {
+    try {
+      preflight.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   /** Totals of the run's rows, its {@code score} metrics and, for a cascade, its {@link CascadeFigures}. */
