@@ -5,9 +5,9 @@ import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
 
 /**
- * Whether two scoring jobs may overlap without passing {@code max-concurrency}. Each of the P
- * partitions of a chunk gets max-concurrency / P requests in flight ({@link
- * io.ecolens.scorer.openai.TaskShare}); when the next chunk's job starts before the previous one
+ * Whether two scoring pieces' jobs may overlap without passing {@code max-concurrency}. Each of the
+ * P partitions of a piece gets max-concurrency / P requests in flight ({@link
+ * io.ecolens.scorer.openai.TaskShare}); when the next piece's job starts before the previous one
  * ends, their tasks together stay within the limit only if no more than P tasks can run at once
  * (the job's task slots are at most P, and stay so: no dynamic allocation) and every partition's
  * share is the same (P divides max-concurrency).
@@ -17,30 +17,34 @@ final class PieceSlots {
 
   private PieceSlots() {}
 
+  /** Whether {@code sc}'s job can run two pieces of {@code tasks} partitions at once within max-concurrency. */
   static boolean overlapSafe(SparkContext sc, int tasks, int maxConcurrency) {
-    if (sc.conf().getBoolean("spark.dynamicAllocation.enabled", false) || maxConcurrency % tasks != 0) {
-      return false;
-    }
-    int slots = taskSlots(sc);
-    return slots > 0 && slots <= tasks;
+    int cpusPerTask = sc.conf().getInt("spark.task.cpus", 1);
+    int slots = taskSlots(sc.master(), Runtime.getRuntime().availableProcessors(), cpusPerTask,
+        sc.conf().contains("spark.default.parallelism") ? 0 : sc.defaultParallelism());
+    return overlapSafe(slots, sc.conf().getBoolean("spark.dynamicAllocation.enabled", false), tasks, maxConcurrency);
   }
 
-  /** Tasks the job can run at once, or 0 when that cannot be told from the configuration. */
-  static int taskSlots(SparkContext sc) {
-    String master = sc.master();
-    int cpusPerTask = Math.max(1, sc.conf().getInt("spark.task.cpus", 1));
+  /** The rule itself: at most {@code tasks} slots (0: unknown), a fixed number of them, equal shares. */
+  static boolean overlapSafe(int slots, boolean dynamicAllocation, int tasks, int maxConcurrency) {
+    return !dynamicAllocation && slots > 0 && slots <= tasks && tasks <= maxConcurrency
+        && maxConcurrency % tasks == 0;
+  }
+
+  /**
+   * Tasks a job on {@code master} can run at once: from a local master's thread count, else the
+   * executors' cores ({@code clusterCores}, 0 when unknown), each task taking {@code cpusPerTask}.
+   */
+  static int taskSlots(String master, int machineCores, int cpusPerTask, int clusterCores) {
+    int perTask = Math.max(1, cpusPerTask);
     if (master.equals("local")) {
       return 1;
     }
     Matcher local = LOCAL.matcher(master);
     if (local.matches()) {
-      int cores = local.group(1).equals("*") ? Runtime.getRuntime().availableProcessors()
-          : Integer.parseInt(local.group(1));
-      return Math.max(1, cores / cpusPerTask);
+      int threads = local.group(1).equals("*") ? machineCores : Integer.parseInt(local.group(1));
+      return Math.max(1, threads / perTask);
     }
-    if (sc.conf().contains("spark.default.parallelism")) {
-      return 0; // the default parallelism no longer says how many cores the executors have
-    }
-    return Math.max(1, sc.defaultParallelism() / cpusPerTask);
+    return clusterCores <= 0 ? 0 : Math.max(1, clusterCores / perTask);
   }
 }

@@ -34,11 +34,16 @@ import org.slf4j.LoggerFactory;
  *   <li>Items whose (content_hash, policy_version, prompt_hash, model) another run scored are not
  *       scored again: their rows are copied with status {@code cached}.
  *   <li>The rest is scored ({@link ChunkedScoring}). For an LLM it is split by a hash of content_id
- *       into chunks of about {@code commit-every} items; each chunk is scored by at most P
- *       concurrent tasks and appended to {@code scores} in one Delta commit. A job killed mid-way
- *       loses at most the chunk in flight; Spark task retries and speculative copies never
- *       duplicate rows because only the winning attempt's files commit. A local scorer's items
- *       are one chunk, on the input's own partitions.
+ *       into pieces of about half {@code commit-every} items ({@link Pieces}); each piece is scored
+ *       by P concurrent tasks and appended to {@code scores} in one Delta commit, and two pieces are
+ *       in flight at once ({@link CommitWindow}): the next piece's tasks take the task slots as the
+ *       previous piece's end, so requests stay in flight while a piece drains and commits. A job
+ *       killed mid-way loses at most the two pieces not yet committed, about {@code commit-every}
+ *       items; Spark task retries and speculative copies never duplicate rows because only the
+ *       winning attempt's files commit. With {@code max-cost} set, or when two pieces' tasks could
+ *       run together past {@code max-concurrency} ({@link PieceSlots}), one piece of
+ *       {@code commit-every} items runs at a time. A local scorer's items are one chunk, on the
+ *       input's own partitions.
  *   <li>Before each LLM chunk the spend so far plus the chunk's estimated cost is checked against
  *       {@code max-cost}; when it would pass the cap the stage stops cleanly and the next run with
  *       the same run id resumes with the items left.
