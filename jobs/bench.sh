@@ -26,6 +26,13 @@
 #                         --tasks 2 --naive-items 2000 --warmup-items 60000 (at least; then until the JIT is quiet)]
 #                                     openai scorer fan-out against the LLM simulator on loopback,
 #                                     next to naive synchronous scoring (one request in flight per task)
+#   jobs/bench.sh score-stage [--items 10000 --latencies-ms 200,2000 --caps 16,64 --commit-every 2000,500
+#                              --items-per-request 10 --warmup-items 3000]
+#                                     the whole score stage (Spark, Delta, ledger) with the openai scorer
+#                                     against the LLM simulator, every latency x cap x commit-every (the
+#                                     default matrix, 8 cases, takes about 10 minutes on 2 cores); prints
+#                                     for each the share of the endpoint's limit (cap / latency) reached
+#                                     while sending and over the whole stage; RESULT score_stage_min_ratio
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
@@ -81,6 +88,10 @@ case "${1:-}" in
     # A fixed heap: left to grow from its minimum, G1 keeps the young generation small here and
     # pauses every ~0.6 s (5-11 ms each, three in a 1.7 s pass at cap 256); at 2 GB fixed, every ~3.5 s.
     ECOLENS_JAVA_OPTS="${ECOLENS_JAVA_OPTS:--Xms2g -Xmx2g}" run_java io.ecolens.bench.FanoutBench "$@"
+    ;;
+  score-stage)
+    shift
+    run_java io.ecolens.bench.ScoreStageBench "$@"
     ;;
   metrics-dump)
     run_java io.ecolens.bench.MetricsDump "${2:?warehouse folder}" "${3:?run id}"

@@ -1,9 +1,5 @@
 package io.ecolens.score;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import io.ecolens.EcolensException;
 import io.ecolens.Errors;
@@ -16,13 +12,14 @@ import io.ecolens.scorer.ScoreRow;
 import io.ecolens.scorer.ScoringFailures;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.scorer.ScoringTask;
+import io.ecolens.scorer.Scored;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -44,14 +41,20 @@ final class ChunkedScoring {
    * a run already committed, commits every {@code commitEvery} items, scores on {@code tasks}
    * partitions sharing the endpoint's limits and stops at {@code maxCost} (0: no cap). A local
    * scorer scores every item again in one chunk on the input's own partitions ({@code tasks} 0).
+   * With a {@code window} of 2, pieces of half {@code commitEvery} are scored two at a time (see
+   * {@link CommitWindow}), so that a killed job still loses at most {@code commitEvery} items' answers.
    */
-  record Plan(boolean paid, long commitEvery, int tasks, double maxCost) {
+  record Plan(boolean paid, long commitEvery, int tasks, double maxCost, int window) {
     static Plan of(RunContext ctx, ScorerSpec spec) {
       if (!spec.sendsToLlm()) {
-        return new Plan(false, Long.MAX_VALUE, 0, 0.0);
+        return new Plan(false, Long.MAX_VALUE, 0, 0.0, 1);
       }
       OpenAiSettings s = spec.openai();
-      return new Plan(true, s.commitEvery(), tasks(ctx, s), ctx.config().score().maxCost());
+      int tasks = tasks(ctx, s);
+      double maxCost = ctx.config().score().maxCost();
+      int window = maxCost == 0 && s.commitEvery() >= 2 && PieceSlots.overlapSafe(ctx.spark().sparkContext(), tasks,
+          s.maxConcurrency()) ? 2 : 1;
+      return new Plan(true, s.commitEvery(), tasks, maxCost, window);
     }
 
     /** Concurrent scoring tasks: P = min(partitions or task slots, max-concurrency). */
@@ -64,7 +67,15 @@ final class ChunkedScoring {
       }
       return tasks;
     }
+
+    /** Items per Spark job and Delta commit. */
+    long pieceSize() {
+      return window == 1 ? commitEvery : Math.max(1, commitEvery / window);
+    }
   }
+
+  /** What a piece's tasks scored: items tried (ok or error) and items that failed. */
+  private record Tried(long items, long failed) {}
 
   private final RunContext ctx;
   private final ScorerSpec spec;
@@ -78,19 +89,25 @@ final class ChunkedScoring {
     this.ledger = ledger;
   }
 
-  /** Scores the {@code n} items of {@code toScore}; returns how many of the run's items the budget cap left. */
-  long score(Dataset<Row> toScore, long n, long itemCount) {
-    long chunks = n <= 0 ? 1 : (n - 1) / plan.commitEvery() + 1;
-    Column chunkOf = pmod(xxhash64(col("contentId")), lit(chunks));
+  /**
+   * Scores the {@code n} items of {@code toScore}, {@code committedItems} of the run's items being
+   * committed before; returns how many of the run's items the budget cap left.
+   */
+  long score(Dataset<Row> toScore, long n, long itemCount, long committedItems) {
+    long chunks = n <= 0 ? 1 : (n - 1) / plan.pieceSize() + 1;
+    Pieces pieces = plan.tasks() > 0 ? Pieces.of(toScore, chunks, plan.tasks()) : null;
     double maxCost = plan.maxCost();
-    double spentBefore = ledger.spent();
+    double spentBefore = maxCost > 0 ? ledger.spent() : 0;
     double estimatedSoFar = 0;
-    LOG.info("score: {} items to score with {} in {} chunk(s){}", n, spec.model(), chunks, plan.tasks() > 0
-        ? ", " + plan.tasks() + " concurrent task(s) sharing max-concurrency " + spec.openai().maxConcurrency() : "");
-    try (Progress progress = Progress.start(ctx.spark(), "score", "items", n)) {
+    long[] tried = {committedItems, 0};
+    LOG.info("score: {} items to score with {} in {} chunk(s){}{}", n, spec.model(), chunks, plan.tasks() > 0
+        ? ", " + plan.tasks() + " concurrent task(s) sharing max-concurrency " + spec.openai().maxConcurrency() : "",
+        plan.window() > 1 ? ", two chunks in flight at once" : "");
+    try (Progress progress = Progress.start(ctx.spark(), "score", "items", n);
+        CommitWindow<Tried> window = new CommitWindow<>(ctx.spark().sparkContext(), plan.window())) {
       LongAccumulator done = progress.counter();
       for (long c = 0; c < chunks; c++) {
-        Dataset<Row> chunk = chunks == 1 ? toScore : toScore.filter(chunkOf.equalTo(lit(c)));
+        Dataset<Row> chunk = pieces == null ? toScore : pieces.piece(c);
         boolean last = false;
         if (maxCost > 0) {
           // the chunk's own estimate, scaled up when earlier chunks cost more than estimated
@@ -107,21 +124,28 @@ final class ChunkedScoring {
             if (affordable <= 0) {
               break;
             }
-            chunk = chunk.limit((int) affordable);
+            chunk = chunk.limit((int) affordable).repartition(plan.tasks());
             last = true;
             estimatedSoFar += perItem / correction * affordable;
           } else {
             estimatedSoFar += e.costUsd();
           }
         }
-        scoreChunk(chunk, done);
-        stopIfSystemic(n);
+        Dataset<Row> piece = chunk;
+        long index = c;
+        for (Tried t : window.submit(c, () -> scoreChunk(piece, index, done))) {
+          stopIfSystemic(t, tried, n, window);
+        }
         if (last) {
           break;
         }
       }
+      for (Tried t : window.drain()) {
+        stopIfSystemic(t, tried, n, window);
+      }
     }
-    long deferred = itemCount - ledger.itemsWithRows();
+    // only the budget cap leaves items without rows: a scoring that stops otherwise throws
+    long deferred = maxCost > 0 ? itemCount - ledger.itemsWithRows() : 0;
     if (deferred > 0) {
       LOG.warn("score: stopped at the budget cap score.max-cost = {} USD with {} items left; run score again with "
           + "the same --run-id (and a higher cap) to score them", maxCost, deferred);
@@ -129,17 +153,21 @@ final class ChunkedScoring {
     return deferred;
   }
 
-  private void scoreChunk(Dataset<Row> chunk, LongAccumulator done) {
+  /** Scores one chunk and appends its rows in one commit; returns what its tasks tried (counted once per task). */
+  private Tried scoreChunk(Dataset<Row> chunk, long index, LongAccumulator done) {
+    long start = System.nanoTime();
     ScorerSpec s = spec;
     List<String> categories = spec.policy().categories().stream().map(Policy.Category::id).toList();
     int batchSize = ctx.config().score().batchSize();
     int tasks = Math.max(1, plan.tasks());
+    LongAccumulator tried = ctx.spark().sparkContext().longAccumulator();
+    LongAccumulator failed = ctx.spark().sparkContext().longAccumulator();
     MapPartitionsFunction<ScoringItem, ScoreRow> score = partition -> {
       ScoringTask task = new ScoringTask(categories, batchSize, tasks, TaskContext.getPartitionId());
-      return ScoreRow.rowsOf(s.scorer().scorePartition(partition, task, done::add));
+      Iterator<Scored> scored = s.scorer().scorePartition(partition, task, done::add);
+      return ScoreRow.rowsOf(counted(scored, tried, failed));
     };
-    Dataset<Row> input = plan.tasks() > 0 ? chunk.repartition(plan.tasks()) : chunk;
-    Dataset<Row> rows = input.as(Encoders.bean(ScoringItem.class))
+    Dataset<Row> rows = chunk.as(Encoders.bean(ScoringItem.class))
         .mapPartitions(score, Encoders.bean(ScoreRow.class))
         .toDF();
     try {
@@ -147,17 +175,47 @@ final class ChunkedScoring {
     } catch (RuntimeException e) {
       throw systemic(e);
     }
+    LOG.info("score: chunk {} scored and committed in {} ms", index + 1, (System.nanoTime() - start) / 1_000_000);
+    return new Tried(tried.value(), failed.value());
+  }
+
+  /** {@code scored}, counting each item as tried and, when any of its rows is an error, as failed. */
+  private static Iterator<Scored> counted(Iterator<Scored> scored, LongAccumulator tried, LongAccumulator failed) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return scored.hasNext();
+      }
+
+      @Override
+      public Scored next() {
+        Scored s = scored.next();
+        tried.add(1);
+        if (s.scores().stream().anyMatch(c -> c.error() != null)) {
+          failed.add(1);
+        }
+        return s;
+      }
+    };
   }
 
   /**
    * Stops the stage when the run's failed items pass {@code score.failure-bound}, once enough of the
    * {@code toTry} items have been tried to tell. Checked after each commit, so the rows written stay
-   * and a rerun after the fix resumes.
+   * and a rerun after the fix resumes. The committed chunks' counts ({@code tried}: items, failed) tell
+   * when to look; the run's rows then give the figures and the most common reason, and a chunk still
+   * in flight is cancelled (its items are sent again by the rerun).
    */
-  private void stopIfSystemic(long toTry) {
+  private void stopIfSystemic(Tried chunk, long[] tried, long toTry, CommitWindow<Tried> window) {
+    tried[0] += chunk.items();
+    tried[1] += chunk.failed();
     EcolensConfig.FailureBound bound = ctx.config().score().failureBound();
+    if (!new ScoringFailures(tried[0], tried[1], null, 0).systemic(bound.maxShare(), bound.minItems(), toTry)) {
+      return;
+    }
     ScoringFailures failures = ScoringFailures.of(ledger.runRows());
     if (failures.systemic(bound.maxShare(), bound.minItems(), toTry)) {
+      window.cancelRunning();
       throw Errors.scoringFailed(failures.describe() + String.format(Locale.ROOT,
           ", past score.failure-bound (max-share %s once %,d items are tried) with %s. Likely fix: %s. "
               + "The rows written so far stay in table scores (status error, with the reason); after the fix run "

@@ -20,6 +20,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The {@code scores} rows of one run under one cache key: (content_hash, policy_version,
@@ -42,6 +43,51 @@ public final class ScoreLedger {
     this.ctx = ctx;
     this.spec = spec;
     this.items = items;
+  }
+
+  /**
+   * The items left to score once {@link #forgetStale} has run and earlier runs' rows are copied
+   * ({@link #cachedCopies}): {@code items} of them in {@code toScore}, the run's other items being
+   * {@code committedItems} committed before and the rest copied from the cache.
+   */
+  record Pending(Dataset<Row> toScore, long items, long committedItems) {}
+
+  /**
+   * Forgets the run's stale rows ({@link #forgetStale}), copies the cached rows of the items left
+   * and returns the items still to score. A run without rows yet (the usual case) skips the merge
+   * and the joins with its own rows; {@code itemCount} is the number of {@link #items}. The items
+   * returned no longer refer to {@code scores}: Spark would otherwise plan them again after every
+   * commit to it.
+   */
+  Pending pending(boolean keepCommitted, long itemCount) {
+    ctx.store().location(Table.SCORES); // looked up once here, not by the first commit
+    List<Dataset<Row>> kept = new ArrayList<>();
+    try {
+      Dataset<Row> remaining = items;
+      long remainingCount = itemCount;
+      if (!runRows().isEmpty()) {
+        forgetStale(keepCommitted);
+        remaining = keep(notCommitted(), kept);
+        remainingCount = remaining.count();
+      }
+      long committedItems = itemCount - remainingCount;
+      Dataset<Row> cached = keep(cachedCopies(remaining), kept);
+      if (cached.isEmpty()) {
+        return new Pending(remaining == items ? items : remaining.localCheckpoint(), remainingCount, committedItems);
+      }
+      append(cached);
+      Dataset<Row> cachedIds = cached.select("content_id").distinct();
+      Dataset<Row> toScore = remaining.join(cachedIds,
+          remaining.col("contentId").equalTo(cachedIds.col("content_id")), "left_anti").localCheckpoint();
+      return new Pending(toScore, toScore.count(), committedItems);
+    } finally {
+      kept.forEach(Dataset::unpersist);
+    }
+  }
+
+  private static Dataset<Row> keep(Dataset<Row> rows, List<Dataset<Row>> kept) {
+    kept.add(rows.persist(StorageLevel.MEMORY_AND_DISK()));
+    return rows;
   }
 
   /** Rows scored under {@code spec}'s cache key besides the item: same policy version, prompt hash and model. */

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
@@ -32,11 +34,16 @@ import org.slf4j.LoggerFactory;
  *   <li>Items whose (content_hash, policy_version, prompt_hash, model) another run scored are not
  *       scored again: their rows are copied with status {@code cached}.
  *   <li>The rest is scored ({@link ChunkedScoring}). For an LLM it is split by a hash of content_id
- *       into chunks of about {@code commit-every} items; each chunk is scored by at most P
- *       concurrent tasks and appended to {@code scores} in one Delta commit. A job killed mid-way
- *       loses at most the chunk in flight; Spark task retries and speculative copies never
- *       duplicate rows because only the winning attempt's files commit. A local scorer's items
- *       are one chunk, on the input's own partitions.
+ *       into pieces of about half {@code commit-every} items ({@link Pieces}); each piece is scored
+ *       by P concurrent tasks and appended to {@code scores} in one Delta commit, and two pieces are
+ *       in flight at once ({@link CommitWindow}): the next piece's tasks take the task slots as the
+ *       previous piece's end, so requests stay in flight while a piece drains and commits. A job
+ *       killed mid-way loses at most the two pieces not yet committed, about {@code commit-every}
+ *       items; Spark task retries and speculative copies never duplicate rows because only the
+ *       winning attempt's files commit. With {@code max-cost} set, or when two pieces' tasks could
+ *       run together past {@code max-concurrency} ({@link PieceSlots}), one piece of
+ *       {@code commit-every} items runs at a time. A local scorer's items are one chunk, on the
+ *       input's own partitions.
  *   <li>Before each LLM chunk the spend so far plus the chunk's estimated cost is checked against
  *       {@code max-cost}; when it would pass the cap the stage stops cleanly and the next run with
  *       the same run id resumes with the items left.
@@ -129,29 +136,36 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     ScorerSpec spec = spec(ctx);
     Policy policy = spec.policy();
     ctx.describe("score", spec.describe() + ", policy " + policy.id() + " " + policy.version());
-    Dataset<Row> items = items(ctx);
-    long itemCount = items.count();
     ChunkedScoring.Plan plan = ChunkedScoring.Plan.of(ctx, spec);
-    ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
-
-    ledger.forgetStale(plan.paid());
-    Dataset<Row> remaining = ledger.notCommitted();
-    Dataset<Row> cached = ledger.cachedCopies(remaining);
-    if (!cached.isEmpty()) {
-      ledger.append(cached);
-    }
-    Dataset<Row> toScore = ledger.notCached(remaining).persist(StorageLevel.MEMORY_AND_DISK());
-    long deferred = 0;
+    // the endpoint is checked while the ledger is read, so that neither waits for the other
+    CompletableFuture<Void> preflight = CompletableFuture.runAsync(spec::preflight);
+    Dataset<Row> items = items(ctx).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      long n = toScore.count();
-      if (n > 0) {
-        spec.preflight();
-        deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(toScore, n, itemCount);
+      long itemCount = items.count();
+      ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
+      long deferred = 0;
+      ScoreLedger.Pending pending = ledger.pending(plan.paid(), itemCount);
+      if (pending.items() > 0) {
+        await(preflight);
+        deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(pending.toScore(), pending.items(), itemCount,
+            pending.committedItems());
       }
+      return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
     } finally {
-      toScore.unpersist();
+      items.unpersist();
     }
-    return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
+  }
+
+  /** Waits for the endpoint check; its failure (an ecolens error) is the stage's. */
+  private static void await(CompletableFuture<Void> preflight) {
+    try {
+      preflight.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   /** Totals of the run's rows, its {@code score} metrics and, for a cascade, its {@link CascadeFigures}. */
