@@ -56,8 +56,8 @@ public final class ScoreLedger {
    * Forgets the run's stale rows ({@link #forgetStale}), copies the cached rows of the items left
    * and returns the items still to score. A run without rows yet (the usual case) skips the merge
    * and the joins with its own rows; {@code itemCount} is the number of {@link #items}. The items
-   * returned no longer refer to {@code scores}: Spark would otherwise plan them again after every
-   * commit to it.
+   * returned are persisted (the caller unpersists them): a block lost with an executor is computed
+   * again from the table versions first read, so the pieces committed meanwhile change nothing.
    */
   Pending pending(boolean keepCommitted, long itemCount) {
     ctx.store().location(Table.SCORES); // looked up once here, not by the first commit
@@ -73,12 +73,15 @@ public final class ScoreLedger {
       long committedItems = itemCount - remainingCount;
       Dataset<Row> cached = keep(cachedCopies(remaining), kept);
       if (cached.isEmpty()) {
-        return new Pending(remaining == items ? items : remaining.localCheckpoint(), remainingCount, committedItems);
+        kept.remove(remaining); // stays persisted for the caller
+
+        return new Pending(remaining, remainingCount, committedItems);
       }
       append(cached);
       Dataset<Row> cachedIds = cached.select("content_id").distinct();
       Dataset<Row> toScore = remaining.join(cachedIds,
-          remaining.col("contentId").equalTo(cachedIds.col("content_id")), "left_anti").localCheckpoint();
+          remaining.col("contentId").equalTo(cachedIds.col("content_id")), "left_anti")
+          .persist(StorageLevel.MEMORY_AND_DISK());
       return new Pending(toScore, toScore.count(), committedItems);
     } finally {
       kept.forEach(Dataset::unpersist);

@@ -150,6 +150,9 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
         deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(pending.toScore(), pending.items(), itemCount,
             pending.committedItems());
       }
+      if (pending.toScore() != items) {
+        pending.toScore().unpersist(); // persisted by pending(); the items stay until the end
+      }
       return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
     } finally {
       items.unpersist();
