@@ -74,7 +74,6 @@ public final class ScoreLedger {
       Dataset<Row> cached = keep(cachedCopies(remaining), kept);
       if (cached.isEmpty()) {
         kept.remove(remaining); // stays persisted for the caller
-
         return new Pending(remaining, remainingCount, committedItems);
       }
       append(cached);
