@@ -18,15 +18,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An HTTP pass-through on loopback in front of the LLM simulator that counts how many times each
  * item was sent for scoring, keyed by its text ({@link #key}). The simulator only tells how many
- * items it saw in all; this tells which ones came twice.
+ * items it saw in all; this tells which ones came twice. It can also hold one request back
+ * ({@link #holdNext}), so that a test knows a scoring task is waiting on an answer while it acts.
  */
 final class RecordingProxy implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,7 +41,15 @@ final class RecordingProxy implements AutoCloseable {
   private final ExecutorService handlers = Executors.newFixedThreadPool(8);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, AtomicInteger> sends = new ConcurrentHashMap<>();
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicReference<Hold> hold = new AtomicReference<>();
+
+  /** A chat request held back: the client port it came from, once it came, and the gate that lets it go on. */
+  record Hold(CompletableFuture<Integer> clientPort, CountDownLatch gate) {
+    /** Forwards the held request; its answer goes to a client that may be gone by then. */
+    void release() {
+      gate.countDown();
+    }
+  }
 
   private RecordingProxy(String upstream) throws IOException {
     this.upstream = upstream.replaceAll("/v1/?$", "");
@@ -57,7 +70,7 @@ final class RecordingProxy implements AutoCloseable {
 
   /** Base URL for score.openai.endpoint. */
   String endpoint() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    return "http://127.0.0.1:" + port() + "/v1";
   }
 
   /** How often each item (by {@link #key}) was sent so far. */
@@ -67,9 +80,21 @@ final class RecordingProxy implements AutoCloseable {
     return copy;
   }
 
-  /** Chat requests under way now. */
-  int inFlight() {
-    return inFlight.get();
+  /**
+   * Holds the next chat request, after counting its items, until {@link Hold#release} (or a minute).
+   * Its {@code clientPort} completes with the port of the client's end of the connection.
+   */
+  Hold holdNext() {
+    Hold h = new Hold(new CompletableFuture<>(), new CountDownLatch(1));
+    if (!hold.compareAndSet(null, h)) {
+      throw new IllegalStateException("a request is already held");
+    }
+    return h;
+  }
+
+  /** The port this proxy listens on. */
+  int port() {
+    return server.getAddress().getPort();
   }
 
   /** The identity of an item: its title, description and transcript (absent ones empty). */
@@ -86,9 +111,6 @@ final class RecordingProxy implements AutoCloseable {
 
   private void forward(HttpExchange ex) throws IOException {
     boolean chat = ex.getRequestURI().getPath().endsWith("/chat/completions");
-    if (chat) {
-      inFlight.incrementAndGet();
-    }
     try (ex) {
       byte[] body;
       try (InputStream in = ex.getRequestBody()) {
@@ -96,6 +118,16 @@ final class RecordingProxy implements AutoCloseable {
       }
       if (chat) {
         record(body);
+        Hold h = hold.getAndSet(null);
+        if (h != null) {
+          h.clientPort().complete(ex.getRemoteAddress().getPort());
+          try {
+            h.gate().await(1, TimeUnit.MINUTES);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
       }
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI()))
           .timeout(Duration.ofSeconds(60))
@@ -123,10 +155,6 @@ final class RecordingProxy implements AutoCloseable {
         try (OutputStream out = ex.getResponseBody()) {
           out.write(answer);
         }
-      }
-    } finally {
-      if (chat) {
-        inFlight.decrementAndGet();
       }
     }
   }

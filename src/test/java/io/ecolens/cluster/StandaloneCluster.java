@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A Spark standalone cluster on loopback: one master and one-core workers, each its own JVM,
@@ -90,6 +91,52 @@ final class StandaloneCluster implements AutoCloseable {
         .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
         .filter(p -> executorId(p).equals(id))
         .findFirst();
+  }
+
+  /**
+   * The id of the live executor that holds the client end of a loopback TCP connection from
+   * {@code clientPort} to {@code serverPort}: the socket's inode from /proc/net/tcp, then the
+   * executor JVM with a descriptor on it (Linux only).
+   */
+  Optional<String> executorConnectedFrom(int clientPort, int serverPort) {
+    String socket = "socket:[" + socketInode(clientPort, serverPort) + "]";
+    return workers.stream().flatMap(Process::descendants)
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+        .filter(p -> holds(p, socket))
+        .map(StandaloneCluster::executorId)
+        .findFirst();
+  }
+
+  private static String socketInode(int localPort, int remotePort) {
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      try {
+        for (String line : Files.readAllLines(Path.of(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 9 && f[1].endsWith(String.format(":%04X", localPort))
+              && f[2].endsWith(String.format(":%04X", remotePort))) {
+            return f[9];
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + table + " (this test needs Linux's /proc)", e);
+      }
+    }
+    throw new IllegalStateException("no TCP connection from port " + localPort + " to port " + remotePort);
+  }
+
+  private static boolean holds(ProcessHandle p, String socket) {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/" + p.pid() + "/fd"))) {
+      return fds.anyMatch(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().equals(socket);
+        } catch (IOException closedMeanwhile) {
+          return false;
+        }
+      });
+    } catch (IOException | UncheckedIOException gone) {
+      return false;
+    }
   }
 
   @Override

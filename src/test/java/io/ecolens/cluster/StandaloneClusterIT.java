@@ -118,9 +118,8 @@ class StandaloneClusterIT extends SparkTest {
   @Order(2)
   void losingAnExecutorWhileScoringLosesNothingAndResendsNothingCommitted() throws Exception {
     assertThat(runExit).as("the pipeline run this test re-scores").isZero();
-    int uiPort = StandaloneCluster.freePort();
     List<String> submitArgs = new ArrayList<>(sparkArgs());
-    submitArgs.addAll(List.of("--conf", "spark.ui.port=" + uiPort, "--conf", "spark.port.maxRetries=0"));
+    submitArgs.addAll(List.of("--conf", "spark.ui.enabled=false"));
     Path scoresLog = warehouse().resolve("scores/_delta_log");
     int appendsBefore = appendCommits(scoresLog);
     try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(300),
@@ -138,18 +137,24 @@ class StandaloneClusterIT extends SparkTest {
           "score.openai.commit-every=20",
           "score.openai.timeout-ms=20000")));
 
-      // wait for a committed chunk and a scoring task in flight, then kill that task's executor
-      String killed = null;
+      // once a chunk is committed, hold the next request back and kill the executor that sent it:
+      // its task is then surely waiting on an answer, with items sent and not committed
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(25);
-      while (killed == null && driver.isAlive() && System.nanoTime() < deadline) {
-        if (appendCommits(scoresLog) > appendsBefore && proxy.inFlight() > 0) {
-          Optional<String> busy = busyExecutor(uiPort);
-          Optional<ProcessHandle> jvm = busy.flatMap(cluster::executor);
-          if (jvm.isPresent() && jvm.get().destroyForcibly()) {
-            killed = busy.get();
-          }
-        }
+      while (appendCommits(scoresLog) == appendsBefore && driver.isAlive() && System.nanoTime() < deadline) {
         StandaloneCluster.sleep(100);
+      }
+      RecordingProxy.Hold hold = proxy.holdNext();
+      String killed = null;
+      try {
+        int clientPort = hold.clientPort().get(5, TimeUnit.MINUTES);
+        Optional<String> sender = cluster.executorConnectedFrom(clientPort, proxy.port());
+        Optional<ProcessHandle> jvm = sender.flatMap(cluster::executor);
+        if (jvm.isPresent() && jvm.get().destroyForcibly()) {
+          jvm.get().onExit().get(1, TimeUnit.MINUTES);
+          killed = sender.get();
+        }
+      } finally {
+        hold.release();
       }
       long killVersion = lastVersion(scoresLog);
       Map<String, Integer> sentBeforeKill = proxy.sends();
@@ -295,35 +300,6 @@ class StandaloneClusterIT extends SparkTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** The id of an executor with a task running, from the driver's REST API. */
-  private static Optional<String> busyExecutor(int uiPort) {
-    HttpClient http = HttpClient.newHttpClient();
-    try {
-      JsonNode apps = get(http, "http://127.0.0.1:" + uiPort + "/api/v1/applications");
-      if (!apps.isArray() || apps.isEmpty()) {
-        return Optional.empty();
-      }
-      String app = apps.get(0).path("id").asText();
-      for (JsonNode e : get(http, "http://127.0.0.1:" + uiPort + "/api/v1/applications/" + app + "/executors")) {
-        if (!e.path("id").asText().equals("driver") && e.path("activeTasks").asInt() > 0) {
-          return Optional.of(e.path("id").asText());
-        }
-      }
-      return Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
-  }
-
-  private static JsonNode get(HttpClient http, String url) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return JSON.readTree(r.body());
   }
 
   private static double seconds(long start) {
