@@ -28,6 +28,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * Model-versus-human agreement figures from an evaluations frame (category, model_label,
@@ -73,13 +74,30 @@ public final class AgreementMetrics {
         .select(col("category"), col("s.k").as("slice_key"), col("s.v").as("slice_value"),
             col("model_label"), col("model_score"), col("human_label"));
 
+    // One aggregation of the rows: positive and negative human labels per slice x category x model
+    // label x score. Confusion counts, the score histograms (AP, ROC AUC) and the threshold sweep are
+    // all sums over it, so the rows are grouped once.
+    Dataset<Row> counts = sliced.groupBy("slice_key", "slice_value", "category", "model_label", "model_score").agg(
+            sum(when(col("human_label"), 1L).otherwise(0L)).as("pos"),
+            sum(when(col("human_label"), 0L).otherwise(1L)).as("neg"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return figures(counts, sliced, categories, o, out);
+    } finally {
+      counts.unpersist();
+    }
+  }
+
+  /** The sections' rows from {@code counts} (see above); calibration reads the rows themselves. */
+  private static Map<String, MetricRows> figures(Dataset<Row> counts, Dataset<Row> sliced, List<String> categories,
+      Options o, Map<String, MetricRows> out) {
     // Confusion counts per category x slice.
     Map<String, Map<String, Agreement>> confusion = new TreeMap<>(); // "key\0value" -> category -> matrix
-    for (Row r : sliced.groupBy("slice_key", "slice_value", "category").agg(
-            sum(when(col("model_label").and(col("human_label")), 1L).otherwise(0L)).as("tp"),
-            sum(when(col("model_label").and(col("human_label").unary_$bang()), 1L).otherwise(0L)).as("fp"),
-            sum(when(col("model_label").unary_$bang().and(col("human_label")), 1L).otherwise(0L)).as("fn"),
-            sum(when(col("model_label").unary_$bang().and(col("human_label").unary_$bang()), 1L).otherwise(0L)).as("tn"))
+    for (Row r : counts.groupBy("slice_key", "slice_value", "category").agg(
+            sum(when(col("model_label"), col("pos")).otherwise(0L)).as("tp"),
+            sum(when(col("model_label"), col("neg")).otherwise(0L)).as("fp"),
+            sum(when(col("model_label").unary_$bang(), col("pos")).otherwise(0L)).as("fn"),
+            sum(when(col("model_label").unary_$bang(), col("neg")).otherwise(0L)).as("tn"))
         .collectAsList()) { // one row per slice value x category
       confusion.computeIfAbsent(r.getString(0) + "\u0000" + r.getString(1), k -> new TreeMap<>())
           .put(r.getString(2), new Agreement(r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)));
@@ -89,7 +107,7 @@ public final class AgreementMetrics {
     categories.forEach(c -> whole.putIfAbsent(c, new Agreement(0, 0, 0, 0)));
 
     Map<String, RankingResult> ranking = new TreeMap<>();
-    for (RankingResult r : ranking(sliced).collectAsList()) { // one row per category x slice value
+    for (RankingResult r : ranking(counts).collectAsList()) { // one row per category x slice value
       ranking.put(r.getSliceKey() + "\u0000" + r.getSliceValue() + "\u0000" + r.getCategory(), r);
     }
 
@@ -129,18 +147,18 @@ public final class AgreementMetrics {
       rows.add("f1", "macro", kv[0], kv[1], macro[2] / k, null, null, micro.n());
     });
 
-    Dataset<Row> all = sliced.filter(col("slice_key").equalTo("all"));
-    sweep(all, o.sweepSteps(), whole, out.get(CURVES));
-    calibration(all, o.calibrationBins(), out.get(CURVES));
+    sweep(counts.filter(col("slice_key").equalTo("all")), o.sweepSteps(), whole, out.get(CURVES));
+    calibration(sliced.filter(col("slice_key").equalTo("all")), o.calibrationBins(), out.get(CURVES));
     return out;
   }
 
-  /** AP and ROC AUC per category x slice, streamed through sorted score histograms on the executors. */
-  static Dataset<RankingResult> ranking(Dataset<Row> sliced) {
-    Dataset<Row> histogram = sliced.filter(col("model_score").isNotNull())
-        .groupBy("category", "slice_key", "slice_value", "model_score").agg(
-            sum(when(col("human_label"), 1L).otherwise(0L)).as("pos"),
-            sum(when(col("human_label"), 0L).otherwise(1L)).as("neg"));
+  /**
+   * AP and ROC AUC per category x slice, streamed through sorted score histograms on the executors
+   * ({@code counts}: pos and neg per slice x category x model label x score).
+   */
+  static Dataset<RankingResult> ranking(Dataset<Row> counts) {
+    Dataset<Row> histogram = counts.filter(col("model_score").isNotNull())
+        .groupBy("category", "slice_key", "slice_value", "model_score").agg(sum("pos").as("pos"), sum("neg").as("neg"));
     return histogram
         .repartition(col("category"), col("slice_key"), col("slice_value"))
         .sortWithinPartitions(col("category"), col("slice_key"), col("slice_value"), col("model_score").desc())
@@ -170,7 +188,10 @@ public final class AgreementMetrics {
     return out.iterator();
   }
 
-  /** Precision, recall and FPR at thresholds 0, 1/steps, ..., 1 (predicted positive when score ≥ t). */
+  /**
+   * Precision, recall and FPR at thresholds 0, 1/steps, ..., 1 (predicted positive when score ≥ t),
+   * from the whole run's {@code counts} (pos and neg per category x model label x score).
+   */
   static void sweep(Dataset<Row> whole, int steps, Map<String, Agreement> totals, MetricRows rows) {
     List<Row> thresholds = new ArrayList<>();
     for (int i = 0; i <= steps; i++) {
@@ -180,9 +201,7 @@ public final class AgreementMetrics {
         new org.apache.spark.sql.types.StructType().add("step", "int").add("threshold", "double"));
     List<Row> counts = whole.filter(col("model_score").isNotNull())
         .join(broadcast(grid), col("model_score").geq(col("threshold")))
-        .groupBy("category", "step").agg(
-            sum(when(col("human_label"), 1L).otherwise(0L)).as("tp"),
-            sum(when(col("human_label"), 0L).otherwise(1L)).as("fp"))
+        .groupBy("category", "step").agg(sum("pos").as("tp"), sum("neg").as("fp"))
         .collectAsList(); // categories x (steps + 1) rows
     Map<String, Map<Integer, long[]>> byCategory = new TreeMap<>();
     for (Row r : counts) {
