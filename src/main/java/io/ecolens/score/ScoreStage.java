@@ -140,21 +140,22 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     // the endpoint is checked while the ledger is read, so that neither waits for the other
     CompletableFuture<Void> preflight = CompletableFuture.runAsync(spec::preflight);
     Dataset<Row> items = items(ctx).persist(StorageLevel.MEMORY_AND_DISK());
+    ScoreLedger.Pending pending = null;
     try {
       long itemCount = items.count();
       ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
       long deferred = 0;
-      ScoreLedger.Pending pending = ledger.pending(plan.paid(), itemCount);
+      pending = ledger.pending(plan.paid(), itemCount);
       if (pending.items() > 0) {
         await(preflight);
         deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(pending.toScore(), pending.items(), itemCount,
             pending.committedItems());
       }
-      if (pending.toScore() != items) {
-        pending.toScore().unpersist(); // persisted by pending(); the items stay until the end
-      }
       return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
     } finally {
+      if (pending != null && pending.toScore() != items) {
+        pending.toScore().unpersist(); // persisted by pending(), also when scoring stopped with an error
+      }
       items.unpersist();
     }
   }
