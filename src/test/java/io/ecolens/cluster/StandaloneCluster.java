@@ -86,11 +86,14 @@ final class StandaloneCluster implements AutoCloseable {
 
   /** The live executor JVM ({@code CoarseGrainedExecutorBackend}) of this cluster with executor id {@code id}. */
   Optional<ProcessHandle> executor(String id) {
+    return executors().filter(p -> executorId(p).equals(id)).findFirst();
+  }
+
+  /** The live executor JVMs the workers started. */
+  private Stream<ProcessHandle> executors() {
     return workers.stream().flatMap(Process::descendants)
         .filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
-        .filter(p -> executorId(p).equals(id))
-        .findFirst();
+        .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"));
   }
 
   /**
@@ -100,10 +103,7 @@ final class StandaloneCluster implements AutoCloseable {
    */
   Optional<String> executorConnectedFrom(int clientPort, int serverPort) {
     String socket = "socket:[" + socketInode(clientPort, serverPort) + "]";
-    return workers.stream().flatMap(Process::descendants)
-        .filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
-        .filter(p -> holds(p, socket))
+    return executors().filter(p -> holds(p, socket))
         .map(StandaloneCluster::executorId)
         .findFirst();
   }
