@@ -221,4 +221,15 @@ public enum Table {
   public StructType schema() {
     return schema;
   }
+
+  /**
+   * Delta table properties set when the table is created. {@code scores} takes a commit per scored
+   * piece while requests are in flight, and Delta's checkpoint after every 10th commit runs Spark
+   * jobs that wait for the task slots the scoring tasks hold: the piece that made the commit then
+   * held its place in the commit window for seconds. A checkpoint every 100 commits makes that rare;
+   * a reader replays at most 99 small JSON commits.
+   */
+  public String tableProperties() {
+    return this == SCORES ? "'delta.checkpointInterval' = '100'" : "";
+  }
 }
