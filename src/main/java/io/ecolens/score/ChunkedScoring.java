@@ -16,6 +16,7 @@ import io.ecolens.scorer.Scored;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.TaskContext;
@@ -81,6 +82,8 @@ final class ChunkedScoring {
   private final ScorerSpec spec;
   private final Plan plan;
   private final ScoreLedger ledger;
+  /** Shared by every task of every piece: tasks in one JVM pool their in-flight shares across pieces. */
+  private final String limitGroup = UUID.randomUUID().toString();
 
   ChunkedScoring(RunContext ctx, ScorerSpec spec, Plan plan, ScoreLedger ledger) {
     this.ctx = ctx;
@@ -160,10 +163,11 @@ final class ChunkedScoring {
     List<String> categories = spec.policy().categories().stream().map(Policy.Category::id).toList();
     int batchSize = ctx.config().score().batchSize();
     int tasks = Math.max(1, plan.tasks());
+    String limitGroup = this.limitGroup;
     LongAccumulator tried = ctx.spark().sparkContext().longAccumulator();
     LongAccumulator failed = ctx.spark().sparkContext().longAccumulator();
     MapPartitionsFunction<ScoringItem, ScoreRow> score = partition -> {
-      ScoringTask task = new ScoringTask(categories, batchSize, tasks, TaskContext.getPartitionId());
+      ScoringTask task = new ScoringTask(categories, batchSize, tasks, TaskContext.getPartitionId(), limitGroup);
       Iterator<Scored> scored = s.scorer().scorePartition(partition, task, done::add);
       return ScoreRow.rowsOf(counted(scored, tried, failed));
     };

@@ -43,7 +43,13 @@ public final class ScoreStageBench {
   private record Case(long latencyMs, int cap, int commitEvery) {}
 
   /** What one case measured. */
-  private record Figures(long requests, double stageSeconds, double sendingSeconds, double limitSeconds) {
+  private record Figures(long requests, double stageSeconds, double sendingSeconds, double limitSeconds,
+      double startupSeconds) {
+    /** From the last answer to the stage's end: the last commits, the totals, the run's records. */
+    double windDownSeconds() {
+      return stageSeconds - startupSeconds - sendingSeconds;
+    }
+
     double stageRatio() {
       return limitSeconds / stageSeconds;
     }
@@ -102,8 +108,8 @@ public final class ScoreStageBench {
     Figures warm = run(spark, base, policy, new Case(20, 64, 1000), "warmup", Math.min(warmupItems, (int) inRun));
     System.out.printf("warm-up: %,d requests at cap 64, latency 20 ms, commit-every 1000 in %.1f s%n",
         warm.requests(), warm.stageSeconds());
-    System.out.printf("%-8s %-5s %-7s %9s %9s %9s %9s %9s %9s  %s%n", "latency", "cap", "commit", "requests",
-        "limit s", "sending s", "stage s", "sending", "stage", "load average");
+    System.out.printf("%-8s %-5s %-7s %9s %9s %9s %9s %9s %9s %9s %9s  %s%n", "latency", "cap", "commit",
+        "requests", "limit s", "start-up s", "sending s", "wind-down s", "stage s", "sending", "stage", "load average");
     double min = Double.MAX_VALUE;
     int n = 0;
     for (long latency : latencies) {
@@ -111,9 +117,9 @@ public final class ScoreStageBench {
         for (int every : commitEvery) {
           Case c = new Case(latency, cap, every);
           Figures f = run(spark, base, policy, c, "case" + n++, (int) inRun);
-          System.out.printf("%-8s %-5d %-7d %9d %9.1f %9.1f %9.1f %9.3f %9.3f  %s%n", latency + "ms", cap, every,
-              f.requests(), f.limitSeconds(), f.sendingSeconds(), f.stageSeconds(), f.sendingRatio(),
-              f.stageRatio(), loadAverage());
+          System.out.printf("%-8s %-5d %-7d %9d %9.1f %10.1f %9.1f %11.1f %9.1f %9.3f %9.3f  %s%n", latency + "ms",
+              cap, every, f.requests(), f.limitSeconds(), f.startupSeconds(), f.sendingSeconds(), f.windDownSeconds(),
+              f.stageSeconds(), f.sendingRatio(), f.stageRatio(), loadAverage());
           min = Math.min(min, f.stageRatio());
         }
       }
@@ -149,7 +155,8 @@ public final class ScoreStageBench {
         throw new IllegalStateException("case " + c + ": " + result.summary() + ", scored " + result.scoredItems());
       }
       double limitSeconds = st.requests() * c.latencyMs() / 1000.0 / c.cap();
-      return new Figures(st.requests(), stageSeconds, window.seconds(), limitSeconds);
+      return new Figures(st.requests(), stageSeconds, window.seconds(), limitSeconds,
+          (window.firstRequest() - start) / 1e9);
     }
   }
 
@@ -233,6 +240,11 @@ public final class ScoreStageBench {
 
     double seconds() {
       return (last - first) / 1e9;
+    }
+
+    /** When the simulator saw the first request ({@link System#nanoTime}). */
+    long firstRequest() {
+      return first;
     }
   }
 }

@@ -2,7 +2,7 @@ package io.ecolens.scorer.openai;
 
 /**
  * One task's gate for new requests: an AIMD concurrency window (halved on a 429, grown by about one
- * request per round trip on success, never above the task's share), a pause honouring Retry-After,
+ * request per round trip on success, never above the ceiling it is given), a pause honouring Retry-After,
  * and token buckets for requests and tokens per minute. Used by one thread; not thread-safe.
  */
 final class AdaptiveLimit {
@@ -49,12 +49,13 @@ final class AdaptiveLimit {
   }
 
   /**
-   * Multiplicative decrease, at most once per {@code roundTrip} so that one burst of 429s counts
-   * once; and no new request before {@code retryAfterNanos} from now.
+   * Multiplicative decrease from what was in flight ({@code inFlight}, when below the window), at
+   * most once per {@code roundTrip} so that one burst of 429s counts once; and no new request
+   * before {@code retryAfterNanos} from now.
    */
-  void onThrottle(long now, long retryAfterNanos, long roundTrip) {
+  void onThrottle(long now, long retryAfterNanos, long roundTrip, int inFlight) {
     if (lastDecrease == Long.MIN_VALUE || now - lastDecrease >= roundTrip) {
-      window = Math.max(1.0, window / 2);
+      window = Math.max(1.0, Math.min(window, Math.max(1, inFlight)) / 2);
       lastDecrease = now;
     }
     pausedUntil = Math.max(pausedUntil, now + retryAfterNanos);

@@ -33,6 +33,10 @@ import java.util.function.LongConsumer;
  * responses parse the answers and put them on a queue, so that the driving thread, which has every
  * request of the task to refill, does as little per response as it can.
  *
+ * <p>In flight: the task's share of {@code max-concurrency}, pooled with the other tasks of the same
+ * scoring in this JVM ({@link InFlightPool}), so that a task whose last requests are out lends the
+ * rest of its share to the others instead of leaving it idle.
+ *
  * <p>Per request: up to {@code items-per-request} items; a 429 halves the window (AIMD) and pauses
  * for Retry-After; 429, 5xx, timeouts and connection errors are retried with exponential backoff
  * and jitter up to {@code max-attempts}; items missing or malformed in an answer are retried alone.
@@ -40,7 +44,7 @@ import java.util.function.LongConsumer;
  * fix (401/403, unknown model) throw, stopping the job, and so does a task in which nearly every
  * item failed (90% of at least 50): the score stage then stops with the most common reason.
  */
-public final class FanOut implements Iterator<Scored> {
+public final class FanOut implements Iterator<Scored>, AutoCloseable {
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(20);
   private static final int SYSTEMIC_MIN_ITEMS = 50;
@@ -68,6 +72,9 @@ public final class FanOut implements Iterator<Scored> {
 
   private record Parsed(ChatCompletion completion, AnswerParser.Answer answer) {}
 
+  /** Put on the queue when the pool has room again after refusing this task a request. */
+  private static final Completion ROOM = new Completion(List.of(), 0, null, null, null);
+
   private final Iterator<ScoringItem> items;
   private final OpenAiClient client;
   private final PromptBuilder prompt;
@@ -76,6 +83,11 @@ public final class FanOut implements Iterator<Scored> {
   private final List<String> categories;
   private final LongConsumer itemsDone;
   private final AdaptiveLimit limit;
+  private final TaskShare share;
+  private final InFlightPool pool;
+  private final Runnable wakeOnRoom;
+  private boolean waitingForRoom;
+  private boolean left;
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
   private final PriorityQueue<Pending> retries = new PriorityQueue<>(
       (a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
@@ -91,7 +103,7 @@ public final class FanOut implements Iterator<Scored> {
   private final Map<String, Long> failedByReason = new HashMap<>();
 
   FanOut(Iterator<ScoringItem> items, OpenAiClient client, PromptBuilder prompt, OpenAiSettings settings,
-      Policy policy, TaskShare share, LongConsumer itemsDone) {
+      Policy policy, TaskShare share, String group, LongConsumer itemsDone) {
     this.items = items;
     this.client = client;
     this.prompt = prompt;
@@ -99,7 +111,12 @@ public final class FanOut implements Iterator<Scored> {
     this.policy = policy;
     this.categories = policy.categories().stream().map(Policy.Category::id).toList();
     this.itemsDone = itemsDone;
-    this.limit = new AdaptiveLimit(share, System.nanoTime());
+    // the task's own window may grow past its share, up to the global limit, when the pool has room
+    this.limit = new AdaptiveLimit(new TaskShare(Math.max(share.concurrency(), settings.maxConcurrency()),
+        share.requestsPerMinute(), share.tokensPerMinute()), System.nanoTime());
+    this.share = share;
+    this.pool = InFlightPool.join(group, share.concurrency());
+    this.wakeOnRoom = () -> completions.add(ROOM);
   }
 
   /** Requests sent so far (retries included). */
@@ -109,10 +126,31 @@ public final class FanOut implements Iterator<Scored> {
 
   @Override
   public boolean hasNext() {
-    while (ready.isEmpty() && (staged != null || items.hasNext() || inFlight > 0 || !retries.isEmpty())) {
-      step();
+    try {
+      while (ready.isEmpty() && (staged != null || items.hasNext() || inFlight > 0 || !retries.isEmpty())) {
+        step();
+      }
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
     }
-    return !ready.isEmpty();
+    if (ready.isEmpty()) {
+      close();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Leaves the pool of in-flight requests (once): at the end of the items, when the task fails, or
+   * when Spark ends the task. Requests still out stay counted until they answer.
+   */
+  @Override
+  public void close() {
+    if (!left) {
+      left = true;
+      pool.leave(share.concurrency());
+    }
   }
 
   @Override
@@ -127,7 +165,7 @@ public final class FanOut implements Iterator<Scored> {
     long now = System.nanoTime();
     sendWhatFits(now);
     long wait = TimeUnit.MILLISECONDS.toNanos(100);
-    if (staged != null && inFlight < limit.window()) {
+    if (staged != null && inFlight < limit.window() && !waitingForRoom) {
       wait = Math.min(wait, Math.max(TimeUnit.MILLISECONDS.toNanos(1), limit.nanosUntilReady(now, staged.estTokens)));
     }
     if (!retries.isEmpty()) {
@@ -155,6 +193,10 @@ public final class FanOut implements Iterator<Scored> {
         staged = stage(now);
       }
       if (staged == null || !limit.canSend(now, inFlight, staged.estTokens)) {
+        return;
+      }
+      waitingForRoom = !pool.tryAcquire(wakeOnRoom); // woken by ROOM when another request answers
+      if (waitingForRoom) {
         return;
       }
       send(staged, now);
@@ -193,15 +235,21 @@ public final class FanOut implements Iterator<Scored> {
       w.attempts++;
     }
     try {
-      client.complete(s.body).whenComplete((response, failure) ->
-          completions.add(completed(s.works, sentAt, response, failure)));
+      client.complete(s.body).whenComplete((response, failure) -> {
+        pool.release();
+        completions.add(completed(s.works, sentAt, response, failure));
+      });
     } catch (RuntimeException e) {
+      pool.release();
       throw Errors.stageFailed("score", "cannot send a request to " + settings.endpoint() + ": "
           + client.scrub(String.valueOf(e.getMessage())) + ". Check score.openai.endpoint.", e);
     }
   }
 
   private void handle(Completion c) {
+    if (c == ROOM) {
+      return;
+    }
     inFlight--;
     long now = System.nanoTime();
     long rtt = now - c.sentAt;
@@ -226,7 +274,7 @@ public final class FanOut implements Iterator<Scored> {
       accept(c.works, c.answer, now);
     } else if (status == 429) {
       long retryAfter = retryAfterNanos(r);
-      limit.onThrottle(now, retryAfter, roundTripNanos);
+      limit.onThrottle(now, retryAfter, roundTripNanos, inFlight + 1); // as it was when this answer came
       retryOrFail(c.works, "HTTP 429 (rate limited)", Math.max(retryAfter, backoff(c.works.get(0).attempts)), now);
     } else if (status == 401 || status == 403) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " refused the credentials (HTTP "

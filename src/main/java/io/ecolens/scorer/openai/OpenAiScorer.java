@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.LongConsumer;
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The {@code openai} scorer: any OpenAI-compatible chat-completions endpoint (vLLM, Ollama,
@@ -47,14 +49,24 @@ public final class OpenAiScorer implements Scorer {
   @Override
   public List<CategoryScore> score(List<ScoringItem> items) {
     List<CategoryScore> out = new ArrayList<>();
-    fanOut(items.iterator(), TaskShare.of(settings, 1, 0), n -> { }).forEachRemaining(s -> out.addAll(s.scores()));
+    fanOut(items.iterator(), TaskShare.of(settings, 1, 0), InFlightPool.newGroup(), n -> { })
+        .forEachRemaining(s -> out.addAll(s.scores()));
     return out;
   }
 
-  /** Many requests in flight, within partition {@code task.partition()}'s share of the global limits. */
+  /**
+   * Many requests in flight, within partition {@code task.partition()}'s share of the global limits,
+   * pooled with the scoring's other tasks in this JVM ({@code task.limitGroup()}, {@link InFlightPool}).
+   */
   @Override
   public Iterator<Scored> scorePartition(Iterator<ScoringItem> items, ScoringTask task, LongConsumer itemsDone) {
-    return fanOut(items, TaskShare.of(settings, task.tasks(), task.partition()), itemsDone);
+    FanOut fanOut = fanOut(items, TaskShare.of(settings, task.tasks(), task.partition()), task.limitGroup(),
+        itemsDone);
+    TaskContext spark = TaskContext.get();
+    if (spark != null) {
+      spark.addTaskCompletionListener((TaskCompletionListener) ended -> fanOut.close()); // also on failure or kill
+    }
+    return fanOut;
   }
 
   @Override
@@ -62,9 +74,17 @@ public final class OpenAiScorer implements Scorer {
     return true;
   }
 
-  /** Scores a task's items lazily with the task's share of the limits. */
+  /** Scores a task's items lazily with the task's share of the limits, sharing it with no other task. */
   public FanOut fanOut(Iterator<ScoringItem> items, TaskShare share, LongConsumer itemsDone) {
-    return new FanOut(items, client, prompt, settings, policy, share, itemsDone);
+    return fanOut(items, share, InFlightPool.newGroup(), itemsDone);
+  }
+
+  /**
+   * Scores a task's items lazily with the task's share of the limits, lending and borrowing unused
+   * in-flight requests among the tasks of {@code group} in this JVM.
+   */
+  public FanOut fanOut(Iterator<ScoringItem> items, TaskShare share, String group, LongConsumer itemsDone) {
+    return new FanOut(items, client, prompt, settings, policy, share, group, itemsDone);
   }
 
   /**

@@ -113,6 +113,70 @@ class FanOutTest {
   }
 
   @Test
+  void tasksOfOneScoringLendTheirUnusedShareAndNeverPassTheSumOfShares() throws Exception {
+    int cap = 12;
+    LlmSimulator.Settings capped = LlmSimulator.Settings.defaults().withLatency(300).withCap(cap, true);
+    try (LlmSimulator sim = LlmSimulator.start(capped, POLICY)) {
+      OpenAiSettings s = settings(sim.endpoint(), cap, 2, 10_000, "NO_KEY_NEEDED");
+      OpenAiScorer scorer = new OpenAiScorer(s, POLICY);
+      String group = InFlightPool.newGroup();
+      int poolsBefore = InFlightPool.live();
+      // task 0 has one request to send and then only waits for it: its other 5 of 6 are lent to task 1
+      FanOut small = scorer.fanOut(items(2).iterator(), TaskShare.of(s, 2, 0), group, n -> { });
+      FanOut large = scorer.fanOut(items(200).iterator(), TaskShare.of(s, 2, 1), group, n -> { });
+      ExecutorService tasks = Executors.newFixedThreadPool(2);
+      Future<Long> first = tasks.submit(() -> count(small));
+      Future<Long> second = tasks.submit(() -> count(large));
+      assertThat(first.get()).isEqualTo(2);
+      assertThat(second.get()).isEqualTo(200);
+      tasks.shutdown();
+      LlmSimulator.Stats st = sim.stats();
+      assertThat(st.maxInFlight()).as("task 1 used more than its own share of 6").isGreaterThan(6)
+          .isLessThanOrEqualTo(cap);
+      assertThat(st.rejectedOverCap()).isZero();
+      assertThat(InFlightPool.live()).as("both tasks left: the pool is gone").isEqualTo(poolsBefore);
+    }
+  }
+
+  @Test
+  void aTaskThatFailsLeavesThePoolSoItsShareIsNotCountedTwice() {
+    String group = InFlightPool.newGroup();
+    InFlightPool failing = InFlightPool.join(group, 4);
+    InFlightPool other = InFlightPool.join(group, 4);
+    assertThat(other).isSameAs(failing);
+    assertThat(other.capacity()).isEqualTo(8);
+    Runnable never = () -> { };
+    for (int i = 0; i < 8; i++) {
+      assertThat(other.tryAcquire(never)).isTrue();
+    }
+    assertThat(other.tryAcquire(never)).as("full at the sum of the shares").isFalse();
+    failing.leave(4); // its 4 requests still out stay counted until they answer
+    assertThat(other.capacity()).isEqualTo(4);
+    for (int i = 0; i < 4; i++) {
+      other.release();
+    }
+    assertThat(other.tryAcquire(never)).as("4 in flight against a capacity of 4").isFalse();
+    other.release();
+    assertThat(other.tryAcquire(never)).isTrue();
+    for (int i = 0; i < 4; i++) {
+      other.release();
+    }
+    other.leave(4);
+    InFlightPool again = InFlightPool.join(group, 1);
+    assertThat(again).as("an idle pool left the registry").isNotSameAs(other);
+    again.leave(1);
+  }
+
+  private static long count(FanOut fanOut) {
+    long n = 0;
+    while (fanOut.hasNext()) {
+      fanOut.next();
+      n++;
+    }
+    return n;
+  }
+
+  @Test
   void refusedCredentialsStopWithAClearMessageThatHidesTheKey() {
     System.setProperty("ECOLENS_FANOUT_TEST_KEY", "sk-wrong-secret-4711");
     LlmSimulator.Settings locked = LlmSimulator.Settings.defaults().withLatency(1).withApiKey("sk-right");

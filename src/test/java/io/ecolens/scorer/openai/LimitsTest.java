@@ -38,18 +38,22 @@ class LimitsTest {
     long rtt = TimeUnit.MILLISECONDS.toNanos(200);
     AdaptiveLimit limit = new AdaptiveLimit(new TaskShare(16, 0, 0), t);
     assertThat(limit.window()).isEqualTo(16);
-    limit.onThrottle(t, TimeUnit.SECONDS.toNanos(2), rtt);
-    limit.onThrottle(t + 1, 0, rtt); // same burst: no second cut
+    limit.onThrottle(t, TimeUnit.SECONDS.toNanos(2), rtt, 16);
+    limit.onThrottle(t + 1, 0, rtt, 16); // same burst: no second cut
     assertThat(limit.window()).isEqualTo(8);
     assertThat(limit.canSend(t + TimeUnit.SECONDS.toNanos(1), 0, 10)).as("Retry-After honoured").isFalse();
     assertThat(limit.canSend(t + TimeUnit.SECONDS.toNanos(2), 0, 10)).isTrue();
-    limit.onThrottle(t + rtt, 0, rtt);
+    limit.onThrottle(t + rtt, 0, rtt, 8);
     assertThat(limit.window()).isEqualTo(4);
+    limit.onThrottle(t + 2 * rtt, 0, rtt, 2);
+    assertThat(limit.window()).as("halved from the 2 in flight, not from the window of 4").isEqualTo(1);
     for (int i = 0; i < 500; i++) {
       limit.onSuccess();
     }
     assertThat(limit.window()).isEqualTo(16);
-    assertThat(limit.canSend(t + rtt, 16, 10)).isFalse();
+    long afterPause = t + TimeUnit.SECONDS.toNanos(2);
+    assertThat(limit.canSend(afterPause, 16, 10)).as("a full window").isFalse();
+    assertThat(limit.canSend(afterPause, 15, 10)).isTrue();
   }
 
   @Test
