@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * <p>Global limits of the LLM: P = min(score.openai.partitions, or the job's task slots when 0;
  * max-concurrency). Each of the P partitions gets 1/P of max-concurrency, requests-per-minute and
  * tokens-per-minute ({@link io.ecolens.scorer.openai.TaskShare}), so the sum over the tasks that
- * can run at once never exceeds the global figure. With speculation on, shares are halved to leave
- * room for copies.
+ * can run at once never exceeds the global figure; the tasks running in one JVM lend each other the
+ * in-flight requests they leave unused (a task's last round), within the sum of their shares. With
+ * speculation on, shares are halved to leave room for copies.
  */
 public final class ScoreStage implements Stage<ScoreStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ScoreStage.class);

@@ -7,7 +7,8 @@ import java.io.Serializable;
  * One task's share of the job's global limits. The scoring Dataset has {@code tasks} partitions and
  * at most that many tasks run at once, so partition {@code i} gets {@code max-concurrency / tasks}
  * in-flight requests (the remainder going to the first partitions) and an equal part of the
- * requests- and tokens-per-minute budgets: the shares add up to the global limit, never more.
+ * requests- and tokens-per-minute budgets: the shares add up to the global limit, never more. The
+ * in-flight shares of the tasks running in one JVM are pooled ({@link InFlightPool}).
  */
 public record TaskShare(int concurrency, double requestsPerMinute, double tokensPerMinute)
     implements Serializable {
