@@ -120,7 +120,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
   public Estimate estimate(RunContext ctx) {
     ScorerSpec spec = spec(ctx);
     Dataset<Row> items = items(ctx);
-    long itemCount = items.count();
+    long itemCount = counted(ctx, items);
     if (!ChunkedScoring.Plan.of(ctx, spec).paid()) {
       return new Estimate(itemCount, 0, 0, itemCount, 0, 0, 0, 0.0);
     }
@@ -143,7 +143,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     Dataset<Row> items = items(ctx).persist(StorageLevel.MEMORY_AND_DISK());
     ScoreLedger.Pending pending = null;
     try {
-      long itemCount = items.count();
+      long itemCount = counted(ctx, items);
       ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
       long deferred = 0;
       pending = ledger.pending(plan.paid(), itemCount);
@@ -204,9 +204,21 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     return ScorerSpec.of(ctx.config(), ctx.policy(), ctx.spark().sparkContext().hadoopConfiguration());
   }
 
+  /**
+   * How many {@code items} there are; when none, fails with a hint to run {@code sample} if the run
+   * has no samples at all (one query in the usual case, not a check and then a count).
+   */
+  private static long counted(RunContext ctx, Dataset<Row> items) {
+    long n = items.count();
+    if (n == 0) {
+      ctx.store().requireRun(Table.SAMPLES, ctx.runId(), "sample");
+    }
+    return n;
+  }
+
   /** The run's sampled items with their text, in the scorers' input columns. */
   private static Dataset<Row> items(RunContext ctx) {
-    Dataset<Row> samples = ctx.store().requireRun(Table.SAMPLES, ctx.runId(), "sample");
+    Dataset<Row> samples = ctx.store().readRun(Table.SAMPLES, ctx.runId());
     return ctx.store().readRun(Table.CONTENT, ctx.runId())
         .join(samples.select("content_id"), "content_id")
         .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),

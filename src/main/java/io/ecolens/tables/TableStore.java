@@ -11,10 +11,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import scala.Option;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.types.StructField;
 
 /**
@@ -154,11 +157,23 @@ public final class TableStore {
         .execute();
   }
 
-  /** Storage location of a table (a local path or an s3a:// URI). */
+  /**
+   * Storage location of a table (a local path or an s3a:// URI), from the catalog's metadata: one
+   * metastore call, no Spark job (as {@code DESCRIBE DETAIL} would run).
+   */
   public String location(Table table) {
     ensure(table);
-    return locations.computeIfAbsent(table, t ->
-        spark.sql("DESCRIBE DETAIL " + qualified(t)).select("location").first().getString(0));
+    return locations.computeIfAbsent(table, this::catalogLocation);
+  }
+
+  private String catalogLocation(Table table) {
+    try {
+      return spark.sessionState().catalog()
+          .getTableMetadata(new TableIdentifier(table.tableName(), Option.apply(database))).location().toString();
+    } catch (AnalysisException e) {
+      throw new IllegalStateException("table " + qualified(table) + " was just ensured but the catalog has no "
+          + "metadata for it: " + e.getMessage(), e);
+    }
   }
 
   /**
