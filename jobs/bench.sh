@@ -31,8 +31,10 @@
 #                                     the whole score stage (Spark, Delta, ledger) with the openai scorer
 #                                     against the LLM simulator, every latency x cap x commit-every (the
 #                                     default matrix, 8 cases, takes about 10 minutes on 2 cores); prints
-#                                     for each the share of the endpoint's limit (cap / latency) reached
-#                                     while sending and over the whole stage; RESULT score_stage_min_ratio
+#                                     for each the seconds before the first request (start-up) and after
+#                                     the last answer (wind-down), and the share of the endpoint's limit
+#                                     (cap / latency) reached while sending and over the whole stage;
+#                                     RESULT score_stage_min_ratio
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
