@@ -55,6 +55,9 @@ public final class IngestStage implements Stage<IngestStage.Result> {
         counts.put("labels_read", labels.read());
         counts.put("labels_loaded", labels.loaded());
         counts.put("labels_rejected", labels.rejected());
+        if (labels.notLabelled() >= 0) {
+          counts.put("labels_not_labelled", labels.notLabelled());
+        }
       }
       return counts;
     }

@@ -43,8 +43,12 @@ public final class LabelLoader {
   private static final Object[] TRUE_WORDS = {"true", "1", "yes", "y", "violating", "violation", "positive"};
   private static final Object[] FALSE_WORDS = {"false", "0", "no", "n", "ok", "allowed", "negative", "none"};
 
-  /** Counts of one load. */
-  public record Result(long read, long loaded, long rejected) {}
+  /**
+   * Counts of one load: label rows read (for a wide file, one per row and category column), loaded
+   * and rejected, and, for a wide file, the cells left empty ({@code notLabelled}: the item was not
+   * labelled for that category; -1 for a long file). read = loaded + rejected + not labelled.
+   */
+  public record Result(long read, long loaded, long rejected, long notLabelled) {}
 
   private final RunContext ctx;
 
@@ -56,11 +60,17 @@ public final class LabelLoader {
     LabelSettings labels = ctx.config().input().labels();
     SourceSettings source = new SourceSettings(labels.path(), labels.format(), labels.options(), labels.columns());
     Dataset<Row> longRows;
+    long notLabelled = -1;
     if (labels.layout() == LabelLayout.WIDE) {
       List<String> wideColumns = new ArrayList<>(List.of("content_id", "annotator_id", "labeled_at", "policy_version"));
       wideColumns.addAll(labels.categoryColumns());
       Dataset<Row> wide = SourceReader.read(ctx.spark(), source, "input.labels", wideColumns, Set.of("content_id"));
-      longRows = toLong(wide, labels.categoryColumns());
+      Dataset<Row> entries = toLong(wide, labels.categoryColumns());
+      // an empty cell says the item was not labelled for that category: not a label, not a bad one
+      Column empty = functions.not(col(SourceReader.MALFORMED))
+          .and(coalesce(trim(col("label").cast("string")), lit("")).equalTo(""));
+      notLabelled = entries.filter(empty).count();
+      longRows = entries.filter(functions.not(empty));
     } else {
       longRows = SourceReader.read(ctx.spark(), source, "input.labels", LONG_COLUMNS,
           Set.of("content_id", "category", "label"));
@@ -83,7 +93,11 @@ public final class LabelLoader {
             rejectedCount, read, ctx.store().qualified(Table.CONTENT_QUARANTINE), labels.path());
       }
       LOG.info("labels: loaded {} human label rows from {}", read - rejectedCount, labels.path());
-      return new Result(read, read - rejectedCount, rejectedCount);
+      if (notLabelled > 0) {
+        LOG.info("labels: {} cells of {} left empty: those items are not labelled for those categories",
+            notLabelled, labels.path());
+      }
+      return new Result(read + Math.max(0, notLabelled), read - rejectedCount, rejectedCount, notLabelled);
     } finally {
       checked.unpersist();
     }
