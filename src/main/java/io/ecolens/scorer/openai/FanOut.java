@@ -9,14 +9,11 @@ import io.ecolens.scorer.ScoringFailures;
 import io.ecolens.scorer.ScoringItem;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
@@ -33,9 +30,8 @@ import java.util.function.LongConsumer;
  * responses parse the answers and put them on a queue, so that the driving thread, which has every
  * request of the task to refill, does as little per response as it can.
  *
- * <p>In flight: the task's share of {@code max-concurrency}, pooled with the other tasks of the same
- * scoring in this JVM ({@link InFlightPool}), so that a task whose last requests are out lends the
- * rest of its share to the others instead of leaving it idle.
+ * <p>In flight: the task's share of {@code max-concurrency}, pooled with the scoring's other tasks in
+ * this JVM ({@link InFlightPool}): a draining task lends the rest of its share instead of idling.
  *
  * <p>Per request: up to {@code items-per-request} items; a 429 halves the window (AIMD) and pauses
  * for Retry-After; 429, 5xx, timeouts and connection errors are retried with exponential backoff
@@ -136,15 +132,11 @@ public final class FanOut implements Iterator<Scored>, AutoCloseable {
     }
     if (ready.isEmpty()) {
       close();
-      return false;
     }
-    return true;
+    return !ready.isEmpty();
   }
 
-  /**
-   * Leaves the pool of in-flight requests (once): at the end of the items, when the task fails, or
-   * when Spark ends the task. Requests still out stay counted until they answer.
-   */
+  /** Leaves the in-flight pool, once: at the end of the items, on a failure, or when Spark ends the task. */
   @Override
   public void close() {
     if (!left) {
@@ -273,25 +265,25 @@ public final class FanOut implements Iterator<Scored>, AutoCloseable {
     if (status == 200) {
       accept(c.works, c.answer, now);
     } else if (status == 429) {
-      long retryAfter = retryAfterNanos(r);
+      long retryAfter = OpenAiClient.retryAfterNanos(r);
       limit.onThrottle(now, retryAfter, roundTripNanos, inFlight + 1); // as it was when this answer came
       retryOrFail(c.works, "HTTP 429 (rate limited)", Math.max(retryAfter, backoff(c.works.get(0).attempts)), now);
     } else if (status == 401 || status == 403) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " refused the credentials (HTTP "
-          + status + ": " + snippet(r.body()) + "). Set the API key in " + OpenAiClient.keySources(settings)
+          + status + ": " + client.snippet(r.body()) + "). Set the API key in " + OpenAiClient.keySources(settings)
           + " on the driver and every executor.", null);
-    } else if (isUnknownModel(status, r.body())) {
+    } else if (OpenAiClient.isUnknownModel(status, r.body())) {
       throw Errors.stageFailed("score", "the endpoint " + settings.endpoint() + " does not serve model '"
-          + settings.model() + "' (HTTP " + status + ": " + snippet(r.body()) + "). Fix score.openai.model.", null);
+          + settings.model() + "' (HTTP " + status + ": " + client.snippet(r.body()) + "). Fix score.openai.model.", null);
     } else if (status == 408 || status == 409 || status >= 500) {
-      retryOrFail(c.works, "HTTP " + status + ": " + snippet(r.body()), backoff(c.works.get(0).attempts), now);
+      retryOrFail(c.works, "HTTP " + status + ": " + client.snippet(r.body()), backoff(c.works.get(0).attempts), now);
     } else if (c.works.size() > 1) {
       // e.g. 400 context too long: try each item alone before giving up on any of them
       for (Work w : c.works) {
         retries.add(new Pending(List.of(w), now, seq++));
       }
     } else {
-      fail(c.works.get(0), "HTTP " + status + ": " + snippet(r.body()));
+      fail(c.works.get(0), "HTTP " + status + ": " + client.snippet(r.body()));
     }
   }
 
@@ -397,37 +389,6 @@ public final class FanOut implements Iterator<Scored>, AutoCloseable {
     long d = BACKOFF_BASE_NANOS << Math.min(20, Math.max(0, attempt - 1));
     d = Math.min(BACKOFF_MAX_NANOS, d);
     return d / 2 + (long) (jitter.nextDouble() * (d / 2));
-  }
-
-  /** Retry-After as seconds or an HTTP date; 0 when absent or unreadable. */
-  static long retryAfterNanos(HttpResponse<String> r) {
-    String v = r.headers().firstValue("retry-after").orElse(null);
-    if (v == null || v.isBlank()) {
-      return 0;
-    }
-    try {
-      return (long) (Double.parseDouble(v.trim()) * 1e9);
-    } catch (NumberFormatException notSeconds) {
-      try {
-        ZonedDateTime at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-        return Math.max(0, TimeUnit.MILLISECONDS.toNanos(at.toInstant().toEpochMilli() - System.currentTimeMillis()));
-      } catch (RuntimeException unreadable) {
-        return 0;
-      }
-    }
-  }
-
-  private static boolean isUnknownModel(int status, String body) {
-    if (status != 404 && status != 400) {
-      return false;
-    }
-    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
-    return b.contains("model_not_found") || (b.contains("model") && (b.contains("does not exist") || b.contains("not found")));
-  }
-
-  private String snippet(String body) {
-    String s = client.scrub(body == null ? "" : body.replaceAll("\\s+", " ").trim());
-    return s.length() <= 200 ? s : s.substring(0, 197) + "...";
   }
 
   /** Part {@code index} of {@code total} split into {@code parts} parts that add up to it. */

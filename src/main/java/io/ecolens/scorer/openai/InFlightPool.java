@@ -101,11 +101,6 @@ final class InFlightPool {
     });
   }
 
-  /** Requests in flight now, for tests. */
-  synchronized int inFlight() {
-    return inFlight;
-  }
-
   /** The sum of the shares of the tasks in the pool, for tests. */
   synchronized int capacity() {
     return capacity;

@@ -7,7 +7,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,5 +167,38 @@ public final class OpenAiClient {
       return text;
     }
     return text.replace(apiKey, "***");
+  }
+
+  /** Retry-After as seconds or an HTTP date; 0 when absent or unreadable. */
+  static long retryAfterNanos(HttpResponse<String> r) {
+    String v = r.headers().firstValue("retry-after").orElse(null);
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    try {
+      return (long) (Double.parseDouble(v.trim()) * 1e9);
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+        return Math.max(0, TimeUnit.MILLISECONDS.toNanos(at.toInstant().toEpochMilli() - System.currentTimeMillis()));
+      } catch (RuntimeException unreadable) {
+        return 0;
+      }
+    }
+  }
+
+  /** Whether an answer says the endpoint does not serve the model asked for. */
+  static boolean isUnknownModel(int status, String body) {
+    if (status != 404 && status != 400) {
+      return false;
+    }
+    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
+    return b.contains("model_not_found") || (b.contains("model") && (b.contains("does not exist") || b.contains("not found")));
+  }
+
+  /** The start of an answer's body for a message: whitespace folded, the API key scrubbed. */
+  String snippet(String body) {
+    String s = scrub(body == null ? "" : body.replaceAll("\\s+", " ").trim());
+    return s.length() <= 200 ? s : s.substring(0, 197) + "...";
   }
 }

@@ -49,8 +49,7 @@ public final class OpenAiScorer implements Scorer {
   @Override
   public List<CategoryScore> score(List<ScoringItem> items) {
     List<CategoryScore> out = new ArrayList<>();
-    fanOut(items.iterator(), TaskShare.of(settings, 1, 0), InFlightPool.newGroup(), n -> { })
-        .forEachRemaining(s -> out.addAll(s.scores()));
+    fanOut(items.iterator(), TaskShare.of(settings, 1, 0), n -> { }).forEachRemaining(s -> out.addAll(s.scores()));
     return out;
   }
 

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -91,19 +90,11 @@ class FanOutTest {
       OpenAiSettings s = settings(sim.endpoint(), cap, 2, 10_000, "NO_KEY_NEEDED");
       OpenAiScorer scorer = new OpenAiScorer(s, POLICY);
       List<ScoringItem> all = items(8 * 120);
-      ConcurrentLinkedQueue<String> done = new ConcurrentLinkedQueue<>();
-      ExecutorService tasks = Executors.newFixedThreadPool(8);
-      List<Future<?>> futures = new ArrayList<>();
+      List<FanOut> partitions = new ArrayList<>();
       for (int p = 0; p < 8; p++) {
-        List<ScoringItem> part = all.subList(p * 120, (p + 1) * 120);
-        TaskShare share = TaskShare.of(s, 8, p);
-        futures.add(tasks.submit(() -> scorer.fanOut(part.iterator(), share, n -> { })
-            .forEachRemaining(r -> done.add(r.item().getContentId()))));
+        partitions.add(scorer.fanOut(all.subList(p * 120, (p + 1) * 120).iterator(), TaskShare.of(s, 8, p), n -> { }));
       }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-      tasks.shutdown();
+      List<String> done = scoreTogether(partitions).stream().flatMap(List::stream).toList();
       LlmSimulator.Stats st = sim.stats();
       assertThat(st.maxInFlight()).isLessThanOrEqualTo(cap).isGreaterThanOrEqualTo(8);
       assertThat(st.rejectedOverCap()).isZero();
@@ -124,12 +115,9 @@ class FanOutTest {
       // task 0 has one request to send and then only waits for it: its other 5 of 6 are lent to task 1
       FanOut small = scorer.fanOut(items(2).iterator(), TaskShare.of(s, 2, 0), group, n -> { });
       FanOut large = scorer.fanOut(items(200).iterator(), TaskShare.of(s, 2, 1), group, n -> { });
-      ExecutorService tasks = Executors.newFixedThreadPool(2);
-      Future<Long> first = tasks.submit(() -> count(small));
-      Future<Long> second = tasks.submit(() -> count(large));
-      assertThat(first.get()).isEqualTo(2);
-      assertThat(second.get()).isEqualTo(200);
-      tasks.shutdown();
+      List<List<String>> scored = scoreTogether(List.of(small, large));
+      assertThat(scored.get(0)).hasSize(2);
+      assertThat(scored.get(1)).hasSize(200);
       LlmSimulator.Stats st = sim.stats();
       assertThat(st.maxInFlight()).as("task 1 used more than its own share of 6").isGreaterThan(6)
           .isLessThanOrEqualTo(cap);
@@ -167,13 +155,26 @@ class FanOutTest {
     again.leave(1);
   }
 
-  private static long count(FanOut fanOut) {
-    long n = 0;
-    while (fanOut.hasNext()) {
-      fanOut.next();
-      n++;
+  /** Runs each fan-out on a thread of its own, as concurrent Spark tasks would; the ids each scored. */
+  private static List<List<String>> scoreTogether(List<FanOut> fanOuts) throws Exception {
+    ExecutorService tasks = Executors.newFixedThreadPool(fanOuts.size());
+    try {
+      List<Future<List<String>>> futures = new ArrayList<>();
+      for (FanOut f : fanOuts) {
+        futures.add(tasks.submit(() -> {
+          List<String> ids = new ArrayList<>();
+          f.forEachRemaining(r -> ids.add(r.item().getContentId()));
+          return ids;
+        }));
+      }
+      List<List<String>> scored = new ArrayList<>();
+      for (Future<List<String>> f : futures) {
+        scored.add(f.get());
+      }
+      return scored;
+    } finally {
+      tasks.shutdown();
     }
-    return n;
   }
 
   @Test
