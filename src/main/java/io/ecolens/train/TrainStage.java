@@ -24,14 +24,11 @@ import io.ecolens.tables.Table;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.MapFunction;
-import org.apache.spark.ml.classification.LogisticRegression;
-import org.apache.spark.ml.classification.LogisticRegressionModel;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -45,10 +42,15 @@ import scala.Tuple3;
  * cross-validated precision, recall, F1 and AUPRC per category to {@code metrics} (report
  * {@code train}), and saves the heads, fitted on all labelled items, for the policy's version.
  * The decision threshold of each head is the one with the best out-of-fold F1 on a 0.05 grid.
+ * The vectors are collected to the driver ({@link Labelled}) and every fit runs there
+ * ({@link LocalLogistic}): a Spark job per optimizer iteration cost far more than the arithmetic.
  */
 public final class TrainStage implements Stage<TrainStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
   private static final int GRID = 19;
+  /** Fits run to convergence: the gradient's norm at most this times max(1, loss). */
+  private static final double TOLERANCE = 1e-6;
+  private static final int MAX_ITERATIONS = 1000;
 
   /** Cross-validated quality of one category's head. */
   public record Fit(String category, long items, long positives, double precision, double recall, double f1,
@@ -110,66 +112,58 @@ public final class TrainStage implements Stage<TrainStage.Result> {
         .as(Encoders.bean(ScoringItem.class));
 
     EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.maxTokens(), settings.intraOpThreads());
-    Dataset<Row> embedded = embed(items, store)
-        .select(col("content_id"),
-            org.apache.spark.ml.functions.array_to_vector(col("vector").cast("array<double>")).as("features"))
-        .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
-        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-    try {
-      long itemCount = embedded.count();
-      Map<String, TrainedHeads.Head> heads = new LinkedHashMap<>();
-      Map<String, Fit> fits = new LinkedHashMap<>();
-      List<String> skipped = new ArrayList<>();
-      MetricRows metrics = new MetricRows(runId, "train");
-      for (Policy.Category category : policy.categories()) {
-        Dataset<Row> data = embedded.join(votes.filter(col("category").equalTo(category.id())), "content_id");
-        Row counts = data.agg(count(lit(1)), sum(col("label"))).first();
-        long n = counts.getLong(0);
-        long positives = counts.isNullAt(1) ? 0 : (long) counts.getDouble(1);
-        if (positives < train.folds() || n - positives < train.folds()) {
-          skipped.add(category.id());
-          LOG.warn("train: {} has {} positive and {} negative labelled items, fewer than {} folds need; no head",
-              category.id(), positives, n - positives, train.folds());
-          continue;
-        }
-        Fit fit = crossValidate(data, category.id(), n, positives, train);
-        LogisticRegressionModel all = logistic(train).fit(data);
-        heads.put(category.id(), new TrainedHeads.Head(all.coefficients().toArray(), all.intercept(),
-            fit.threshold(), positives, n));
-        fits.put(category.id(), fit);
-        metrics.add("cv_precision", category.id(), "all", "all", fit.precision(), null, null, n);
-        metrics.add("cv_recall", category.id(), "all", "all", fit.recall(), null, null, n);
-        metrics.add("cv_f1", category.id(), "all", "all", fit.f1(), null, null, n);
-        metrics.add("cv_auprc", category.id(), "all", "all", fit.auprc(), null, null, n);
-        metrics.add("threshold", category.id(), "all", "all", fit.threshold(), null, null, n);
-        LOG.info("train: {} on {} items ({} positive): CV precision {} recall {} F1 {} AUPRC {}",
-            category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc());
+    Labelled data = Labelled.collect(embed(items, store)
+        .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds()))),
+        votes);
+    Map<String, TrainedHeads.Head> heads = new LinkedHashMap<>();
+    Map<String, Fit> fits = new LinkedHashMap<>();
+    List<String> skipped = new ArrayList<>();
+    MetricRows metrics = new MetricRows(runId, "train");
+    LocalLogistic logistic = new LocalLogistic(train.regularization(), MAX_ITERATIONS, TOLERANCE);
+    for (Policy.Category category : policy.categories()) {
+      Labelled.Category labels = data.category(category.id());
+      long n = labels.rows().length;
+      long positives = labels.positives();
+      if (positives < train.folds() || n - positives < train.folds()) {
+        skipped.add(category.id());
+        LOG.warn("train: {} has {} positive and {} negative labelled items, fewer than {} folds need; no head",
+            category.id(), positives, n - positives, train.folds());
+        continue;
       }
-      if (heads.isEmpty()) {
-        throw Errors.missingInput("human labels with both classes for any category", "policy_labels run " + runId,
-            "Load labels (input.labels) with at least " + train.folds() + " violating and allowed items per category.");
-      }
-      metrics.write(ctx);
-      TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(), Instant.now().toString(), runId, heads);
-      String root = settings.headsRoot(ctx.config().catalog().warehouse());
-      String path;
-      try {
-        path = trained.save(root, policy, ctx.spark().sparkContext().hadoopConfiguration()).toString();
-      } catch (IOException e) {
-        throw Errors.stageFailed("train", "cannot write the trained heads under " + root + ": " + e.getMessage(), e);
-      }
-      LOG.info("train: heads for {} categories saved to {}", heads.size(), path);
-      return new Result(path, itemCount, fits, skipped);
-    } finally {
-      embedded.unpersist();
+      Fit fit = crossValidate(data, labels, category.id(), logistic, train.folds());
+      LocalLogistic.Model all = logistic.fit(data.features(), labels.y(), labels.rows());
+      heads.put(category.id(), new TrainedHeads.Head(all.weights(), all.intercept(), fit.threshold(), positives, n));
+      fits.put(category.id(), fit);
+      metrics.add("cv_precision", category.id(), "all", "all", fit.precision(), null, null, n);
+      metrics.add("cv_recall", category.id(), "all", "all", fit.recall(), null, null, n);
+      metrics.add("cv_f1", category.id(), "all", "all", fit.f1(), null, null, n);
+      metrics.add("cv_auprc", category.id(), "all", "all", fit.auprc(), null, null, n);
+      metrics.add("threshold", category.id(), "all", "all", fit.threshold(), null, null, n);
+      LOG.info("train: {} on {} items ({} positive): CV precision {} recall {} F1 {} AUPRC {}",
+          category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc());
     }
+    if (heads.isEmpty()) {
+      throw Errors.missingInput("human labels with both classes for any category", "policy_labels run " + runId,
+          "Load labels (input.labels) with at least " + train.folds() + " violating and allowed items per category.");
+    }
+    metrics.write(ctx);
+    TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(), Instant.now().toString(), runId, heads);
+    String root = settings.headsRoot(ctx.config().catalog().warehouse());
+    String path;
+    try {
+      path = trained.save(root, policy, ctx.spark().sparkContext().hadoopConfiguration()).toString();
+    } catch (IOException e) {
+      throw Errors.stageFailed("train", "cannot write the trained heads under " + root + ": " + e.getMessage(), e);
+    }
+    LOG.info("train: heads for {} categories saved to {}", heads.size(), path);
+    return new Result(path, data.items(), fits, skipped);
   }
 
   /**
    * MiniLM embeddings of the items' text, as the embedded scorer embeds it ({@link ScoringItem#text}),
    * from {@code embeddings}: only texts it lacks are embedded. Columns content_id and vector (array
    * of float), in the items' own partitions and order: the vectors are broadcast (at most
-   * train.max-items of them), so the fits sum in the same order as when each item was embedded here.
+   * train.max-items of them).
    */
   static Dataset<Row> embed(Dataset<ScoringItem> items, EmbeddingStore store) {
     Dataset<Row> texts = EmbeddingStore.keyed(items
@@ -182,49 +176,89 @@ public final class TrainStage implements Stage<TrainStage.Result> {
         .select(col("content_id"), col(EmbeddingStore.VECTOR));
   }
 
-  private static LogisticRegression logistic(EcolensConfig.TrainSettings train) {
-    return new LogisticRegression().setFeaturesCol("features").setLabelCol("label")
-        .setRegParam(train.regularization()).setElasticNetParam(0.0).setMaxIter(50);
-  }
-
-  /** Out-of-fold probabilities for every item, then the metrics at the best threshold of the grid. */
-  static Fit crossValidate(Dataset<Row> data, String category, long n, long positives,
-      EcolensConfig.TrainSettings train) {
-    Dataset<Row> outOfFold = null;
-    for (int k = 0; k < train.folds(); k++) {
-      LogisticRegressionModel model = logistic(train).fit(data.filter(col("fold").notEqual(k)));
-      Dataset<Row> predicted = model.transform(data.filter(col("fold").equalTo(k)))
-          .select(col("label"), org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64")
-              .getItem(1).as("p"));
-      outOfFold = outOfFold == null ? predicted : outOfFold.union(predicted);
-    }
-    outOfFold = outOfFold.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-    try {
-      double auprc = new BinaryClassificationEvaluator().setRawPredictionCol("p").setLabelCol("label")
-          .setMetricName("areaUnderPR").evaluate(outOfFold);
-      List<Column> sums = new ArrayList<>();
-      for (int g = 0; g < GRID; g++) {
-        double t = thresholdAt(g);
-        Column predictedPositive = col("p").geq(t);
-        sums.add(sum(when(predictedPositive.and(col("label").equalTo(1.0)), 1L).otherwise(0L)));
-        sums.add(sum(when(predictedPositive, 1L).otherwise(0L)));
-      }
-      Row totals = outOfFold.agg(sums.get(0), sums.subList(1, sums.size()).toArray(Column[]::new)).first();
-      Fit best = null;
-      for (int g = 0; g < GRID; g++) {
-        long tp = totals.isNullAt(2 * g) ? 0 : totals.getLong(2 * g);
-        long predictedPositives = totals.isNullAt(2 * g + 1) ? 0 : totals.getLong(2 * g + 1);
-        double precision = predictedPositives == 0 ? 0 : (double) tp / predictedPositives;
-        double recall = (double) tp / positives;
-        double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-        if (best == null || f1 > best.f1()) {
-          best = new Fit(category, n, positives, precision, recall, f1, auprc, thresholdAt(g));
+  /**
+   * Out-of-fold probabilities for every item (each fold's items scored by the head fitted on the
+   * other folds), their AUPRC, and the metrics at the threshold of the grid with the best F1.
+   */
+  static Fit crossValidate(Labelled data, Labelled.Category labels, String category,
+      LocalLogistic logistic, int folds) {
+    int[] rows = labels.rows();
+    double[] y = labels.y();
+    double[] outOfFold = new double[rows.length];
+    for (int k = 0; k < folds; k++) {
+      int fold = k;
+      int[] training = Arrays.stream(rows).filter(i -> data.fold(i) != fold).toArray();
+      LocalLogistic.Model model = logistic.fit(data.features(), y, training);
+      for (int r = 0; r < rows.length; r++) {
+        if (data.fold(rows[r]) == fold) {
+          outOfFold[r] = model.probability(data.features()[rows[r]]);
         }
       }
-      return best;
-    } finally {
-      outOfFold.unpersist();
     }
+    double[] labelsInOrder = new double[rows.length];
+    for (int r = 0; r < rows.length; r++) {
+      labelsInOrder[r] = y[rows[r]];
+    }
+    double auprc = areaUnderPr(outOfFold, labelsInOrder);
+    Fit best = null;
+    for (int g = 0; g < GRID; g++) {
+      double t = thresholdAt(g);
+      long tp = 0;
+      long predictedPositives = 0;
+      for (int r = 0; r < rows.length; r++) {
+        if (outOfFold[r] >= t) {
+          predictedPositives++;
+          tp += y[rows[r]] == 1.0 ? 1 : 0;
+        }
+      }
+      double precision = predictedPositives == 0 ? 0 : (double) tp / predictedPositives;
+      double recall = (double) tp / labels.positives();
+      double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+      if (best == null || f1 > best.f1()) {
+        best = new Fit(category, rows.length, labels.positives(), precision, recall, f1, auprc, t);
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Area under the precision-recall curve as MLlib's {@code BinaryClassificationEvaluator}
+   * ({@code areaUnderPR}) computes it when it does not down-sample (fewer than 2 x 1,000 distinct
+   * scores): one point per distinct score (recall, precision of the items scored at or above it), a
+   * first point at recall 0 with the first point's precision, and trapezoids between them. With more
+   * distinct scores MLlib merges neighbours into bins, depending on its partitions; this does not.
+   */
+  static double areaUnderPr(double[] scores, double[] labels) {
+    Integer[] order = new Integer[scores.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+    double positives = 0;
+    for (double label : labels) {
+      positives += label;
+    }
+    double area = 0;
+    double tp = 0;
+    double fp = 0;
+    double lastRecall = 0;
+    double lastPrecision = Double.NaN;
+    for (int k = 0; k < order.length; ) {
+      double score = scores[order[k]];
+      for (; k < order.length && scores[order[k]] == score; k++) {
+        tp += labels[order[k]];
+        fp += 1 - labels[order[k]];
+      }
+      double recall = tp / positives;
+      double precision = tp + fp == 0 ? 1.0 : tp / (tp + fp);
+      if (Double.isNaN(lastPrecision)) {
+        lastPrecision = precision; // the curve starts at (0, first precision)
+      }
+      area += (recall - lastRecall) * (precision + lastPrecision) / 2;
+      lastRecall = recall;
+      lastPrecision = precision;
+    }
+    return area;
   }
 
   private static double thresholdAt(int g) {
