@@ -2,7 +2,8 @@
 # Benchmarks. One case per argument; each prints its figures and ends with a line
 #   RESULT <name> <value>
 #   jobs/bench.sh embedded            embedded scorer in the Spark pipeline vs the raw ONNX loop (target >= 0.85)
-#   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets)
+#   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets),
+#                                     and scikit-learn on the same vectors and folds when python3 has sklearn
 #   jobs/bench.sh evaluate [--small | --tiny | --rows N[,N...]]
 #                                     evaluate over generated score rows with labels, 1M and 10M rows
 #                                     (--small: 100k and 1M; --tiny: 100k), next to DuckDB: the rows are

@@ -244,6 +244,7 @@ public final class ConfigLoader {
       throw Errors.config(source, "score.embedded.train.folds", "must be at least 2, cannot be: " + c.score().embedded().train().folds());
     }
     positive(source, "score.embedded.train.max-items", c.score().embedded().train().maxItems());
+    validateTrain(source, c.score().embedded().train());
     oneOf(source, "score.cascade.first", c.score().cascade().first(), CASCADE_STEPS);
     oneOf(source, "score.cascade.second", c.score().cascade().second(), CASCADE_SECOND_STEPS);
     share(source, "score.cascade.band", c.score().cascade().band());
@@ -319,6 +320,23 @@ public final class ConfigLoader {
   public static void requireCorpusPath(String source, EcolensConfig c) {
     if (c.input().corpus().path() == null || c.input().corpus().path().isBlank()) {
       throw Errors.config(source, "input.corpus.path", "is required: the file or folder of the content corpus, e.g. data/demo/corpus or s3a://bucket/corpus/");
+    }
+  }
+
+  private static void validateTrain(String source, EcolensConfig.TrainSettings train) {
+    if (train.innerFolds() < 2) {
+      throw Errors.config(source, "score.embedded.train.inner-folds", "must be at least 2, cannot be: " + train.innerFolds());
+    }
+    if (!List.of("balanced", "none").contains(train.classWeight())) {
+      throw Errors.config(source, "score.embedded.train.class-weight", "must be balanced or none, cannot be: "
+          + train.classWeight());
+    }
+    String key = train.regularization() != null ? "score.embedded.train.regularization"
+        : "score.embedded.train.regularization-grid";
+    if (train.regularizations().isEmpty()
+        || train.regularizations().stream().anyMatch(r -> r == null || !(r > 0) || r.isInfinite())) {
+      throw Errors.config(source, key, "must be one or more numbers above 0 (e.g. [0.001, 0.01, 0.1]), cannot be: "
+          + train.regularizations());
     }
   }
 

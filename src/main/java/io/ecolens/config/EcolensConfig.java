@@ -230,7 +230,7 @@ public record EcolensConfig(
       mode = mode == null ? EmbeddedMode.AUTO : mode;
       intraOpThreads = intraOpThreads == null ? 1 : intraOpThreads;
       maxTokens = maxTokens == null ? 256 : maxTokens;
-      train = train == null ? new TrainSettings(null, null, null, null) : train;
+      train = train == null ? new TrainSettings(null, null, null, null, null, null, null) : train;
     }
 
     /** Folder of the trained heads: {@code heads}, else {@code models/embedded-heads} under the warehouse. */
@@ -239,13 +239,33 @@ public record EcolensConfig(
     }
   }
 
-  /** Fitting the trained heads: folds of the cross-validation, item cap, regularisation, seed. */
-  public record TrainSettings(Integer folds, Integer maxItems, Double regularization, Long seed) {
+  /**
+   * Fitting the trained heads: folds of the cross-validation, item cap, seed; the L2 regularisation
+   * (MLlib's regParam on standardised features): {@code regularization} fixes it, else each category
+   * takes the value of {@code regularization-grid} with the best AUPRC over {@code inner-folds}
+   * folds of its training items; {@code class-weight} {@code balanced} weighs each class by
+   * items / (2 x the class's items), {@code none} weighs every item 1.
+   */
+  public record TrainSettings(Integer folds, Integer maxItems, Double regularization, List<Double> regularizationGrid,
+      Integer innerFolds, String classWeight, Long seed) {
+    public static final List<Double> DEFAULT_GRID = List.of(1e-3, 1e-2, 1e-1, 1.0, 10.0);
+
     public TrainSettings {
       folds = folds == null ? 5 : folds;
       maxItems = maxItems == null ? 50_000 : maxItems;
-      regularization = regularization == null ? 0.01 : regularization;
+      regularizationGrid = regularizationGrid == null ? DEFAULT_GRID : List.copyOf(regularizationGrid);
+      innerFolds = innerFolds == null ? 3 : innerFolds;
+      classWeight = classWeight == null ? "balanced" : classWeight;
       seed = seed == null ? 11L : seed;
+    }
+
+    /** The values to choose from: the fixed one alone, or the grid. */
+    public List<Double> regularizations() {
+      return regularization != null ? List.of(regularization) : regularizationGrid;
+    }
+
+    public boolean balanced() {
+      return classWeight.equals("balanced");
     }
   }
 

@@ -22,22 +22,24 @@ final class Labelled {
   private final String[] ids;
   private final float[][] features;
   private final int[] folds;
+  private final int[] innerFolds;
   private final Map<String, List<int[]>> votes;
 
-  private Labelled(String[] ids, float[][] features, int[] folds, Map<String, List<int[]>> votes) {
+  private Labelled(String[] ids, float[][] features, int[] folds, int[] innerFolds, Map<String, List<int[]>> votes) {
     this.ids = ids;
     this.features = features;
     this.folds = folds;
+    this.innerFolds = innerFolds;
     this.votes = votes;
   }
 
   /**
-   * Collects {@code embedded} (content_id, vector as array of float, fold) and the {@code votes}
+   * Collects {@code embedded} (content_id, vector as array of float, fold, inner_fold) and the {@code votes}
    * (content_id, category, label as 0.0/1.0) of those items; votes of other items are left out.
    */
   static Labelled collect(Dataset<Row> embedded, Dataset<Row> votes) {
     List<Row> rows = new ArrayList<>();
-    Iterator<Row> it = embedded.select("content_id", "vector", "fold").toLocalIterator();
+    Iterator<Row> it = embedded.select("content_id", "vector", "fold", "inner_fold").toLocalIterator();
     while (it.hasNext()) {
       rows.add(it.next());
     }
@@ -46,6 +48,7 @@ final class Labelled {
     String[] ids = new String[n];
     float[][] features = new float[n][];
     int[] folds = new int[n];
+    int[] innerFolds = new int[n];
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < n; i++) {
       Row r = rows.get(i);
@@ -56,6 +59,7 @@ final class Labelled {
         features[i][j] = vector.get(j);
       }
       folds[i] = r.getInt(2);
+      innerFolds[i] = r.getInt(3);
       index.put(ids[i], i);
       rows.set(i, null);
     }
@@ -67,11 +71,15 @@ final class Labelled {
             .add(new int[] {i, v.getDouble(2) == 1.0 ? 1 : 0});
       }
     }
-    return new Labelled(ids, features, folds, byCategory);
+    return new Labelled(ids, features, folds, innerFolds, byCategory);
   }
 
   long items() {
     return ids.length;
+  }
+
+  String id(int item) {
+    return ids[item];
   }
 
   float[][] features() {
@@ -80,6 +88,11 @@ final class Labelled {
 
   int fold(int item) {
     return folds[item];
+  }
+
+  /** The item's fold within the items of an outer fold's training side (and of all items, for the saved head). */
+  int innerFold(int item) {
+    return innerFolds[item];
   }
 
   /** The items labelled for {@code category}, in content_id order. */

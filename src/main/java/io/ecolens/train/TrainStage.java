@@ -24,7 +24,6 @@ import io.ecolens.tables.Table;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,20 +40,20 @@ import scala.Tuple3;
  * run's items that have human labels (majority vote; ties left out), reports k-fold
  * cross-validated precision, recall, F1 and AUPRC per category to {@code metrics} (report
  * {@code train}), and saves the heads, fitted on all labelled items, for the policy's version.
- * The decision threshold of each head is the one with the best out-of-fold F1 on a 0.05 grid.
- * The vectors are collected to the driver ({@link Labelled}) and every fit runs there
- * ({@link LocalLogistic}): a Spark job per optimizer iteration cost far more than the arithmetic.
+ * The decision threshold of each head is the one with the best out-of-fold F1 on a 0.05 grid; its
+ * regularisation is chosen by inner cross-validation ({@link CrossValidation}). The vectors are
+ * collected to the driver ({@link Labelled}) and every fit runs there ({@link LocalLogistic}): a
+ * Spark job per optimizer iteration cost far more than the arithmetic.
  */
 public final class TrainStage implements Stage<TrainStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
-  private static final int GRID = 19;
   /** Fits run to convergence: the gradient's norm at most this times max(1, loss). */
   private static final double TOLERANCE = 1e-6;
   private static final int MAX_ITERATIONS = 1000;
 
   /** Cross-validated quality of one category's head. */
   public record Fit(String category, long items, long positives, double precision, double recall, double f1,
-      double auprc, double threshold) {}
+      double auprc, double threshold, double regularization) {}
 
   /** What was trained and where it went. */
   public record Result(String path, long items, Map<String, Fit> fits, List<String> skipped) implements StageResult {
@@ -72,10 +71,10 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     @Override
     public List<String> details() {
       List<String> lines = new ArrayList<>();
-      lines.add(String.format("  %-24s %7s %9s %9s %9s %9s %9s", "category", "items", "precision", "recall", "f1",
-          "auprc", "threshold"));
-      fits.values().forEach(f -> lines.add(String.format("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f",
-          f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold())));
+      lines.add(String.format("  %-24s %7s %9s %9s %9s %9s %9s %14s", "category", "items", "precision", "recall", "f1",
+          "auprc", "threshold", "regularization"));
+      fits.values().forEach(f -> lines.add(String.format("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f %14.4g",
+          f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold(), f.regularization())));
       if (!skipped.isEmpty()) {
         lines.add(String.format("  no head (too few labels of one class): %s", String.join(", ", skipped)));
       }
@@ -96,30 +95,13 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     String runId = ctx.runId();
     ctx.describe("train", "policy " + policy.id() + " " + policy.version() + ", " + train.folds() + " folds");
 
-    Dataset<Row> votes = ctx.store().requireRun(Table.POLICY_LABELS, runId, "ingest")
-        .groupBy("content_id", "category")
-        .agg(sum(when(col("label"), 1).otherwise(0)).as("pos"), count(lit(1)).as("n"))
-        .filter(col("pos").multiply(2).notEqual(col("n")))
-        .select(col("content_id"), col("category"),
-            when(col("pos").multiply(2).gt(col("n")), 1.0).otherwise(0.0).as("label"));
-    Dataset<Row> labelled = votes.select("content_id").distinct()
-        .orderBy(hash(col("content_id"), lit(train.seed())), col("content_id"))
-        .limit(train.maxItems());
-    Dataset<ScoringItem> items = ctx.store().readRun(Table.CONTENT, runId)
-        .join(labelled, "content_id")
-        .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
-            col("description"), col("transcript"), col("hashtags"))
-        .as(Encoders.bean(ScoringItem.class));
-
-    EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.maxTokens(), settings.intraOpThreads());
-    Labelled data = Labelled.collect(embed(items, store)
-        .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds()))),
-        votes);
+    Labelled data = labelled(ctx);
     Map<String, TrainedHeads.Head> heads = new LinkedHashMap<>();
     Map<String, Fit> fits = new LinkedHashMap<>();
     List<String> skipped = new ArrayList<>();
     MetricRows metrics = new MetricRows(runId, "train");
-    LocalLogistic logistic = new LocalLogistic(train.regularization(), MAX_ITERATIONS, TOLERANCE);
+    CrossValidation validation = new CrossValidation(new LocalLogistic(MAX_ITERATIONS, TOLERANCE, train.balanced()),
+        train.regularizations(), train.folds(), train.innerFolds());
     for (Policy.Category category : policy.categories()) {
       Labelled.Category labels = data.category(category.id());
       long n = labels.rows().length;
@@ -130,17 +112,19 @@ public final class TrainStage implements Stage<TrainStage.Result> {
             category.id(), positives, n - positives, train.folds());
         continue;
       }
-      Fit fit = crossValidate(data, labels, category.id(), logistic, train.folds());
-      LocalLogistic.Model all = logistic.fit(data.features(), labels.y(), labels.rows());
-      heads.put(category.id(), new TrainedHeads.Head(all.weights(), all.intercept(), fit.threshold(), positives, n));
+      CrossValidation.Outcome outcome = validation.run(data, labels, category.id());
+      Fit fit = outcome.fit();
+      heads.put(category.id(), new TrainedHeads.Head(outcome.head().weights(), outcome.head().intercept(),
+          fit.threshold(), positives, n));
       fits.put(category.id(), fit);
       metrics.add("cv_precision", category.id(), "all", "all", fit.precision(), null, null, n);
       metrics.add("cv_recall", category.id(), "all", "all", fit.recall(), null, null, n);
       metrics.add("cv_f1", category.id(), "all", "all", fit.f1(), null, null, n);
       metrics.add("cv_auprc", category.id(), "all", "all", fit.auprc(), null, null, n);
       metrics.add("threshold", category.id(), "all", "all", fit.threshold(), null, null, n);
-      LOG.info("train: {} on {} items ({} positive): CV precision {} recall {} F1 {} AUPRC {}",
-          category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc());
+      metrics.add("regularization", category.id(), "all", "all", fit.regularization(), null, null, n);
+      LOG.info("train: {} on {} items ({} positive): CV precision {} recall {} F1 {} AUPRC {}, regularization {}",
+          category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc(), fit.regularization());
     }
     if (heads.isEmpty()) {
       throw Errors.missingInput("human labels with both classes for any category", "policy_labels run " + runId,
@@ -160,6 +144,38 @@ public final class TrainStage implements Stage<TrainStage.Result> {
   }
 
   /**
+   * The run's labelled items in the driver: majority votes per (item, category), ties left out; at
+   * most train.max-items items (a seeded hash order picks them); their vectors from
+   * {@code embeddings} (embedded first when missing); outer and inner folds from seeded hashes of
+   * content_id.
+   */
+  static Labelled labelled(RunContext ctx) {
+    EcolensConfig.EmbeddedSettings settings = ctx.config().score().embedded();
+    EcolensConfig.TrainSettings train = settings.train();
+    String runId = ctx.runId();
+    Dataset<Row> votes = ctx.store().requireRun(Table.POLICY_LABELS, runId, "ingest")
+        .groupBy("content_id", "category")
+        .agg(sum(when(col("label"), 1).otherwise(0)).as("pos"), count(lit(1)).as("n"))
+        .filter(col("pos").multiply(2).notEqual(col("n")))
+        .select(col("content_id"), col("category"),
+            when(col("pos").multiply(2).gt(col("n")), 1.0).otherwise(0.0).as("label"));
+    Dataset<Row> labelled = votes.select("content_id").distinct()
+        .orderBy(hash(col("content_id"), lit(train.seed())), col("content_id"))
+        .limit(train.maxItems());
+    Dataset<ScoringItem> items = ctx.store().readRun(Table.CONTENT, runId)
+        .join(labelled, "content_id")
+        .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
+            col("description"), col("transcript"), col("hashtags"))
+        .as(Encoders.bean(ScoringItem.class));
+
+    EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.maxTokens(), settings.intraOpThreads());
+    return Labelled.collect(embed(items, store)
+        .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
+        .withColumn("inner_fold", pmod(hash(col("content_id"), lit(train.seed() + 2)), lit(train.innerFolds()))),
+        votes);
+  }
+
+  /**
    * MiniLM embeddings of the items' text, as the embedded scorer embeds it ({@link ScoringItem#text}),
    * from {@code embeddings}: only texts it lacks are embedded. Columns content_id and vector (array
    * of float), in the items' own partitions and order: the vectors are broadcast (at most
@@ -174,94 +190,5 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     Dataset<Row> vectors = store.embed(texts).vectors();
     return texts.join(broadcast(vectors), Seqs.of(EmbeddingStore.CONTENT_HASH, EmbeddingStore.TEXT_HASH))
         .select(col("content_id"), col(EmbeddingStore.VECTOR));
-  }
-
-  /**
-   * Out-of-fold probabilities for every item (each fold's items scored by the head fitted on the
-   * other folds), their AUPRC, and the metrics at the threshold of the grid with the best F1.
-   */
-  static Fit crossValidate(Labelled data, Labelled.Category labels, String category,
-      LocalLogistic logistic, int folds) {
-    int[] rows = labels.rows();
-    double[] y = labels.y();
-    double[] outOfFold = new double[rows.length];
-    for (int k = 0; k < folds; k++) {
-      int fold = k;
-      int[] training = Arrays.stream(rows).filter(i -> data.fold(i) != fold).toArray();
-      LocalLogistic.Model model = logistic.fit(data.features(), y, training);
-      for (int r = 0; r < rows.length; r++) {
-        if (data.fold(rows[r]) == fold) {
-          outOfFold[r] = model.probability(data.features()[rows[r]]);
-        }
-      }
-    }
-    double[] labelsInOrder = new double[rows.length];
-    for (int r = 0; r < rows.length; r++) {
-      labelsInOrder[r] = y[rows[r]];
-    }
-    double auprc = areaUnderPr(outOfFold, labelsInOrder);
-    Fit best = null;
-    for (int g = 0; g < GRID; g++) {
-      double t = thresholdAt(g);
-      long tp = 0;
-      long predictedPositives = 0;
-      for (int r = 0; r < rows.length; r++) {
-        if (outOfFold[r] >= t) {
-          predictedPositives++;
-          tp += y[rows[r]] == 1.0 ? 1 : 0;
-        }
-      }
-      double precision = predictedPositives == 0 ? 0 : (double) tp / predictedPositives;
-      double recall = (double) tp / labels.positives();
-      double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-      if (best == null || f1 > best.f1()) {
-        best = new Fit(category, rows.length, labels.positives(), precision, recall, f1, auprc, t);
-      }
-    }
-    return best;
-  }
-
-  /**
-   * Area under the precision-recall curve as MLlib's {@code BinaryClassificationEvaluator}
-   * ({@code areaUnderPR}) computes it when it does not down-sample (fewer than 2 x 1,000 distinct
-   * scores): one point per distinct score (recall, precision of the items scored at or above it), a
-   * first point at recall 0 with the first point's precision, and trapezoids between them. With more
-   * distinct scores MLlib merges neighbours into bins, depending on its partitions; this does not.
-   */
-  static double areaUnderPr(double[] scores, double[] labels) {
-    Integer[] order = new Integer[scores.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
-    double positives = 0;
-    for (double label : labels) {
-      positives += label;
-    }
-    double area = 0;
-    double tp = 0;
-    double fp = 0;
-    double lastRecall = 0;
-    double lastPrecision = Double.NaN;
-    for (int k = 0; k < order.length; ) {
-      double score = scores[order[k]];
-      for (; k < order.length && scores[order[k]] == score; k++) {
-        tp += labels[order[k]];
-        fp += 1 - labels[order[k]];
-      }
-      double recall = tp / positives;
-      double precision = tp + fp == 0 ? 1.0 : tp / (tp + fp);
-      if (Double.isNaN(lastPrecision)) {
-        lastPrecision = precision; // the curve starts at (0, first precision)
-      }
-      area += (recall - lastRecall) * (precision + lastPrecision) / 2;
-      lastRecall = recall;
-      lastPrecision = precision;
-    }
-    return area;
-  }
-
-  private static double thresholdAt(int g) {
-    return Math.round((g + 1) * 0.05 * 100) / 100.0;
   }
 }

@@ -11,6 +11,7 @@ import io.ecolens.score.ScorerSpec;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.scorer.embedded.EmbeddedSpec;
 import io.ecolens.embedding.MiniLm;
+import io.ecolens.train.ReferenceExport;
 import io.ecolens.train.TrainStage;
 import io.ecolens.testing.TestSpark;
 import java.nio.file.Files;
@@ -53,7 +54,9 @@ public final class EmbeddedBench {
     }
     double fraction = Double.parseDouble(System.getProperty("bench.davidson.fraction", "1.0"));
     Path dir = Files.createTempDirectory("ecolens-bench-davidson");
-    Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, fraction, "davidson_bench", 5);
+    List<String> sets = System.getProperty("bench.davidson.sets", "").isBlank() ? List.of()
+        : List.of(System.getProperty("bench.davidson.sets").split(";"));
+    Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, fraction, "davidson_bench", 5, sets);
     System.out.print(f.describe());
     System.out.printf(Locale.ROOT, "davidson pipeline (ingest, sample, score, evaluate, train) %.1f s, %d tweets "
         + "(fraction %.2f)%n", f.seconds(), f.items(), fraction);
@@ -64,6 +67,48 @@ public final class EmbeddedBench {
       System.out.printf(Locale.ROOT, "RESULT davidson_%s_zero_shot_auprc %.4f%n", c, z[1]);
       System.out.printf(Locale.ROOT, "RESULT davidson_%s_trained_f1 %.4f%n", c, t == null ? Double.NaN : t.f1());
       System.out.printf(Locale.ROOT, "RESULT davidson_%s_trained_auprc %.4f%n", c, t == null ? Double.NaN : t.auprc());
+    }
+    reference(f, dir.resolve("reference"));
+  }
+
+  /**
+   * scikit-learn's logistic regressions on the same vectors and outer folds (jobs/sklearn_reference.py),
+   * when python3 has scikit-learn; their AUPRC is computed as ecolens computes cv_auprc.
+   */
+  private static void reference(Davidson.Figures f, Path dir) throws Exception {
+    String python = null;
+    for (String candidate : List.of(System.getenv().getOrDefault("ECOLENS_PYTHON", "python3"), "/usr/bin/python3")) {
+      Process probe = new ProcessBuilder(candidate, "-c", "import sklearn").redirectErrorStream(true).start();
+      if (probe.waitFor() == 0) {
+        python = candidate;
+        break;
+      }
+    }
+    if (python == null) {
+      System.out.println("SKIP scikit-learn reference: neither $ECOLENS_PYTHON, python3 nor /usr/bin/python3 can "
+          + "import sklearn (Debian: apt-get install python3-sklearn)");
+      return;
+    }
+    List<Path> files = ReferenceExport.write(f.run(), Davidson.CATEGORIES, dir);
+    List<String> command = new ArrayList<>(List.of(python, "jobs/sklearn_reference.py"));
+    files.forEach(p -> command.add(p.toString()));
+    Process reference = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(reference.getInputStream())).lines()) {
+      lines.forEach(line -> {
+        System.out.println(line);
+        String[] w = line.split(" ");
+        if (w.length == 7 && w[0].equals("REFERENCE")) {
+          System.out.printf(Locale.ROOT, "RESULT davidson_%s_sklearn_%s_auprc %s%n", w[1], w[2], w[4]);
+        }
+      });
+    }
+    if (reference.waitFor() != 0) {
+      throw new IllegalStateException("jobs/sklearn_reference.py failed (exit " + reference.exitValue() + ")");
+    }
+    for (String c : Davidson.CATEGORIES) {
+      TrainStage.Fit t = f.trained().get(c);
+      System.out.printf(Locale.ROOT, "ecolens %s trained auprc %.6f (regularization %s)%n", c, t.auprc(),
+          t.regularization());
     }
   }
 

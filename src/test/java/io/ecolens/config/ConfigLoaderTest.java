@@ -108,6 +108,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void trainSettingsNameTheKeyAndTheFix() {
+    Map<String, String> expected = Map.of(
+        "score.embedded.train.class-weight=heavy", "must be balanced or none, cannot be: heavy",
+        "score.embedded.train.inner-folds=1", "must be at least 2, cannot be: 1",
+        "score.embedded.train.regularization-grid=[]", "must be one or more numbers above 0",
+        "score.embedded.train.regularization=0", "must be one or more numbers above 0");
+    expected.forEach((set, message) -> assertThatThrownBy(() -> ConfigLoader.load(null, List.of(set)))
+        .hasMessageContaining("'" + set.substring(0, set.indexOf('=')) + "'")
+        .hasMessageContaining(message));
+    EcolensConfig.TrainSettings defaults = ConfigLoader.load(null, List.of()).score().embedded().train();
+    assertThat(defaults.regularizations()).isEqualTo(EcolensConfig.TrainSettings.DEFAULT_GRID);
+    assertThat(defaults.balanced()).isTrue();
+    assertThat(ConfigLoader.load(null, List.of("score.embedded.train.regularization=0.05")).score().embedded().train()
+        .regularizations()).containsExactly(0.05);
+  }
+
+  @Test
   void closedSetValuesAreReadInAnyCase() {
     EcolensConfig c = ConfigLoader.load(null, List.of("sample.allocation=Neyman", "evaluate.adjudication=DAWID-SKENE"));
     assertThat(c.sample().allocation()).isEqualTo(Allocation.NEYMAN);

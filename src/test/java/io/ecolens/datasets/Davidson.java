@@ -37,7 +37,7 @@ public final class Davidson {
 
   /** Zero-shot and trained quality per category. */
   public record Figures(long items, Map<String, double[]> zeroShot, Map<String, TrainStage.Fit> trained,
-      double seconds) {
+      double seconds, RunContext run) {
     public String describe() {
       StringBuilder sb = new StringBuilder(String.format("Davidson, %,d tweets%n", items));
       for (String c : CATEGORIES) {
@@ -62,9 +62,10 @@ public final class Davidson {
   /**
    * Writes the corpus (a subsample when {@code fraction < 1}, still a quoted multi-line CSV) and the
    * derived labels under {@code dir}, then runs ingest, sample (all items), score (embedded,
-   * zero-shot), evaluate and train. Returns the figures.
+   * zero-shot), evaluate and train ({@code extraSets}: further config overrides). Returns the figures.
    */
-  public static Figures run(SparkSession spark, Path datasets, Path dir, double fraction, String database, int folds) {
+  public static Figures run(SparkSession spark, Path datasets, Path dir, double fraction, String database, int folds,
+      List<String> extraSets) {
     long start = System.nanoTime();
     Dataset<Row> raw = spark.read().format("csv").option("header", "true").options(CSV_OPTIONS)
         .load(datasets.resolve(CSV).toString());
@@ -107,6 +108,7 @@ public final class Davidson {
         "score.embedded.train.folds=" + folds,
         "score.policy=conf/policies/davidson.yaml",
         "report.output=" + dir.resolve("reports")));
+    sets.addAll(extraSets);
     EcolensConfig config = ConfigLoader.load(Path.of("conf/local.yaml"), sets);
     RunContext ctx = new RunContext(spark, config, "davidson-zero-shot");
     StageRunners.ingest(ctx);
@@ -123,6 +125,6 @@ public final class Davidson {
       zeroShot.put(c, new double[] {evaluation.byCategory().get(c).f1(), auprc});
     }
     TrainStage.Result trained = StageRunners.train(ctx);
-    return new Figures(items, zeroShot, trained.fits(), (System.nanoTime() - start) / 1e9);
+    return new Figures(items, zeroShot, trained.fits(), (System.nanoTime() - start) / 1e9, ctx);
   }
 }

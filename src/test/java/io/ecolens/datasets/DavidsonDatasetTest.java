@@ -28,7 +28,7 @@ class DavidsonDatasetTest extends SparkTest {
     Path datasets = Davidson.datasets();
     assumeTrue(datasets != null, "skipped: " + Davidson.CSV + " not found under -Decolens.shared.datasets="
         + System.getProperty("ecolens.shared.datasets") + " (the shared datasets folder is absent outside this environment)");
-    Davidson.Figures figures = Davidson.run(spark, datasets, dir, 0.03, "davidson_it", 3);
+    Davidson.Figures figures = Davidson.run(spark, datasets, dir, 0.03, "davidson_it", 3, List.of());
     System.out.println(figures.describe());
 
     RunContext ctx = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"),

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.ecolens.testing.SparkTest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -51,50 +52,76 @@ class LocalLogisticTest extends SparkTest {
     return y;
   }
 
-  private static LogisticRegressionModel mllib(float[][] x, double[] y, int[] rows, double regularization) {
+  private static LogisticRegressionModel mllib(float[][] x, double[] y, int[] rows, double regularization,
+      boolean balanced) {
+    double positives = Arrays.stream(rows).mapToDouble(i -> y[i]).sum();
     List<Row> data = new ArrayList<>();
     for (int i : rows) {
       double[] v = new double[D];
       for (int j = 0; j < D; j++) {
         v[j] = x[i][j];
       }
-      data.add(RowFactory.create(y[i], Vectors.dense(v)));
+      double weight = !balanced ? 1.0 : rows.length / (2 * (y[i] == 1.0 ? positives : rows.length - positives));
+      data.add(RowFactory.create(y[i], weight, Vectors.dense(v)));
     }
-    StructType schema = new StructType().add("label", DataTypes.DoubleType).add("features", SQLDataTypes.VectorType());
+    StructType schema = new StructType().add("label", DataTypes.DoubleType).add("weight", DataTypes.DoubleType)
+        .add("features", SQLDataTypes.VectorType());
     Dataset<Row> frame = spark.createDataFrame(data, schema).repartition(2);
-    return new LogisticRegression().setRegParam(regularization).setElasticNetParam(0.0).setMaxIter(1000).setTol(1e-12).fit(frame);
+    return new LogisticRegression().setRegParam(regularization).setElasticNetParam(0.0).setWeightCol("weight")
+        .setMaxIter(1000).setTol(1e-12).fit(frame);
   }
 
   @Test
-  void fitsWhatMllibFitsOnAllRowsAndOnAFold() {
+  void fitsWhatMllibFitsOnAllRowsAndOnAFoldWithAndWithoutClassWeights() {
     Random random = new Random(7);
     float[][] x = features(random);
     double[] y = labels(x, random);
     int[] all = IntStream.range(0, N).toArray();
     int[] fold = IntStream.range(0, N).filter(i -> i % 5 != 2).toArray();
-
     for (int[] rows : List.of(all, fold)) {
       for (double regularization : new double[] {0.01, 0.1}) {
-        LogisticRegressionModel expected = mllib(x, y, rows, regularization);
-        LocalLogistic.Model actual = new LocalLogistic(regularization, 500, 1e-9).fit(x, y, rows);
-
-        double[] coefficients = expected.coefficients().toArray();
-        for (int j = 0; j < D; j++) {
-          assertThat(actual.weights()[j]).as("weight %d at regParam %s", j, regularization)
-              .isCloseTo(coefficients[j], within(1e-6 * Math.max(1, Math.abs(coefficients[j]))));
-        }
-        assertThat(actual.weights()[D - 1]).isEqualTo(0.0);
-        assertThat(actual.intercept()).isCloseTo(expected.intercept(), within(1e-6));
-        for (int i = 0; i < N; i++) {
-          double[] v = new double[D];
-          for (int j = 0; j < D; j++) {
-            v[j] = x[i][j];
-          }
-          double p = expected.predictProbability(Vectors.dense(v)).apply(1);
-          assertThat(actual.probability(x[i])).isCloseTo(p, within(1e-7));
-        }
+        assertSameHeadAsMllib(x, y, rows, regularization, false);
+        assertSameHeadAsMllib(x, y, rows, regularization, true);
       }
     }
+  }
+
+  private static void assertSameHeadAsMllib(float[][] x, double[] y, int[] rows, double regularization,
+      boolean balanced) {
+    LogisticRegressionModel expected = mllib(x, y, rows, regularization, balanced);
+    LocalLogistic.Model actual = new LocalLogistic(500, 1e-9, balanced).fit(x, y, rows, regularization, null);
+    String fit = "regParam " + regularization + (balanced ? ", balanced" : "");
+    double[] coefficients = expected.coefficients().toArray();
+    for (int j = 0; j < D; j++) {
+      assertThat(actual.weights()[j]).as("weight %d at %s", j, fit)
+          .isCloseTo(coefficients[j], within(1e-6 * Math.max(1, Math.abs(coefficients[j]))));
+    }
+    assertThat(actual.weights()[D - 1]).isEqualTo(0.0);
+    assertThat(actual.intercept()).as("intercept at %s", fit).isCloseTo(expected.intercept(), within(1e-6));
+    for (int i = 0; i < N; i++) {
+      double[] v = new double[D];
+      for (int j = 0; j < D; j++) {
+        v[j] = x[i][j];
+      }
+      double p = expected.predictProbability(Vectors.dense(v)).apply(1);
+      assertThat(actual.probability(x[i])).as("probability at %s", fit).isCloseTo(p, within(1e-7));
+    }
+  }
+
+  @Test
+  void aWarmStartEndsAtTheSameHead() {
+    Random random = new Random(11);
+    float[][] x = features(random);
+    double[] y = labels(x, random);
+    int[] rows = IntStream.range(0, N).toArray();
+    LocalLogistic logistic = new LocalLogistic(500, 1e-9, true);
+    LocalLogistic.Model strong = logistic.fit(x, y, rows, 1.0, null);
+    LocalLogistic.Model cold = logistic.fit(x, y, rows, 0.001, null);
+    LocalLogistic.Model warm = logistic.fit(x, y, rows, 0.001, strong);
+    for (int i = 0; i < N; i++) {
+      assertThat(warm.probability(x[i])).isCloseTo(cold.probability(x[i]), within(1e-7));
+    }
+    assertThat(strong.probability(x[0])).isNotCloseTo(cold.probability(x[0]), within(1e-3));
   }
 
   @Test
@@ -113,7 +140,7 @@ class LocalLogisticTest extends SparkTest {
       StructType schema = new StructType().add("p", DataTypes.DoubleType).add("label", DataTypes.DoubleType);
       double expected = new BinaryClassificationEvaluator().setRawPredictionCol("p").setLabelCol("label")
           .setMetricName("areaUnderPR").evaluate(spark.createDataFrame(rows, schema).repartition(3));
-      assertThat(TrainStage.areaUnderPr(scores, labels)).as("%d distinct scores", distinct)
+      assertThat(CrossValidation.areaUnderPr(scores, labels)).as("%d distinct scores", distinct)
           .isCloseTo(expected, within(1e-12));
     }
   }
@@ -122,7 +149,7 @@ class LocalLogisticTest extends SparkTest {
   void aFitNeedsBothClasses() {
     float[][] x = {{0.1f}, {0.2f}, {0.3f}};
     double[] y = {1, 1, 1};
-    assertThatThrownBy(() -> new LocalLogistic(0.01, 50, 1e-6).fit(x, y, new int[] {0, 1, 2}))
+    assertThatThrownBy(() -> new LocalLogistic(50, 1e-6, false).fit(x, y, new int[] {0, 1, 2}, 0.01, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("both classes");
   }
