@@ -10,6 +10,10 @@ For each file, out-of-fold probabilities over ecolens's own outer folds from two
 and prints each one's area under the PR curve as ecolens reports it (MLlib's areaUnderPR: trapezoids
 over one point per distinct score) and scikit-learn's average precision, as
   REFERENCE <category> <model> auprc <value> average_precision <value>
+
+The outer folds are ecolens's; the rest is scikit-learn's own way, not a copy of ecolens's: its C grid
+(1e-4 .. 1e4, i.e. regParam 1/(C n)) is wider than ecolens's regularization-grid, its inner folds are
+stratified and shuffled, it chooses by average precision, and its scaler uses the unweighted std.
 """
 import csv
 import sys

@@ -2,6 +2,7 @@ package io.ecolens.train;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -15,7 +16,10 @@ import java.util.stream.IntStream;
 final class CrossValidation {
   private static final int GRID = 19;
 
-  /** What {@link #run} produced: the figures and the head to save. */
+  /**
+   * What {@link #run} produced: the figures and the head to save; the figures' {@code
+   * regularization} is the saved head's (the outer folds' own choices may differ).
+   */
   record Outcome(TrainStage.Fit fit, LocalLogistic.Model head) {}
 
   private final LocalLogistic logistic;
@@ -33,10 +37,20 @@ final class CrossValidation {
     this.innerFolds = innerFolds;
   }
 
-  Outcome run(Labelled data, Labelled.Category labels, String category) {
+  /**
+   * The figures and head of one category, or empty when some outer fold's training side holds items
+   * of one class only (the folds come from a hash of content_id, not from the labels).
+   */
+  Optional<Outcome> run(Labelled data, Labelled.Category labels, String category) {
     int[] rows = labels.rows();
     double[] y = labels.y();
     float[][] x = data.features();
+    for (int k = 0; k < folds; k++) {
+      int fold = k;
+      if (!bothClasses(y, Arrays.stream(rows).filter(i -> data.fold(i) != fold).toArray())) {
+        return Optional.empty();
+      }
+    }
     // Task k < folds fits the head that scores outer fold k; task "folds" fits the head to save.
     List<Fitted> fitted = IntStream.rangeClosed(0, folds).parallel().mapToObj(k -> {
       int[] training = k == folds ? rows : Arrays.stream(rows).filter(i -> data.fold(i) != k).toArray();
@@ -52,7 +66,7 @@ final class CrossValidation {
     }
     Fitted head = fitted.get(folds);
     TrainStage.Fit fit = bestThreshold(category, scores, truth, areaUnderPr(scores, truth), head.regularization());
-    return new Outcome(fit, head.model());
+    return Optional.of(new Outcome(fit, head.model()));
   }
 
   private record Fitted(LocalLogistic.Model model, double regularization) {}
@@ -150,7 +164,7 @@ final class CrossValidation {
     double lastPrecision = Double.NaN;
     for (int k = 0; k < order.length; ) {
       double score = scores[order[k]];
-      for (; k < order.length && scores[order[k]] == score; k++) {
+      for (; k < order.length && Double.compare(scores[order[k]], score) == 0; k++) {
         tp += labels[order[k]];
         fp += 1 - labels[order[k]];
       }

@@ -13,10 +13,14 @@ import org.apache.spark.sql.Row;
  * {@code train}'s labelled items in the driver: one feature vector and fold per item (sorted by
  * content_id, so the fits do not depend on how Spark partitioned them) and, per category, the items
  * with a majority label and that label. At most {@code train.max-items} items: 50,000 items of 384
- * floats are 77 MB.
+ * floats are 77 MB (rows are converted one at a time as they arrive).
  */
 final class Labelled {
-  /** One category's labelled items: indices into the features, the labels (0/1) by index, positives. */
+  /**
+   * One category's labelled items: {@code rows} are item indices (into {@link #features}), in
+   * content_id order; {@code y} holds each item's label (0/1) at the item's index, so {@code
+   * y[rows[r]]}; {@code positives} counts the 1s.
+   */
   record Category(int[] rows, double[] y, long positives) {}
 
   private final String[] ids;
@@ -38,33 +42,37 @@ final class Labelled {
    * (content_id, category, label as 0.0/1.0) of those items; votes of other items are left out.
    */
   static Labelled collect(Dataset<Row> embedded, Dataset<Row> votes) {
-    List<Row> rows = new ArrayList<>();
-    Iterator<Row> it = embedded.select("content_id", "vector", "fold", "inner_fold").toLocalIterator();
-    while (it.hasNext()) {
-      rows.add(it.next());
+    // Each row becomes a float[] as it arrives: a collected Row holds its vector as boxed Floats.
+    List<Item> items = new ArrayList<>();
+    Iterator<Row> rows = embedded.select("content_id", "vector", "fold", "inner_fold").toLocalIterator();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      List<Float> vector = r.getList(1);
+      float[] features = new float[vector.size()];
+      for (int j = 0; j < features.length; j++) {
+        features[j] = vector.get(j);
+      }
+      items.add(new Item(r.getString(0), features, r.getInt(2), r.getInt(3)));
     }
-    rows.sort(Comparator.comparing(r -> r.getString(0)));
-    int n = rows.size();
+    items.sort(Comparator.comparing(Item::id));
+    int n = items.size();
     String[] ids = new String[n];
     float[][] features = new float[n][];
     int[] folds = new int[n];
     int[] innerFolds = new int[n];
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      Row r = rows.get(i);
-      ids[i] = r.getString(0);
-      List<Float> vector = r.getList(1);
-      features[i] = new float[vector.size()];
-      for (int j = 0; j < features[i].length; j++) {
-        features[i][j] = vector.get(j);
-      }
-      folds[i] = r.getInt(2);
-      innerFolds[i] = r.getInt(3);
+      Item item = items.get(i);
+      ids[i] = item.id();
+      features[i] = item.features();
+      folds[i] = item.fold();
+      innerFolds[i] = item.innerFold();
       index.put(ids[i], i);
-      rows.set(i, null);
     }
     Map<String, List<int[]>> byCategory = new HashMap<>();
-    for (Row v : votes.select("content_id", "category", "label").collectAsList()) {
+    Iterator<Row> voteRows = votes.select("content_id", "category", "label").toLocalIterator();
+    while (voteRows.hasNext()) {
+      Row v = voteRows.next();
       Integer i = index.get(v.getString(0));
       if (i != null) {
         byCategory.computeIfAbsent(v.getString(1), c -> new ArrayList<>())
@@ -73,6 +81,8 @@ final class Labelled {
     }
     return new Labelled(ids, features, folds, innerFolds, byCategory);
   }
+
+  private record Item(String id, float[] features, int fold, int innerFold) {}
 
   long items() {
     return ids.length;
@@ -90,7 +100,10 @@ final class Labelled {
     return folds[item];
   }
 
-  /** The item's fold within the items of an outer fold's training side (and of all items, for the saved head). */
+  /**
+   * The item's inner fold: one seeded hash for all items, used within whichever training side
+   * (an outer fold's other folds, or all items for the saved head) a regularisation is chosen on.
+   */
   int innerFold(int item) {
     return innerFolds[item];
   }

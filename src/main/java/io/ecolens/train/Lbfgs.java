@@ -14,7 +14,11 @@ final class Lbfgs {
     double valueAndGradient(double[] x, double[] gradient);
   }
 
-  /** Where the minimisation ended and why. */
+  /**
+   * Where the minimisation ended: converged when the gradient met the tolerance or when no step along
+   * the steepest descent lowers f any more (the limit of double precision); not when the iterations
+   * ran out.
+   */
   record Result(double[] x, double value, int iterations, boolean converged) {}
 
   private static final double ARMIJO = 1e-4;
@@ -40,6 +44,9 @@ final class Lbfgs {
     double[] x = start.clone();
     double[] g = new double[n];
     double value = f.valueAndGradient(x, g);
+    if (!Double.isFinite(value)) {
+      return new Result(x, value, 0, false); // a NaN or infinite feature: nothing to minimise
+    }
     double[][] s = new double[corrections][];
     double[][] y = new double[corrections][];
     double[] rho = new double[corrections];
@@ -72,7 +79,12 @@ final class Lbfgs {
         step *= 0.5;
       }
       if (halvings == MAX_HALVINGS || !(nextValue < value)) {
-        return new Result(x, value, iteration, false); // no further progress at double precision
+        if (stored > 0) {
+          stored = 0; // the estimate's direction led nowhere: try steepest descent once
+          continue;
+        }
+        // Not even steepest descent lowers f: the minimum as far as doubles can tell.
+        return new Result(x, value, iteration, true);
       }
       newest = (newest + 1) % corrections;
       double[] sk = new double[n];

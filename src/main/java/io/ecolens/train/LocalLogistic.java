@@ -4,8 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binary logistic regression fitted in the driver's memory, with Spark MLlib's objective: mean log
- * loss plus {@code regularization / 2} times the squared weights on standardised, centred features
+ * Binary logistic regression fitted in the driver's memory, with Spark MLlib's objective: weighted
+ * mean log loss plus {@code regularization / 2} times the squared weights on standardised, centred features
  * (the intercept not regularised), from MLlib's starting point (no weights, the intercept at the
  * labels' log-odds). Fitted to convergence by {@link Lbfgs}, it gives MLlib's
  * {@code LogisticRegression} head ({@code standardization = true}, {@code elasticNetParam = 0}, fitted

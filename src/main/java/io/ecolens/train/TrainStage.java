@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -76,7 +77,8 @@ public final class TrainStage implements Stage<TrainStage.Result> {
       fits.values().forEach(f -> lines.add(String.format("  %-24s %7d %9.3f %9.3f %9.3f %9.3f %9.2f %14.4g",
           f.category(), f.items(), f.precision(), f.recall(), f.f1(), f.auprc(), f.threshold(), f.regularization())));
       if (!skipped.isEmpty()) {
-        lines.add(String.format("  no head (too few labels of one class): %s", String.join(", ", skipped)));
+        lines.add(String.format("  no head (too few labels of one class, or all in one fold): %s",
+            String.join(", ", skipped)));
       }
       return lines;
     }
@@ -112,7 +114,14 @@ public final class TrainStage implements Stage<TrainStage.Result> {
             category.id(), positives, n - positives, train.folds());
         continue;
       }
-      CrossValidation.Outcome outcome = validation.run(data, labels, category.id());
+      Optional<CrossValidation.Outcome> validated = validation.run(data, labels, category.id());
+      if (validated.isEmpty()) {
+        skipped.add(category.id());
+        LOG.warn("train: in {} some fold's other folds hold only one class ({} positive of {} items); no head",
+            category.id(), positives, n);
+        continue;
+      }
+      CrossValidation.Outcome outcome = validated.get();
       Fit fit = outcome.fit();
       heads.put(category.id(), new TrainedHeads.Head(outcome.head().weights(), outcome.head().intercept(),
           fit.threshold(), positives, n));

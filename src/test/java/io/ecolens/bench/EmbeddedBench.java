@@ -78,10 +78,14 @@ public final class EmbeddedBench {
   private static void reference(Davidson.Figures f, Path dir) throws Exception {
     String python = null;
     for (String candidate : List.of(System.getenv().getOrDefault("ECOLENS_PYTHON", "python3"), "/usr/bin/python3")) {
-      Process probe = new ProcessBuilder(candidate, "-c", "import sklearn").redirectErrorStream(true).start();
-      if (probe.waitFor() == 0) {
-        python = candidate;
-        break;
+      try {
+        Process probe = new ProcessBuilder(candidate, "-c", "import sklearn").redirectErrorStream(true).start();
+        if (probe.waitFor() == 0) {
+          python = candidate;
+          break;
+        }
+      } catch (java.io.IOException notInstalled) {
+        // no such interpreter: try the next one
       }
     }
     if (python == null) {
@@ -107,8 +111,10 @@ public final class EmbeddedBench {
     }
     for (String c : Davidson.CATEGORIES) {
       TrainStage.Fit t = f.trained().get(c);
-      System.out.printf(Locale.ROOT, "ecolens %s trained auprc %.6f (regularization %s)%n", c, t.auprc(),
-          t.regularization());
+      if (t != null) {
+        System.out.printf(Locale.ROOT, "ecolens %s trained auprc %.6f (regularization %s)%n", c, t.auprc(),
+            t.regularization());
+      }
     }
   }
 

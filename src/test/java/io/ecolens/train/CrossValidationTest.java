@@ -26,7 +26,10 @@ class CrossValidationTest extends SparkTest {
   private static final int FOLDS = 5;
   private static Labelled data;
 
-  /** 400 items with 16 noisy features, labelled "spam" by a linear rule with noise, in 5 folds and 3 inner folds. */
+  /**
+   * 400 items with 16 noisy features in 5 folds and 3 inner folds, labelled "spam" by a linear rule
+   * with noise, and "rare" with every positive in fold 0.
+   */
   @BeforeAll
   static void items() {
     Random random = new Random(5);
@@ -43,8 +46,10 @@ class CrossValidationTest extends SparkTest {
       for (float f : v) {
         vector.add(f);
       }
-      vectors.add(RowFactory.create(id, vector, random.nextInt(FOLDS), random.nextInt(3)));
+      int fold = random.nextInt(FOLDS);
+      vectors.add(RowFactory.create(id, vector, fold, random.nextInt(3)));
       votes.add(RowFactory.create(id, "spam", random.nextDouble() < 1 / (1 + Math.exp(-margin)) ? 1.0 : 0.0));
+      votes.add(RowFactory.create(id, "rare", fold == 0 && i % 7 == 0 ? 1.0 : 0.0)); // positives in fold 0 only
     }
     StructType vectorSchema = new StructType().add("content_id", DataTypes.StringType)
         .add("vector", DataTypes.createArrayType(DataTypes.FloatType)).add("fold", DataTypes.IntegerType)
@@ -58,7 +63,8 @@ class CrossValidationTest extends SparkTest {
   void oneRegularizationIsPlainKFoldCrossValidation() {
     LocalLogistic logistic = new LocalLogistic(500, 1e-8, true);
     Labelled.Category spam = data.category("spam");
-    CrossValidation.Outcome outcome = new CrossValidation(logistic, List.of(0.05), FOLDS, 3).run(data, spam, "spam");
+    CrossValidation.Outcome outcome = new CrossValidation(logistic, List.of(0.05), FOLDS, 3).run(data, spam, "spam")
+        .orElseThrow();
 
     int[] rows = spam.rows();
     double[] scores = new double[rows.length];
@@ -85,11 +91,26 @@ class CrossValidationTest extends SparkTest {
   }
 
   @Test
+  void aCategoryWhosePositivesAllFallInOneFoldGetsNoHead() {
+    Labelled.Category rare = data.category("rare");
+    assertThat(rare.positives()).isGreaterThanOrEqualTo(FOLDS);
+    assertThat(new CrossValidation(new LocalLogistic(500, 1e-8, true), List.of(0.05), FOLDS, 3)
+        .run(data, rare, "rare")).isEmpty();
+  }
+
+  @Test
+  void areaUnderPrEndsOnScoresThatAreNotNumbers() {
+    double area = CrossValidation.areaUnderPr(new double[] {0.9, Double.NaN, Double.NaN, 0.1},
+        new double[] {1, 0, 1, 0});
+    assertThat(area).isBetween(0.0, 1.0);
+  }
+
+  @Test
   void aGridChoosesOneOfItsValuesTheSameWayEveryTime() {
     List<Double> grid = List.of(1e-4, 1e-2, 1.0, 100.0);
     CrossValidation validation = new CrossValidation(new LocalLogistic(500, 1e-8, true), grid, FOLDS, 3);
-    CrossValidation.Outcome first = validation.run(data, data.category("spam"), "spam");
-    CrossValidation.Outcome second = validation.run(data, data.category("spam"), "spam");
+    CrossValidation.Outcome first = validation.run(data, data.category("spam"), "spam").orElseThrow();
+    CrossValidation.Outcome second = validation.run(data, data.category("spam"), "spam").orElseThrow();
     assertThat(grid).contains(first.fit().regularization());
     assertThat(first.fit().regularization()).as("100 shrinks the head to its intercept").isLessThan(100.0);
     assertThat(second.fit()).isEqualTo(first.fit());
