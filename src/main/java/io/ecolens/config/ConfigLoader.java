@@ -327,10 +327,6 @@ public final class ConfigLoader {
     if (train.innerFolds() < 2) {
       throw Errors.config(source, "score.embedded.train.inner-folds", "must be at least 2, cannot be: " + train.innerFolds());
     }
-    if (!List.of("balanced", "none").contains(train.classWeight())) {
-      throw Errors.config(source, "score.embedded.train.class-weight", "must be balanced or none, cannot be: "
-          + train.classWeight());
-    }
     String key = train.regularization() != null ? "score.embedded.train.regularization"
         : "score.embedded.train.regularization-grid";
     if (train.regularizations().isEmpty()

@@ -247,7 +247,7 @@ public record EcolensConfig(
    * items / (2 x the class's items), {@code none} weighs every item 1.
    */
   public record TrainSettings(Integer folds, Integer maxItems, Double regularization, List<Double> regularizationGrid,
-      Integer innerFolds, String classWeight, Long seed) {
+      Integer innerFolds, ClassWeight classWeight, Long seed) {
     public static final List<Double> DEFAULT_GRID = List.of(1e-3, 1e-2, 1e-1, 1.0, 10.0);
 
     public TrainSettings {
@@ -255,7 +255,7 @@ public record EcolensConfig(
       maxItems = maxItems == null ? 50_000 : maxItems;
       regularizationGrid = regularizationGrid == null ? DEFAULT_GRID : List.copyOf(regularizationGrid);
       innerFolds = innerFolds == null ? 3 : innerFolds;
-      classWeight = classWeight == null ? "balanced" : classWeight;
+      classWeight = classWeight == null ? ClassWeight.BALANCED : classWeight;
       seed = seed == null ? 11L : seed;
     }
 
@@ -265,7 +265,7 @@ public record EcolensConfig(
     }
 
     public boolean balanced() {
-      return classWeight.equals("balanced");
+      return classWeight == ClassWeight.BALANCED;
     }
   }
 

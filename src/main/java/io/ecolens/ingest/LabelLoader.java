@@ -61,16 +61,17 @@ public final class LabelLoader {
     SourceSettings source = new SourceSettings(labels.path(), labels.format(), labels.options(), labels.columns());
     Dataset<Row> longRows;
     long notLabelled = -1;
+    Dataset<Row> cells = null; // a wide file's cells, kept: counted, then checked, from one read of the source
     if (labels.layout() == LabelLayout.WIDE) {
       List<String> wideColumns = new ArrayList<>(List.of("content_id", "annotator_id", "labeled_at", "policy_version"));
       wideColumns.addAll(labels.categoryColumns());
       Dataset<Row> wide = SourceReader.read(ctx.spark(), source, "input.labels", wideColumns, Set.of("content_id"));
-      Dataset<Row> entries = toLong(wide, labels.categoryColumns());
+      cells = toLong(wide, labels.categoryColumns()).cache();
       // an empty cell says the item was not labelled for that category: not a label, not a bad one
       Column empty = functions.not(col(SourceReader.MALFORMED))
           .and(coalesce(trim(col("label").cast("string")), lit("")).equalTo(""));
-      notLabelled = entries.filter(empty).count();
-      longRows = entries.filter(functions.not(empty));
+      notLabelled = cells.filter(empty).count();
+      longRows = cells.filter(functions.not(empty));
     } else {
       longRows = SourceReader.read(ctx.spark(), source, "input.labels", LONG_COLUMNS,
           Set.of("content_id", "category", "label"));
@@ -100,6 +101,9 @@ public final class LabelLoader {
       return new Result(read + Math.max(0, notLabelled), read - rejectedCount, rejectedCount, notLabelled);
     } finally {
       checked.unpersist();
+      if (cells != null) {
+        cells.unpersist();
+      }
     }
   }
 

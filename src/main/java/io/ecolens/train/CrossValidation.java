@@ -45,15 +45,13 @@ final class CrossValidation {
     int[] rows = labels.rows();
     double[] y = labels.y();
     float[][] x = data.features();
-    for (int k = 0; k < folds; k++) {
-      int fold = k;
-      if (!bothClasses(y, Arrays.stream(rows).filter(i -> data.fold(i) != fold).toArray())) {
-        return Optional.empty();
-      }
+    // Training side k < folds: every item but outer fold k's; side "folds": all items, for the head to save.
+    List<int[]> sides = IntStream.rangeClosed(0, folds)
+        .mapToObj(k -> k == folds ? rows : Arrays.stream(rows).filter(i -> data.fold(i) != k).toArray()).toList();
+    if (!sides.stream().allMatch(side -> bothClasses(y, side))) {
+      return Optional.empty();
     }
-    // Task k < folds fits the head that scores outer fold k; task "folds" fits the head to save.
-    List<Fitted> fitted = IntStream.rangeClosed(0, folds).parallel().mapToObj(k -> {
-      int[] training = k == folds ? rows : Arrays.stream(rows).filter(i -> data.fold(i) != k).toArray();
+    List<Fitted> fitted = sides.parallelStream().map(training -> {
       double regularization = choose(data, y, training);
       return new Fitted(logistic.fit(x, y, training, regularization, null), regularization);
     }).toList();

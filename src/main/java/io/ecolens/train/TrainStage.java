@@ -32,6 +32,7 @@ import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple3;
@@ -175,13 +176,18 @@ public final class TrainStage implements Stage<TrainStage.Result> {
         .join(labelled, "content_id")
         .select(col("content_id").as("contentId"), col("content_hash").as("contentHash"), col("title"),
             col("description"), col("transcript"), col("hashtags"))
-        .as(Encoders.bean(ScoringItem.class));
+        .as(Encoders.bean(ScoringItem.class))
+        .persist(StorageLevel.MEMORY_AND_DISK()); // looked up, embedded and collected: the query runs once
 
     EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.maxTokens(), settings.intraOpThreads());
-    return Labelled.collect(embed(items, store)
-        .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
-        .withColumn("inner_fold", pmod(hash(col("content_id"), lit(train.seed() + 2)), lit(train.innerFolds()))),
-        votes);
+    try {
+      return Labelled.collect(embed(items, store)
+          .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
+          .withColumn("inner_fold", pmod(hash(col("content_id"), lit(train.seed() + 2)), lit(train.innerFolds()))),
+          votes);
+    } finally {
+      items.unpersist();
+    }
   }
 
   /**

@@ -100,6 +100,7 @@ class ConfigLoaderTest {
         "sample.weighting", "items, views",
         "score.scorer", "rules, embedded, cascade, openai",
         "score.embedded.mode", "auto, zero-shot, trained",
+        "score.embedded.train.class-weight", "balanced, none",
         "score.openai.response-format", "json_schema, json_object, none",
         "evaluate.adjudication", "majority, unanimity, dawid-skene");
     expected.forEach((key, values) -> assertThatThrownBy(() -> ConfigLoader.load(null, List.of(key + "=magic")))
@@ -110,7 +111,6 @@ class ConfigLoaderTest {
   @Test
   void trainSettingsNameTheKeyAndTheFix() {
     Map<String, String> expected = Map.of(
-        "score.embedded.train.class-weight=heavy", "must be balanced or none, cannot be: heavy",
         "score.embedded.train.inner-folds=1", "must be at least 2, cannot be: 1",
         "score.embedded.train.regularization-grid=[]", "must be one or more numbers above 0",
         "score.embedded.train.regularization=0", "must be one or more numbers above 0");

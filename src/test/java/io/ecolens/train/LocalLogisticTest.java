@@ -52,17 +52,21 @@ class LocalLogisticTest extends SparkTest {
     return y;
   }
 
+  private static double[] doubles(float[] row) {
+    double[] v = new double[row.length];
+    for (int j = 0; j < row.length; j++) {
+      v[j] = row[j];
+    }
+    return v;
+  }
+
   private static LogisticRegressionModel mllib(float[][] x, double[] y, int[] rows, double regularization,
       boolean balanced) {
     double positives = Arrays.stream(rows).mapToDouble(i -> y[i]).sum();
     List<Row> data = new ArrayList<>();
     for (int i : rows) {
-      double[] v = new double[D];
-      for (int j = 0; j < D; j++) {
-        v[j] = x[i][j];
-      }
       double weight = !balanced ? 1.0 : rows.length / (2 * (y[i] == 1.0 ? positives : rows.length - positives));
-      data.add(RowFactory.create(y[i], weight, Vectors.dense(v)));
+      data.add(RowFactory.create(y[i], weight, Vectors.dense(doubles(x[i]))));
     }
     StructType schema = new StructType().add("label", DataTypes.DoubleType).add("weight", DataTypes.DoubleType)
         .add("features", SQLDataTypes.VectorType());
@@ -99,11 +103,7 @@ class LocalLogisticTest extends SparkTest {
     assertThat(actual.weights()[D - 1]).isEqualTo(0.0);
     assertThat(actual.intercept()).as("intercept at %s", fit).isCloseTo(expected.intercept(), within(1e-6));
     for (int i = 0; i < N; i++) {
-      double[] v = new double[D];
-      for (int j = 0; j < D; j++) {
-        v[j] = x[i][j];
-      }
-      double p = expected.predictProbability(Vectors.dense(v)).apply(1);
+      double p = expected.predictProbability(Vectors.dense(doubles(x[i]))).apply(1);
       assertThat(actual.probability(x[i])).as("probability at %s", fit).isCloseTo(p, within(1e-7));
     }
   }
