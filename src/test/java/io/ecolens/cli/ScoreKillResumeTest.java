@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -92,21 +93,39 @@ class ScoreKillResumeTest extends SparkTest {
 
   /** This run's rows of a table the child processes write, read from its Delta folder. */
   private Dataset<Row> table(String name) throws IOException {
-    Path found;
-    try (Stream<Path> paths = Files.walk(dir.resolve("warehouse"))) {
-      found = paths.filter(p -> p.getFileName().toString().equals(name) && Files.isDirectory(p.resolve("_delta_log")))
-          .findFirst().orElseThrow(() -> new AssertionError("no table " + name + " under " + dir.resolve("warehouse")));
-    }
+    Path found = tableFolder(name).orElseThrow(
+        () -> new AssertionError("no table " + name + " under " + dir.resolve("warehouse")));
     return spark.read().format("delta").load(found.toString()).filter(col("run_id").equalTo(RUN));
   }
 
-  /** Rows the running child has committed so far; 0 while its table does not exist yet. */
-  private long rowsSoFar() throws IOException {
-    try {
-      return scores().count();
-    } catch (AssertionError notYet) {
-      return 0;
+  private Optional<Path> tableFolder(String name) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir.resolve("warehouse"))) {
+      return paths.filter(p -> p.getFileName().toString().equals(name) && Files.isDirectory(p.resolve("_delta_log")))
+          .findFirst();
     }
+  }
+
+  /**
+   * Whether the running child has committed scored rows: a commit of {@code scores} that adds a
+   * file. Read from the Delta log's files alone, so that polling takes no CPU from the child.
+   */
+  private boolean committedSoFar() throws IOException {
+    Optional<Path> scores = tableFolder("scores");
+    if (scores.isEmpty()) {
+      return false;
+    }
+    try (Stream<Path> commits = Files.list(scores.get().resolve("_delta_log"))) {
+      for (Path commit : commits.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+        try {
+          if (Files.readString(commit).contains("{\"add\":")) {
+            return true;
+          }
+        } catch (IOException beingWritten) {
+          // read again on the next poll
+        }
+      }
+    }
+    return false;
   }
 
   private Dataset<Row> scores() throws IOException {
@@ -127,11 +146,9 @@ class ScoreKillResumeTest extends SparkTest {
       assertThat(items).isGreaterThan(3L * COMMIT_EVERY);
 
       Process first = start("score", sim, "score-killed.log");
-      long committedRows = 0;
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
-      while (committedRows == 0 && first.isAlive() && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        committedRows = rowsSoFar();
+      while (!committedSoFar() && first.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
       }
       first.destroyForcibly();
       assertThat(first.waitFor(1, TimeUnit.MINUTES)).isTrue();

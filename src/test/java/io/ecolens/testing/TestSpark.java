@@ -35,6 +35,7 @@ public final class TestSpark {
           .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
           .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
           .config("spark.databricks.delta.snapshotPartitions", "2")
+          .config("spark.sql.adaptive.enabled", "false") // as SparkSessions sets for local masters
           .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
       session = SparkSessions.embeddedCatalog(LocalFiles.use(builder), warehouse).getOrCreate();
     }
