@@ -154,8 +154,8 @@ public final class AgreementMetrics {
       return;
     }
     for (int i = 0; i <= steps; i++) {
-      long tp = i < f.getSweepTp().length ? f.getSweepTp()[i] : 0;
-      long fp = i < f.getSweepFp().length ? f.getSweepFp()[i] : 0;
+      long tp = f.getSweepTp()[i];
+      long fp = f.getSweepFp()[i];
       String t = String.format(Locale.ROOT, "%.4f", (double) i / steps);
       // precision with nothing predicted positive is 1 here, as the last point of scikit-learn's PR curve
       double precision = tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
