@@ -50,16 +50,19 @@ cd "$(dirname "$0")/.."
 
 usage() { sed -n '2,/^set /p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
+# ECOLENS_SPARK=4.1 benchmarks the Spark 4.1 / Scala 2.13 build (see jobs/spark-line.sh)
+source jobs/spark-line.sh
+
 # the test classpath (benchmark code lives in src/test), built once per pom/source change
 test_classpath() {
-  local cp_file=target/test-classpath.txt
+  local cp_file=$build_dir/test-classpath.txt
   if [[ ! -f "$cp_file" || -n "$(find pom.xml src -newer "$cp_file" -print -quit)" ]]; then
-    echo "building ecolens (mvn -q -DskipTests test-compile)..." >&2
-    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$cp_file" >&2
+    echo "building ecolens (mvn -q ${mvn_line[*]:+${mvn_line[*]} }-DskipTests test-compile)..." >&2
+    mvn -B -q ${mvn_line[@]+"${mvn_line[@]}"} -DskipTests test-compile dependency:build-classpath \
+      -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$cp_file" >&2
     touch "$cp_file"
   fi
-  echo "target/test-classes:target/classes:$(cat "$cp_file")"
+  echo "$build_dir/test-classes:$build_dir/classes:$(cat "$cp_file")"
 }
 
 run_java() {

@@ -3,6 +3,7 @@
 #   jobs/run-local.sh                      # = run --conf conf/local.yaml (the whole demo pipeline)
 #   jobs/run-local.sh ingest --run-id r1   # one stage
 #   jobs/run-local.sh --help
+#   ECOLENS_SPARK=4.1 jobs/run-local.sh    # the same on the Spark 4.1 / Scala 2.13 build
 # Builds the project first when the build is missing or older than the sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +12,10 @@ if [[ $# -eq 0 ]]; then
   set -- run --conf conf/local.yaml
 fi
 
-jar=target/classes
-cp_file=target/local-classpath.txt
+# ECOLENS_SPARK=4.1 runs the Spark 4.1 / Scala 2.13 build (see jobs/spark-line.sh)
+source jobs/spark-line.sh
+jar=$build_dir/classes
+cp_file=$build_dir/local-classpath.txt
 stale=0
 if [[ ! -f "$cp_file" || ! -d "$jar" ]]; then
   stale=1
@@ -20,8 +23,8 @@ elif [[ -n "$(find pom.xml src/main -newer "$cp_file" -print -quit)" ]]; then
   stale=1
 fi
 if [[ $stale -eq 1 ]]; then
-  echo "building ecolens (mvn -q -DskipTests package)..." >&2
-  mvn -B -q -DskipTests package >&2
+  echo "building ecolens (mvn -q ${mvn_line[*]:+${mvn_line[*]} }-DskipTests package)..." >&2
+  mvn -B -q ${mvn_line[@]+"${mvn_line[@]}"} -DskipTests package >&2
   touch "$cp_file"
 fi
 

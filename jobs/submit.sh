@@ -7,6 +7,8 @@
 # driver reads the shipped copy from its container's working directory, in client mode the
 # driver runs here and reads the file where it is.
 # Needs SPARK_HOME (or spark-submit on the PATH) and the application jar (mvn -DskipTests package).
+# ECOLENS_SPARK=4.1 submits the Spark 4.1 / Scala 2.13 jar (mvn -Dspark=4.1 -DskipTests package), for
+# Spark 4.x clusters; the default is the Spark 3.5 / Scala 2.12 jar (see jobs/spark-line.sh).
 # APP_JAR overrides the jar (e.g. an s3a:// or local:// URI of a copy the cluster can read).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +31,11 @@ if [[ ! -f "$conf_file" ]]; then
   echo "no config file $conf_file (--conf-file); see conf/cluster-*.yaml for examples" >&2
   exit 2
 fi
-jar="${APP_JAR:-$(ls target/ecolens-*-app.jar 2>/dev/null | head -n 1 || true)}"
+source jobs/spark-line.sh
+# shellcheck disable=SC2086
+jar="${APP_JAR:-$(ls $app_jar_glob 2>/dev/null | head -n 1 || true)}"
 if [[ -z "$jar" ]]; then
-  echo "no application jar in target/; build it with: mvn -B -DskipTests package" >&2
+  echo "no application jar $app_jar_glob; build it with: mvn -B ${mvn_line[*]:+${mvn_line[*]} }-DskipTests package" >&2
   exit 2
 fi
 submit="${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit"

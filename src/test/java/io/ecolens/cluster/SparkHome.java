@@ -24,7 +24,7 @@ final class SparkHome {
   /** Artifacts the application jar bundles; a cluster does not provide them. */
   private static final List<String> BUNDLED = List.of("/io/delta/", "/dev/langchain4j/",
       "/com/microsoft/onnxruntime/", "/ai/djl/", "/info/picocli/", "/com/github/spullara/",
-      "/jackson-dataformat-yaml/");
+      "/jackson-dataformat-yaml/", "/io/unitycatalog/");
 
   private final Path home;
   private final Path logs;

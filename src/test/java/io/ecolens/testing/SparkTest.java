@@ -1,6 +1,5 @@
 package io.ecolens.testing;
 
-import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,8 +13,9 @@ import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * JUnit 5 base for Spark tests: the shared session, spark-testing-base's order-insensitive
- * DataFrame comparison, and rows of an ecolens table written out column by column.
+ * JUnit 5 base for Spark tests: the shared session, an order-insensitive DataFrame comparison
+ * (spark-testing-base's on Spark 3.5, see the line's own {@code FrameEquality}), and rows of an
+ * ecolens table written out column by column.
  */
 public abstract class SparkTest {
   protected static SparkSession spark;
@@ -27,7 +27,7 @@ public abstract class SparkTest {
 
   /** Fails unless both frames hold the same rows (in any order) with the same schema. */
   protected static void assertSameRows(Dataset<Row> expected, Dataset<Row> actual) {
-    new JavaDataFrameSuiteBase().assertDataFrameNoOrderEquals(expected, actual);
+    FrameEquality.assertSameRows(expected, actual);
   }
 
   /** Runs a SQL statement on the shared session. */
