@@ -6,7 +6,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
+import io.ecolens.cli.EcolensCli;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +19,14 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
   private static JavaClasses classes;
 
+  /**
+   * The main classes only: the folder (or jar) the CLI was loaded from. ArchUnit's own test filter
+   * knows only {@code target/test-classes}, not the Spark 4.1 build's {@code target/spark-4.1/test-classes}.
+   */
   @BeforeAll
-  static void importMainClasses() {
-    classes = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.ecolens");
+  static void importMainClasses() throws URISyntaxException {
+    Path main = Path.of(EcolensCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    classes = new ClassFileImporter().importPath(main);
   }
 
   @Test
