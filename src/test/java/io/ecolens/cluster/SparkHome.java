@@ -96,7 +96,9 @@ final class SparkHome {
         .redirectOutput(logs.resolve(name + ".log").toFile());
     Map<String, String> env = builder.environment();
     env.put("SPARK_HOME", home.toString());
-    env.put("SPARK_SCALA_VERSION", "2.12"); // the launcher needs it outside a Spark distribution
+    // the launcher needs the Scala line outside a Spark distribution: this build's (2.12 or 2.13)
+    env.put("SPARK_SCALA_VERSION", scala.util.Properties.versionNumberString().replaceAll("^(\\d+\\.\\d+).*", "$1"));
+    env.put("APP_JAR", appJar().toAbsolutePath().toString()); // this build's jar, whichever Spark line
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
     env.remove("SPARK_CONF_DIR");
     try {
