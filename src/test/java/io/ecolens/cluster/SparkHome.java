@@ -81,9 +81,9 @@ final class SparkHome {
    * go to spark-submit, {@code appArgs} to ecolens.
    */
   List<String> submit(String master, List<String> sparkArgs, Path confFile, List<String> appArgs) {
-    appJar();
-    List<String> command = new ArrayList<>(List.of("bash", Path.of("jobs/submit.sh").toAbsolutePath().toString(),
-        "--master", master));
+    // APP_JAR: this build's jar, whichever Spark line it was built for
+    List<String> command = new ArrayList<>(List.of("env", "APP_JAR=" + appJar().toAbsolutePath(), "bash",
+        Path.of("jobs/submit.sh").toAbsolutePath().toString(), "--master", master));
     command.addAll(sparkArgs);
     command.addAll(List.of("--conf-file", confFile.toAbsolutePath().toString(), "--"));
     command.addAll(appArgs);
@@ -98,7 +98,6 @@ final class SparkHome {
     env.put("SPARK_HOME", home.toString());
     // the launcher needs the Scala line outside a Spark distribution: this build's (2.12 or 2.13)
     env.put("SPARK_SCALA_VERSION", scala.util.Properties.versionNumberString().replaceAll("^(\\d+\\.\\d+).*", "$1"));
-    env.put("APP_JAR", appJar().toAbsolutePath().toString()); // this build's jar, whichever Spark line
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
     env.remove("SPARK_CONF_DIR");
     try {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
+import io.ecolens.spark.Seqs;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,6 @@ import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.collection.JavaConverters;
 
 /**
  * The Spark job end to end on 5,000 rows with a fixed seed. Tolerances on drawn shares are 4.5
@@ -186,7 +186,7 @@ class CorpusGeneratorTest extends SparkTest {
   void annotatorsDisagreeWithTruthAtTheirErrorRates() {
     Dataset<Row> labels = spark.read().json(result.labelsPath());
     Dataset<Row> truth = spark.read().json(result.truthPath());
-    List<Row> rates = labels.join(truth, JavaConverters.asScalaBuffer(List.of("content_id", "category")).toSeq())
+    List<Row> rates = labels.join(truth, Seqs.of("content_id", "category"))
         .selectExpr("annotator_id", "cast(label <> violates as int) as wrong")
         .groupBy("annotator_id").agg(functions.avg("wrong"), functions.count("*"))
         .orderBy("annotator_id")
