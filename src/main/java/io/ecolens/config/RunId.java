@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  * The name of a run, checked once where it enters ecolens (the command line, a test, an experiment):
  * it is stored in every table's {@code run_id}, written into Delta {@code replaceWhere} conditions
  * and used as the report's folder name, so it holds only letters, digits and {@code _ . -}.
+ * {@code minted} says the id was made here ({@link #generated()}) rather than given, so no table can
+ * hold rows of it yet.
  */
-public record RunId(String value) {
+public record RunId(String value, boolean minted) {
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
 
   public RunId {
@@ -24,18 +26,18 @@ public record RunId(String value) {
 
   /** Checks {@code value}; fails with a configuration error (exit code 2) naming the rule. */
   public static RunId of(String value) {
-    return new RunId(value);
+    return new RunId(value, false);
   }
 
   /** A new run id from the UTC time and four random hex digits, e.g. 20261125-142233-7f3a. */
   public static RunId generated() {
     return new RunId(LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-        + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000)));
+        + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000)), true);
   }
 
   /** The run id of an experiment variant's scoring: {@code <run id>.<variant>}. */
   public RunId variant(String variant) {
-    return new RunId(value + "." + variant);
+    return new RunId(value + "." + variant, false);
   }
 
   @Override

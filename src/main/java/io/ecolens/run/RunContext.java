@@ -16,6 +16,7 @@ public final class RunContext {
   private final TableStore store;
   private final EcolensConfig config;
   private final String runId;
+  private final boolean newRun;
   private Policy policy;
 
   /** A run's context; {@code runId} is checked ({@link RunId}) and fails with exit code 2 when tables cannot hold it. */
@@ -27,6 +28,7 @@ public final class RunContext {
     this.spark = spark;
     this.config = config;
     this.runId = runId.value();
+    this.newRun = runId.minted();
     this.store = new TableStore(spark, config.catalog().database());
   }
 
@@ -44,6 +46,11 @@ public final class RunContext {
 
   public String runId() {
     return runId;
+  }
+
+  /** Whether the run id was minted by this process ({@link RunId#generated()}): no table holds rows of it yet. */
+  public boolean newRun() {
+    return newRun;
   }
 
   /** The policy named by {@code score.policy}, loaded once. */

@@ -95,8 +95,9 @@ public final class RunLedger {
   }
 
   private State read() {
-    List<Row> rows = ctx.store().readRun(Table.RUNS, ctx.runId()).collectAsList(); // at most one row
-    State s = new State();
+    // a run id minted by this process has no row yet: reading the table would only find that out
+    List<Row> rows = ctx.newRun() ? List.of() : ctx.store().readRun(Table.RUNS, ctx.runId()).collectAsList();
+    State s = new State(); // from at most one row
     s.written = !rows.isEmpty();
     if (rows.isEmpty()) {
       s.startedAt = Timestamp.from(Instant.now());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ecolens.config.ConfigLoader;
+import io.ecolens.config.RunId;
 import io.ecolens.tables.Table;
 import io.ecolens.testing.SparkTest;
 import java.nio.file.Path;
@@ -52,6 +53,10 @@ class StageRunnerLedgerTest extends SparkTest {
   }
 
   private RunContext context(String runId) {
+    return context(RunId.of(runId));
+  }
+
+  private RunContext context(RunId runId) {
     RunContext ctx = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"),
         List.of("catalog.database=" + DATABASE, "generate.enabled=false", "report.output=" + dir)), runId);
     ctx.store().ensureAll();
@@ -116,5 +121,19 @@ class StageRunnerLedgerTest extends SparkTest {
     Row done = runRow(ctx);
     assertThat((String) done.getAs("status")).isEqualTo("succeeded");
     assertThat((Object) done.getAs("error")).isNull();
+  }
+
+  @Test
+  void aMintedRunIdStartsItsRowWithoutReadingTheTable() {
+    RunId minted = RunId.generated();
+    new StageRunner(context(minted.value())).run(new Named("ingest"));
+
+    // the same id as minted: the ledger trusts it to be new and starts from an empty row, so the
+    // earlier stage is not merged in (a given id, as in the rerun above, is read and merged)
+    RunContext ctx = context(minted);
+    assertThat(ctx.newRun()).isTrue();
+    new StageRunner(ctx).run(new Named("sample"));
+    assertThat(JavaConverters.mapAsJavaMap(runRow(ctx).<scala.collection.Map<String, Object>>getAs("stage_seconds")))
+        .containsOnlyKeys("sample");
   }
 }
