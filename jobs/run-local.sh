@@ -47,25 +47,33 @@ classpath="$app_jar:$(cat "$cp_file")"
 # starts about 9 s sooner (the demo: ~87 s against ~96 s on two cores). It is recorded once per
 # build by a short run on a tiny corpus in a scratch folder; ECOLENS_CDS=off runs without it.
 archive=$build_dir/ecolens-classes.jsa
+archive_stale() { [[ ! -f "$archive" || "$cp_file" -nt "$archive" || "$app_jar" -nt "$archive" ]]; }
 cds=()
 if [[ "${ECOLENS_CDS:-on}" != off ]]; then
-  if [[ ! -f "$archive" || "$cp_file" -nt "$archive" || "$app_jar" -nt "$archive" ]]; then
-    echo "recording the JVM class archive for this build (once per build, about a minute; ECOLENS_CDS=off skips it)..." >&2
-    scratch=$(mktemp -d)
-    rm -f "$archive"
-    if ! java "${java_opts[@]}" -XX:ArchiveClassesAtExit="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
-        -cp "$classpath" io.ecolens.cli.EcolensCli run --conf conf/local.yaml --run-id class-archive \
-        --set generate.rows=400 --set sample.size=80 --set "generate.output=$scratch/demo" \
-        --set "input.corpus.path=$scratch/demo/corpus" --set "input.labels.path=$scratch/demo/labels" \
-        --set "catalog.warehouse=$scratch/warehouse" --set "report.output=$scratch/reports" \
-        > "$scratch/run.log" 2>&1; then
-      echo "the class archive was not recorded (see $scratch/run.log); running without it" >&2
-      rm -f "$archive"
-    else
-      rm -rf "$scratch"
+  if archive_stale; then
+    # one recording at a time: runs started together after a build wait for the first one's archive
+    if command -v flock >/dev/null; then
+      exec 9>"$archive.lock"
+      flock 9
     fi
+    if archive_stale; then
+      echo "recording the JVM class archive for this build (once per build, about 100 s; ECOLENS_CDS=off skips it)..." >&2
+      scratch=$(mktemp -d)
+      if java "${java_opts[@]}" -XX:ArchiveClassesAtExit="$scratch/classes.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off \
+          -cp "$classpath" io.ecolens.cli.EcolensCli run --conf conf/local.yaml --run-id class-archive \
+          --set generate.rows=400 --set sample.size=80 --set "generate.output=$scratch/demo" \
+          --set "input.corpus.path=$scratch/demo/corpus" --set "input.labels.path=$scratch/demo/labels" \
+          --set "catalog.warehouse=$scratch/warehouse" --set "report.output=$scratch/reports" \
+          > "$scratch/run.log" 2>&1 && [[ -s "$scratch/classes.jsa" ]]; then
+        mv -f "$scratch/classes.jsa" "$archive"
+        rm -rf "$scratch"
+      else
+        echo "the class archive was not recorded (see $scratch/run.log); running without it" >&2
+      fi
+    fi
+    exec 9>&-
   fi
-  if [[ -f "$archive" ]]; then
+  if [[ -f "$archive" ]] && ! archive_stale; then
     cds=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
   fi
 fi

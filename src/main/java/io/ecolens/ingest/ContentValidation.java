@@ -25,6 +25,7 @@ import static org.apache.spark.sql.functions.when;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -45,6 +46,8 @@ public final class ContentValidation {
   static final List<String> COUNTS = List.of("views", "likes", "comments", "shares");
   static final List<String> TEXTS = List.of("title", "description", "transcript");
 
+  private static final Pattern CONTROL = Pattern.compile("[\\p{Cc}\\p{Cf}&&[^\\n]]");
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   private static final UserDefinedFunction NORMALISE = udf(
       (UDF1<String, String>) ContentValidation::normaliseText, DataTypes.StringType);
 
@@ -56,7 +59,7 @@ public final class ContentValidation {
       return null;
     }
     String nfkc = Normalizer.normalize(text, Normalizer.Form.NFKC);
-    return nfkc.replaceAll("[\\p{Cc}\\p{Cf}&&[^\\n]]", " ").replaceAll("\\s+", " ").trim();
+    return WHITESPACE.matcher(CONTROL.matcher(nfkc).replaceAll(" ")).replaceAll(" ").trim();
   }
 
   /**

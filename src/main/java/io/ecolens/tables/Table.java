@@ -223,6 +223,16 @@ public enum Table {
   }
 
   /**
+   * Whether the table holds rows per run ({@code run_id}), every table but {@code embeddings}, which
+   * is keyed by content. Such tables are partitioned by {@code run_id} when created: a run replaces
+   * its own rows by dropping its partition's files, with no scan for the files that hold them and
+   * no rewrite of files shared with other runs, and writes of different runs touch different files.
+   */
+  public boolean partitionedByRun() {
+    return schema.getFieldIndex("run_id").isDefined();
+  }
+
+  /**
    * Delta table properties set when the table is created. {@code scores} takes a commit per scored
    * piece while requests are in flight, and Delta's checkpoint after every 10th commit runs Spark
    * jobs that wait for the task slots the scoring tasks hold: the piece that made the commit then

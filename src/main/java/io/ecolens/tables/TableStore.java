@@ -60,7 +60,8 @@ public final class TableStore {
     }
     if (!spark.catalog().tableExists(database, table.tableName())) {
       spark.sql("CREATE TABLE IF NOT EXISTS " + qualified(table) + " (" + table.schema().toDDL() + ")"
-          + " USING delta COMMENT '" + table.description().replace("'", "\\'") + "'"
+          + " USING delta" + (table.partitionedByRun() ? " PARTITIONED BY (run_id)" : "")
+          + " COMMENT '" + table.description().replace("'", "\\'") + "'"
           + (table.tableProperties().isEmpty() ? "" : " TBLPROPERTIES (" + table.tableProperties() + ")"));
     }
     ensured.add(table);

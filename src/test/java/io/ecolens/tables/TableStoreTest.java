@@ -43,6 +43,17 @@ class TableStoreTest extends SparkTest {
   }
 
   @Test
+  void everyPerRunTableIsPartitionedByRunAndEmbeddingsIsNot() {
+    TableStore store = new TableStore(spark, "store_test");
+    store.ensureAll();
+    for (Table t : Table.values()) {
+      Row detail = sql("DESCRIBE DETAIL store_test." + t.tableName()).first();
+      List<String> partitions = detail.getList(detail.fieldIndex("partitionColumns"));
+      assertThat(partitions).as(t.tableName()).isEqualTo(t == Table.EMBEDDINGS ? List.of() : List.of("run_id"));
+    }
+  }
+
+  @Test
   void tablesCarryColumnComments() {
     TableStore store = new TableStore(spark, "store_test");
     store.ensureAll();
