@@ -43,6 +43,9 @@ class ScoreKillResumeTest extends SparkTest {
     List<String> args = new ArrayList<>();
     args.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     args.add("-Xmx1g");
+    // each child lives for one stage of a few hundred rows: the optimising compiler would cost more
+    // CPU than its code saves, on two cores shared with the test JVM
+    args.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     for (String jvm : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (jvm.startsWith("--add-opens") || jvm.startsWith("--add-exports")) {
         args.add(jvm);
