@@ -36,11 +36,6 @@ public final class TestSpark {
           .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
           .config("spark.databricks.delta.snapshotPartitions", "2")
           .config("spark.sql.adaptive.enabled", "false") // as SparkSessions sets for local masters
-          // tests run thousands of distinct queries over a few rows each: generating and compiling
-          // a class per query costs more than running it interpreted (ReportStageTest: 134.5 s
-          // with whole-stage code generation, 109.8 s without). The cluster and S3 tests' jobs
-          // keep Spark's default.
-          .config("spark.sql.codegen.wholeStage", "false")
           .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
       session = SparkSessions.embeddedCatalog(LocalFiles.use(builder), warehouse).getOrCreate();
     }
