@@ -9,6 +9,7 @@ import io.ecolens.generate.CorpusGenerator;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.simulator.LlmSimulator;
+import io.ecolens.testing.ChildJvms;
 import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
@@ -43,9 +44,7 @@ class ScoreKillResumeTest extends SparkTest {
     List<String> args = new ArrayList<>();
     args.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     args.add("-Xmx1g");
-    // each child lives for one stage of a few hundred rows: the optimising compiler would cost more
-    // CPU than its code saves, on two cores shared with the test JVM
-    args.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    args.addAll(ChildJvms.SHORT_LIVED); // each child runs one stage over a few hundred rows
     for (String jvm : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (jvm.startsWith("--add-opens") || jvm.startsWith("--add-exports")) {
         args.add(jvm);

@@ -1,5 +1,6 @@
 package io.ecolens.cluster;
 
+import io.ecolens.testing.ChildJvms;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,19 +65,12 @@ final class SparkHome {
     return home;
   }
 
-  /**
-   * JVM flags of the test cluster's processes (master, workers, executors, the driver): each lives
-   * for a test's few hundred rows, where the optimising compiler's work costs more CPU than its code
-   * saves, and all share two cores with the test JVM.
-   */
-  static final List<String> SHORT_LIVED = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-
   /** {@code java -Xmx<heap> <short-lived flags> <Java 17 opens> -cp SPARK_HOME/jars/* <mainClass>}. */
   List<String> java(String heap, String mainClass) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + heap);
-    command.addAll(SHORT_LIVED);
+    command.addAll(ChildJvms.SHORT_LIVED);
     command.addAll(Arrays.asList(opens().split(" ")));
     command.add("-Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath().toUri());
     command.addAll(List.of("-cp", home.resolve("jars") + File.separator + "*", mainClass));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.simulator.LlmSimulator;
+import io.ecolens.testing.ChildJvms;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -218,7 +219,7 @@ class StandaloneClusterIT extends SparkTest {
   private static List<String> sparkArgs() {
     return List.of("--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1",
         // replaces submit.sh's executor options: the Java 17 opens again, and the short-lived flags
-        "--conf", "spark.executor.extraJavaOptions=" + SparkHome.opens() + " " + String.join(" ", SparkHome.SHORT_LIVED),
+        "--conf", "spark.executor.extraJavaOptions=" + SparkHome.opens() + " " + String.join(" ", ChildJvms.SHORT_LIVED),
         "--conf", "spark.cores.max=2", "--conf", "spark.task.maxFailures=4",
         "--conf", "spark.databricks.delta.snapshotPartitions=2");
   }
