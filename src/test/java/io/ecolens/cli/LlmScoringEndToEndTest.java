@@ -76,7 +76,9 @@ class LlmScoringEndToEndTest extends SparkTest {
         "score.openai.commit-every=20",
         "score.openai.max-concurrency=8",
         "score.openai.partitions=4",
-        "score.openai.timeout-ms=1000",
+        // generous: a loaded machine must not time out (and so re-send) a request the simulator answered;
+        // the fault-injection case sets 1000 ms below its simulator's 2,500 ms hangs
+        "score.openai.timeout-ms=60000",
         "score.openai.input-price-per-million=2.5",
         "score.openai.output-price-per-million=10"));
     sets.addAll(more);
@@ -209,7 +211,8 @@ class LlmScoringEndToEndTest extends SparkTest {
     // another model name, so that nothing comes from the cache of the other runs
     faulty = LlmSimulator.start(new LlmSimulator.Settings(0, "sim-faulty", 5, 0, false, 0, 0.10, 0.05, 0.02, 0.03,
         2_500, 0, KEY, 7), io.ecolens.policy.PolicyLoader.load(Path.of("conf/policies/default.yaml")));
-    EcolensConfig config = config(faulty.endpoint() + "/", "sim-faulty", 0.0, List.of("score.openai.max-attempts=6"));
+    EcolensConfig config = config(faulty.endpoint() + "/", "sim-faulty", 0.0, List.of("score.openai.max-attempts=6",
+        "score.openai.timeout-ms=1000"));
     RunContext ctx = copied(config, "llm-1", "llm-faults");
     ScoreStage.Result r = StageRunners.score(ctx);
     assertThat(faulty.stats().injected429() + faulty.stats().injected500() + faulty.stats().timeouts()
