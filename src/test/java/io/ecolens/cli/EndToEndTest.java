@@ -72,22 +72,23 @@ class EndToEndTest extends SparkTest {
   @BeforeAll
   static void runs() throws IOException {
     store = new TableStore(spark, DB);
-    run("g1", "run", "g1");
+    run("g1", "g1", List.of("run"));
     for (Table t : RUN_TABLES) {
       FIRST.put(t, store.readRun(t, "g1").count());
     }
     firstEmbeddings = store.read(Table.EMBEDDINGS).count();
-    run("g1-again", "run", "g1"); // the same run id again: must replace, not add
+    run("g1-again", "g1", List.of("run")); // the same run id again: must replace, not add
     embeddingsAfterTheRerun = store.read(Table.EMBEDDINGS).count();
     // the same corpus (same seed), but the annotators now err 35-45% of the time
-    run("g2", "run", "g2", "generate.output=" + dir.resolve("noisy"),
+    run("g2", "g2", List.of("run"), "generate.output=" + dir.resolve("noisy"),
         "input.corpus.path=" + dir.resolve("noisy/corpus"), "input.labels.path=" + dir.resolve("noisy/labels"),
         "generate.annotator-error-rates=[0.35, 0.40, 0.45]");
     regressedHtml = Files.readString(dir.resolve("reports/g2/report.html"));
     regressedSummary = Files.readString(dir.resolve("reports/g2/summary.json"));
     baselineAfterTheRegression = new GateStage().baseline(new RunContext(spark, ConfigLoader.load(
         Path.of("conf/local.yaml"), List.of("catalog.database=" + DB, GATES)), "g3"));
-    run("g2-again", "report", "g2", "generate.enabled=false", "gates=[" + PREVALENCE_GATE + "]");
+    run("g2-again", "g2", List.of("report", "--baseline-run", "g1"), "generate.enabled=false",
+        "gates=[" + PREVALENCE_GATE + "]");
   }
 
   /** The overrides of every command here: the demo corpus, the catalog database, a small sample and the gates. */
@@ -99,12 +100,13 @@ class EndToEndTest extends SparkTest {
     return sets;
   }
 
-  /** Runs {@code command} for {@code runId} and records exit code, stderr and the gate rows under {@code key}. */
-  private static void run(String key, String command, String runId, String... extra) {
-    List<String> args = new ArrayList<>(List.of(command, "--conf", "conf/local.yaml", "--run-id", runId));
-    if (key.equals("g2-again")) {
-      args.addAll(List.of("--baseline-run", "g1"));
-    }
+  /**
+   * Runs {@code command} (the command and its own options) for {@code runId} with {@code extra}
+   * overrides, and records exit code, stderr and the gate rows under {@code key}.
+   */
+  private static void run(String key, String runId, List<String> command, String... extra) {
+    List<String> args = new ArrayList<>(command);
+    args.addAll(List.of("--conf", "conf/local.yaml", "--run-id", runId));
     List<String> sets = settings();
     sets.addAll(List.of(extra));
     for (String s : sets) {
