@@ -5,6 +5,7 @@ import io.ecolens.Errors;
 import io.ecolens.run.RunLedger;
 import io.ecolens.spark.CommonPool;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -46,15 +47,23 @@ public final class EcolensCli implements Runnable {
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter stderr = commandLine.getErr();
       EcolensException known = find(e);
-      if (known != null) {
-        stderr.println("error: " + known.getMessage());
+      if (known != null && known.getCause() == null) {
+        stderr.println("error: " + known.getMessage()); // names the problem and the fix; no trace to keep
         stderr.flush();
         return known.exitCode();
       }
-      stderr.println("error: " + e);
-      e.printStackTrace(stderr);
+      // a short message and where the full trace went, never the trace: a failure deep in Spark or the
+      // catalog is thousands of lines that hide the one that matters
+      String command = commandLine.getCommandName();
+      stderr.println("error: " + (known != null ? known.getMessage() : command + " failed: " + Failures.rootCause(e)));
+      String hint = known == null ? Failures.hint(e) : null; // a known failure's message names its fix
+      if (hint != null) {
+        stderr.println("likely cause: " + hint);
+      }
+      Path trace = Failures.record(command, e);
+      stderr.println(trace == null ? "(the full trace could not be written to a file)" : "full trace: " + trace);
       stderr.flush();
-      return Errors.EXIT_STAGE;
+      return known != null ? known.exitCode() : Errors.EXIT_STAGE;
     });
     return cli.execute(args);
   }

@@ -63,6 +63,9 @@ public final class SparkSessions {
         .config("spark.hadoop.javax.jdo.option.ConnectionURL",
             "jdbc:derby:;databaseName=" + root.resolve("metastore_db") + ";create=true")
         .config("spark.hadoop.datanucleus.schema.autoCreateAll", "true")
-        .config("spark.hadoop.hive.metastore.schema.verification", "false");
+        .config("spark.hadoop.hive.metastore.schema.verification", "false")
+        // Derby lets one process at a time open the catalog: when another holds it, waiting 2 s and
+        // trying again nine times (Hive's default) only delays the message saying so
+        .config("spark.hadoop.hive.hmshandler.retry.attempts", "1");
   }
 }

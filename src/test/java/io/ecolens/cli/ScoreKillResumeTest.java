@@ -10,7 +10,6 @@ import io.ecolens.testing.ChildJvms;
 import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,18 +37,8 @@ class ScoreKillResumeTest extends SparkTest {
   @TempDir Path dir;
 
   private List<String> cli(String command, LlmSimulator sim) {
-    List<String> args = new ArrayList<>();
-    args.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    args.add("-Xmx1g");
-    args.addAll(ChildJvms.SHORT_LIVED); // each child runs one stage over a few hundred rows
-    for (String jvm : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (jvm.startsWith("--add-opens") || jvm.startsWith("--add-exports")) {
-        args.add(jvm);
-      }
-    }
-    args.addAll(List.of("-Dlog4j2.configurationFile=conf/log4j2.properties",
-        "-cp", System.getProperty("java.class.path"), EcolensCli.class.getName(), command, "--run-id", RUN,
-        "--conf", "conf/local.yaml"));
+    List<String> args = new ArrayList<>(ChildJvms.cli(dir.resolve("ecolens.log"))); // each child runs a few hundred rows
+    args.addAll(List.of(command, "--run-id", RUN, "--conf", "conf/local.yaml"));
     for (String set : settings(sim)) {
       args.add("--set");
       args.add(set);
