@@ -47,21 +47,22 @@ public final class EcolensCli implements Runnable {
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter stderr = commandLine.getErr();
       EcolensException known = find(e);
-      if (known != null && known.getCause() == null) {
-        stderr.println("error: " + known.getMessage()); // names the problem and the fix; no trace to keep
-        stderr.flush();
-        return known.exitCode();
-      }
-      // a short message and where the full trace went, never the trace: a failure deep in Spark or the
-      // catalog is thousands of lines that hide the one that matters
       String command = commandLine.getCommandName();
-      stderr.println("error: " + (known != null ? known.getMessage() : command + " failed: " + Failures.rootCause(e)));
-      String hint = known == null ? Failures.hint(e) : null; // a known failure's message names its fix
-      if (hint != null) {
-        stderr.println("likely cause: " + hint);
+      if (known != null) {
+        stderr.println("error: " + known.getMessage()); // names the problem and its fix
+      } else {
+        // a short message and where the full trace went, never the trace: a failure deep in Spark or
+        // the catalog is thousands of lines that hide the one that matters
+        stderr.println("error: " + command + " failed: " + Failures.rootCause(e));
+        String hint = Failures.hint(e);
+        if (hint != null) {
+          stderr.println("likely cause: " + hint);
+        }
       }
-      Path trace = Failures.record(command, e);
-      stderr.println(trace == null ? "(the full trace could not be written to a file)" : "full trace: " + trace);
+      if (known == null || known.getCause() != null) {
+        Path trace = Failures.record(command, e);
+        stderr.println(trace == null ? "(the full trace could not be written to a file)" : "full trace: " + trace);
+      }
       stderr.flush();
       return known != null ? known.exitCode() : Errors.EXIT_STAGE;
     });

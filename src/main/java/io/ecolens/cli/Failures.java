@@ -3,10 +3,10 @@ package io.ecolens.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ConnectException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
@@ -32,7 +32,7 @@ final class Failures {
   /** The innermost cause, as its type and the first line of its message, shortened. */
   static String rootCause(Throwable e) {
     Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
+    while (root.getCause() != null) {
       root = root.getCause();
     }
     String message = root.getMessage() == null ? "" : root.getMessage().strip().lines().findFirst().orElse("");
@@ -44,7 +44,7 @@ final class Failures {
 
   /** The likely cause and what to do for the failures users meet most, or null when the cause is not one of them. */
   static String hint(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
       String message = t.getMessage() == null ? "" : t.getMessage();
       if (message.contains("Another instance of Derby may have already booted the database")) {
         Matcher m = DERBY_HOME.matcher(message);
@@ -57,7 +57,7 @@ final class Failures {
         return "a file or folder could not be written (permission denied): check that this user may write "
             + "catalog.warehouse and report.output.";
       }
-      if (t instanceof java.net.ConnectException || message.contains("Connection refused")) {
+      if (t instanceof ConnectException || message.contains("Connection refused")) {
         return "an endpoint refused the connection: check that the service is running and that its address in "
             + "the config (score.openai.endpoint, spark.hadoop.fs.s3a.endpoint) is right.";
       }
@@ -81,7 +81,7 @@ final class Failures {
       return logFile.toAbsolutePath();
     }
     try {
-      Path own = Files.createTempFile("ecolens-" + command.toLowerCase(Locale.ROOT) + "-failure-", ".log");
+      Path own = Files.createTempFile("ecolens-" + command + "-failure-", ".log");
       StringWriter trace = new StringWriter();
       e.printStackTrace(new PrintWriter(trace));
       Files.writeString(own, trace.toString());

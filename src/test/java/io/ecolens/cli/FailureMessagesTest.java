@@ -9,8 +9,8 @@ import io.ecolens.testing.SparkTest;
 import io.ecolens.testing.TestSpark;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +61,13 @@ class FailureMessagesTest extends SparkTest {
     return trace;
   }
 
+  /** The test's database, its tables created. */
+  private static TableStore store() {
+    TableStore store = new TableStore(spark, DB);
+    store.ensureAll();
+    return store;
+  }
+
   /** A loopback port nothing listens on. */
   private static int closedPort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -78,8 +85,7 @@ class FailureMessagesTest extends SparkTest {
 
   @Test
   void anEndpointThatIsDownIsNamedWithTheSettingToCheck() throws Exception {
-    TableStore store = new TableStore(spark, DB);
-    store.ensureAll();
+    TableStore store = store();
     store.replaceRun(Table.CONTENT, "f-down", rows(Table.CONTENT,
         row("run_id", "f-down", "content_id", "c1", "title", "a title", "format", "video")));
     store.replaceRun(Table.SAMPLES, "f-down", rows(Table.SAMPLES,
@@ -95,8 +101,7 @@ class FailureMessagesTest extends SparkTest {
 
   @Test
   void aDamagedDeltaLogIsNamedAndItsTraceGoesToAFile() throws Exception {
-    TableStore store = new TableStore(spark, DB);
-    store.ensureAll();
+    TableStore store = store();
     store.replaceRun(Table.SAMPLES, "f-damaged", rows(Table.SAMPLES,
         row("run_id", "f-damaged", "content_id", "c1", "stratum", "video", "weight", 1.0)));
     Path log = Path.of(java.net.URI.create(store.location(Table.SAMPLES))).resolve("_delta_log");
