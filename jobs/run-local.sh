@@ -63,7 +63,7 @@ if [[ "${ECOLENS_CDS:-on}" != off ]]; then
           -cp "$classpath" io.ecolens.cli.EcolensCli run --conf conf/local.yaml --run-id class-archive \
           --set generate.rows=400 --set sample.size=80 --set "generate.output=$scratch/demo" \
           --set "input.corpus.path=$scratch/demo/corpus" --set "input.labels.path=$scratch/demo/labels" \
-          --set "catalog.warehouse=$scratch/warehouse" --set "report.output=$scratch/reports" \
+          --set "catalog.warehouse=$scratch/warehouse" --set catalog.server=false --set "report.output=$scratch/reports" \
           > "$scratch/run.log" 2>&1 && [[ -s "$scratch/classes.jsa" ]]; then
         mv -f "$scratch/classes.jsa" "$archive"
         rm -rf "$scratch"

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
         StageCommands.Report.class,
         StageCommands.Run.class,
         SimulateLlmCommand.class,
+        CatalogCommand.class,
         ExperimentCommand.class})
 public final class EcolensCli implements Runnable {
   @CommandLine.Spec

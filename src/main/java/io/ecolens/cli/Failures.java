@@ -46,12 +46,16 @@ final class Failures {
   static String hint(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String message = t.getMessage() == null ? "" : t.getMessage();
-      if (message.contains("Another instance of Derby may have already booted the database")) {
+      // XSDB6: the same, as Derby's network server reports it to a client of the catalog server
+      if (message.contains("Another instance of Derby may have already booted the database")
+          || message.contains("SQLSTATE: XSDB6")) {
         Matcher m = DERBY_HOME.matcher(message);
-        String where = m.find() ? " (" + m.group(1) + ")" : "";
-        return "another process holds the embedded catalog" + where + ": a running ecolens job, a notebook or "
-            + "spark-sql on the same catalog.warehouse. Wait for it to finish, or give this run a warehouse of "
-            + "its own (--set catalog.warehouse=...).";
+        String home = System.getProperty("derby.system.home"); // the warehouse, set by SparkSessions
+        String where = m.find() ? " (" + m.group(1) + ")" : home == null ? "" : " (" + Path.of(home, "metastore_db") + ")";
+        return "another process opened the embedded catalog" + where + " inside itself: an ecolens command with "
+            + "catalog.server: false, or a notebook or spark-sql using Derby's embedded URL. Wait for it to finish, "
+            + "let every process use the catalog server (catalog.server: true, the default), or give this run a "
+            + "warehouse of its own (--set catalog.warehouse=...).";
       }
       if (t instanceof AccessDeniedException || message.contains("Permission denied")) {
         return "a file or folder could not be written (permission denied): check that this user may write "

@@ -27,7 +27,7 @@ public record EcolensConfig(
 
   public EcolensConfig {
     spark = spark == null ? new SparkSettings(null, null, null) : spark;
-    catalog = catalog == null ? new CatalogSettings(null, null, null) : catalog;
+    catalog = catalog == null ? new CatalogSettings(null, null, null, null) : catalog;
     generate = generate == null ? new GenerateSettings(null, null, null, null, null, null, null) : generate;
     input = input == null ? new InputSettings(null, null) : input;
     ingest = ingest == null ? new IngestSettings(null) : ingest;
@@ -57,13 +57,17 @@ public record EcolensConfig(
 
   /**
    * Where tables live. {@code embedded: true} starts a Derby-backed Hive metastore under the
-   * warehouse folder; {@code false} uses whatever catalog the cluster configured.
+   * warehouse folder; {@code false} uses whatever catalog the cluster configured. With {@code
+   * server: true} (the default) the embedded catalog's database is served on loopback by a
+   * process of its own, started on demand, so that several processes can use the warehouse at
+   * once; {@code false} opens it inside the command's JVM, one process at a time.
    */
-  public record CatalogSettings(String database, String warehouse, Boolean embedded) {
+  public record CatalogSettings(String database, String warehouse, Boolean embedded, Boolean server) {
     public CatalogSettings {
       database = database == null ? "ecolens" : database;
       warehouse = warehouse == null ? "warehouse" : warehouse;
       embedded = embedded == null ? Boolean.TRUE : embedded;
+      server = server == null ? Boolean.TRUE : server;
     }
   }
 

@@ -1,7 +1,9 @@
 package io.ecolens.spark;
 
+import io.ecolens.catalog.CatalogServer;
 import io.ecolens.config.EcolensConfig;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -13,6 +15,9 @@ import org.apache.spark.sql.SparkSession;
  * metastore under the warehouse folder; otherwise the cluster's own catalog is used.
  */
 public final class SparkSessions {
+  private static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
+  private static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+
   private SparkSessions() {}
 
   /** Creates (or returns the active) session for a command run. */
@@ -24,8 +29,8 @@ public final class SparkSessions {
     }
     boolean local = submitted.get("spark.master", config.spark().master()).startsWith("local");
     builder
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.extensions", DELTA_EXTENSION)
+        .config("spark.sql.catalog.spark_catalog", DELTA_CATALOG)
         .config("spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()))
         .config("spark.sql.session.timeZone", "UTC");
     if (local) {
@@ -37,8 +42,12 @@ public final class SparkSessions {
           .config("spark.sql.adaptive.enabled", "false");
       LocalFiles.use(builder);
     }
+    Path warehouse = Path.of(config.catalog().warehouse()).toAbsolutePath().normalize();
+    // a session already running (a test's, a notebook's) keeps its catalog: getOrCreate returns it
+    boolean server = config.catalog().embedded() && config.catalog().server()
+        && SparkSession.getDefaultSession().isEmpty() && CatalogServer.available();
     if (config.catalog().embedded()) {
-      embeddedCatalog(builder, Path.of(config.catalog().warehouse()));
+      embeddedCatalog(builder, warehouse);
     }
     for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
       builder.config(e.getKey(), e.getValue());
@@ -49,7 +58,37 @@ public final class SparkSessions {
     String executorCores = config.spark().conf().getOrDefault("spark.executor.cores",
         submitted.get("spark.executor.cores", null));
     builder.config("spark.executor.extraJavaOptions", CommonPool.executorJavaOption(executorOptions, executorCores));
-    return builder.getOrCreate();
+    if (!server) {
+      return builder.getOrCreate();
+    }
+    // find or start the server, connect and create the catalog's schema if new, all under the
+    // warehouse's lock: the server never stops between a client finding it and connecting, and
+    // two processes never create the schema at once
+    return CatalogServer.exclusive(warehouse, () -> {
+      String url = CatalogServer.ensureRunning(warehouse, CatalogServer.DEFAULT_IDLE);
+      catalogServerSettings(warehouse, url).forEach(builder::config);
+      SparkSession session = builder.config(CatalogServer.SESSION_WAREHOUSE, warehouse.toString()).getOrCreate();
+      session.catalog().databaseExists("default");
+      return session;
+    });
+  }
+
+  /**
+   * The settings with which any Spark session on this machine (an ecolens command, a notebook,
+   * spark-sql) uses the Delta tables of {@code warehouse} through its catalog server at {@code url}
+   * (see {@link CatalogServer}), in the order to give them.
+   */
+  public static Map<String, String> catalogServerSettings(Path warehouse, String url) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("spark.sql.extensions", DELTA_EXTENSION);
+    settings.put("spark.sql.catalog.spark_catalog", DELTA_CATALOG);
+    settings.put("spark.sql.catalogImplementation", "hive");
+    settings.put("spark.sql.warehouse.dir", warehouse.toAbsolutePath().normalize().toUri().toString());
+    settings.put("spark.hadoop.javax.jdo.option.ConnectionURL", url);
+    settings.put("spark.hadoop.javax.jdo.option.ConnectionDriverName", "org.apache.derby.jdbc.ClientDriver");
+    settings.put("spark.hadoop.datanucleus.schema.autoCreateAll", "true");
+    settings.put("spark.hadoop.hive.metastore.schema.verification", "false");
+    return settings;
   }
 
   /** Points the session at a Derby-backed Hive metastore and warehouse under {@code warehouse}. */

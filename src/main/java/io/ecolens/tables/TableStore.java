@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.delta.tables.DeltaTable;
 import io.ecolens.Errors;
+import io.ecolens.catalog.CatalogServer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -46,12 +47,17 @@ public final class TableStore {
     return database + "." + table.tableName();
   }
 
-  /** Creates the database and every table that does not exist yet. */
+  /**
+   * Creates the database and every table that does not exist yet; under the catalog server's lock
+   * when the session has one, so that runs starting together do not both create a table.
+   */
   public void ensureAll() {
-    spark.sql("CREATE DATABASE IF NOT EXISTS " + database);
-    for (Table table : Table.values()) {
-      ensure(table);
-    }
+    CatalogServer.exclusive(spark, () -> {
+      spark.sql("CREATE DATABASE IF NOT EXISTS " + database);
+      for (Table table : Table.values()) {
+        ensure(table);
+      }
+    });
   }
 
   private synchronized void ensure(Table table) {

@@ -45,7 +45,7 @@ class ArchitectureTest {
         .layer("domain").definedBy("io.ecolens.scorer..", "io.ecolens.embedding..", "io.ecolens.diversity..")
         .layer("run").definedBy("io.ecolens.run..")
         .layer("core").definedBy("io.ecolens", "io.ecolens.config..", "io.ecolens.policy..", "io.ecolens.tables..",
-            "io.ecolens.spark..")
+            "io.ecolens.spark..", "io.ecolens.catalog..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("composition").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("stages").mayOnlyBeAccessedByLayers("cli", "composition")

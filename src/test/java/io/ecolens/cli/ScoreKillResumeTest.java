@@ -3,6 +3,7 @@ package io.ecolens.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.apache.spark.sql.functions.col;
 
+import io.ecolens.catalog.CatalogServer;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.simulator.LlmSimulator;
@@ -19,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.Tag;
 
 /**
  * {@code run} in a JVM of its own, killed with SIGKILL once its score stage has committed at least
@@ -35,6 +37,11 @@ class ScoreKillResumeTest extends SparkTest {
   private static final String RUN = "killed-1";
 
   @TempDir Path dir;
+
+  @AfterEach
+  void stopCatalogServer() {
+    CatalogServer.stop(dir.resolve("warehouse")); // the children's; it would stop by itself after minutes without clients
+  }
 
   private List<String> cli(String command, LlmSimulator sim) {
     List<String> args = new ArrayList<>(ChildJvms.cli(dir.resolve("ecolens.log"))); // each child runs a few hundred rows

@@ -62,7 +62,7 @@ class ReportStageTest extends SparkTest {
   }
 
   private RunContext context(String runId) {
-    EcolensConfig config = new EcolensConfig(null, new EcolensConfig.CatalogSettings(DB, null, null), null, null,
+    EcolensConfig config = new EcolensConfig(null, new EcolensConfig.CatalogSettings(DB, null, null, null), null, null,
         null, null, new EcolensConfig.ScoreSettings(null, policy.toString(), null), null,
         new EcolensConfig.ReportSettings(output.toString()));
     return new RunContext(spark, config, runId);
