@@ -3,9 +3,14 @@ package io.ecolens.tables;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.function.CheckedRunnable;
+import io.delta.exceptions.DeltaConcurrentModificationException;
 import io.delta.tables.DeltaTable;
 import io.ecolens.Errors;
 import io.ecolens.catalog.CatalogServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -20,12 +25,17 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.types.StructField;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and writes the ecolens tables in one catalog database. Every write replaces exactly the
  * rows of one run ({@code replaceWhere run_id = ...}), so re-running a stage never duplicates.
  */
 public final class TableStore {
+  /** Retries of a Delta commit that lost a conflict; with the backoff, about half a minute in all. */
+  static final int COMMIT_RETRIES = 8;
+  private static final Logger LOG = LoggerFactory.getLogger(TableStore.class);
   private final SparkSession spark;
   private final String database;
   private final java.util.Map<Table, String> locations = new java.util.EnumMap<>(Table.class);
@@ -78,11 +88,11 @@ public final class TableStore {
     ensure(table);
     Dataset<Row> shaped = conform(table, rows).filter(col("run_id").equalTo(lit(runId)));
     // Path-based: Delta's V2 catalog table does not take replaceWhere overwrites by name.
-    shaped.write()
+    commit(table, () -> shaped.write()
         .format("delta")
         .mode("overwrite")
         .option("replaceWhere", "run_id = '" + runId + "'")
-        .save(location(table));
+        .save(location(table)));
   }
 
   /**
@@ -110,11 +120,11 @@ public final class TableStore {
     Dataset<Row> shaped = conform(table, rows)
         .filter(col("run_id").equalTo(lit(runId)).and(col(column).isin(values.toArray())));
     String quoted = values.stream().map(v -> "'" + v.replace("'", "''") + "'").collect(Collectors.joining(", "));
-    shaped.write()
+    commit(table, () -> shaped.write()
         .format("delta")
         .mode("overwrite")
         .option("replaceWhere", "run_id = '" + runId + "' AND " + column + " IN (" + quoted + ")")
-        .save(location(table));
+        .save(location(table)));
   }
 
   /**
@@ -124,7 +134,8 @@ public final class TableStore {
    */
   public void append(Table table, Dataset<Row> rows) {
     ensure(table);
-    conform(table, rows).write().format("delta").mode("append").save(location(table));
+    Dataset<Row> shaped = conform(table, rows);
+    commit(table, () -> shaped.write().format("delta").mode("append").save(location(table)));
   }
 
   /**
@@ -157,11 +168,30 @@ public final class TableStore {
   public void deleteRunRowsNotIn(Table table, String runId, Dataset<Row> keep, Column matches) {
     Column run = col("t.run_id").equalTo(lit(runId));
     // Path-based, as the writes above: the merge runs on the table's Delta log.
-    DeltaTable.forPath(spark, location(table)).as("t")
+    commit(table, () -> DeltaTable.forPath(spark, location(table)).as("t")
         .merge(keep.as("s"), run.and(matches))
         .whenNotMatchedBySource(run)
         .delete()
-        .execute();
+        .execute());
+  }
+
+  /**
+   * Runs a Delta write that replaces, appends or deletes rows of one run, again with backoff when
+   * another writer's commit conflicted with it (Delta's {@code ConcurrentAppendException} and kin:
+   * nothing of the losing attempt was committed, and the write is the same when run again). Writes
+   * of different runs touch different partitions and do not conflict; writes of the same run at
+   * once (e.g. two report sections of {@code metrics}) can.
+   */
+  private void commit(Table table, CheckedRunnable write) {
+    Failsafe.with(RetryPolicy.<Void>builder()
+            .handle(DeltaConcurrentModificationException.class)
+            .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
+            .withJitter(0.25)
+            .withMaxRetries(COMMIT_RETRIES)
+            .onRetry(e -> LOG.info("{}: another writer committed first ({}); attempt {} of {}", table.tableName(),
+                e.getLastException().getClass().getSimpleName(), e.getAttemptCount() + 1, COMMIT_RETRIES + 1))
+            .build())
+        .run(write);
   }
 
   /**

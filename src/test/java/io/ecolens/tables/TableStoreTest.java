@@ -42,6 +42,48 @@ class TableStoreTest extends SparkTest {
     assertThat(store.readRun(Table.POLICY_LABELS, "r2").count()).isEqualTo(1);
   }
 
+  /**
+   * Writes of different sections of one run at the same moment read and replace files of the same
+   * partition, so Delta fails all but one commit of each round with a ConcurrentAppendException;
+   * the store writes them again, and every section ends with exactly its rows.
+   */
+  @Test
+  void writesOfOneRunAtOnceRetryDeltaConflictsAndKeepEveryRow() throws Exception {
+    TableStore store = new TableStore(spark, "store_test");
+    store.ensureAll();
+    int writers = 4;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+    try {
+      for (int round = 0; round < 2; round++) {
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
+        List<java.util.concurrent.Future<?>> writes = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          String section = "section-" + w;
+          Dataset<Row> rows = rows(Table.METRICS,
+              row("run_id", "r-conflict", "report", section, "metric", "m1", "value", 1.0 + round),
+              row("run_id", "r-conflict", "report", section, "metric", "m2", "value", 2.0 + round),
+              row("run_id", "r-conflict", "report", section, "metric", "m3", "value", 3.0 + round));
+          writes.add(pool.submit(() -> {
+            together.await();
+            store.replaceRunPart(Table.METRICS, "r-conflict", "report", section, rows);
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> write : writes) {
+          write.get(5, java.util.concurrent.TimeUnit.MINUTES);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Dataset<Row> run = store.readRun(Table.METRICS, "r-conflict");
+    assertThat(run.count()).isEqualTo(writers * 3L);
+    for (int w = 0; w < writers; w++) {
+      assertThat(run.filter("report = 'section-" + w + "' AND value > 1.5").count())
+          .as("section-%d holds its second round's rows", w).isEqualTo(3);
+    }
+  }
+
   @Test
   void everyPerRunTableIsPartitionedByRunAndEmbeddingsIsNot() {
     TableStore store = new TableStore(spark, "store_test");
