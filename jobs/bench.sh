@@ -36,6 +36,13 @@
 #                                     the last answer (wind-down), and the share of the endpoint's limit
 #                                     (cap / latency) reached while sending and over the whole stage;
 #                                     RESULT score_stage_min_ratio
+#   jobs/bench.sh chaos [--kills 20 --rows 400 --seed N]
+#                                     crash anywhere, rerun exact: an undisturbed 'run' of a small demo corpus,
+#                                     then --kills runs on the same warehouse, each killed with SIGKILL at a
+#                                     random moment (uniform over the undisturbed run's wall time) and run
+#                                     again with its run id; every table's rows of each rerun are compared
+#                                     with the undisturbed run's. About 1.5 runs per kill (~25 min for 20 on
+#                                     2 cores). RESULT chaos_kill_points, chaos_rows_lost, chaos_reruns_failed
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
@@ -98,6 +105,10 @@ case "${1:-}" in
   score-stage)
     shift
     run_java io.ecolens.bench.ScoreStageBench "$@"
+    ;;
+  chaos)
+    shift
+    run_java io.ecolens.bench.ChaosBench "$@"
     ;;
   metrics-dump)
     run_java io.ecolens.bench.MetricsDump "${2:?warehouse folder}" "${3:?run id}"

@@ -1,0 +1,108 @@
+package io.ecolens.bench;
+
+import io.ecolens.catalog.CatalogServer;
+import io.ecolens.tables.Table;
+import io.ecolens.testing.ChildRuns;
+import io.ecolens.testing.RunRows;
+import io.ecolens.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Crash anywhere, rerun exact: one undisturbed {@code run} of a small generated corpus (the
+ * reference), then {@code --kills} runs with run ids of their own on the same warehouse, each
+ * killed with SIGKILL at a random moment of its course (uniform over the reference's wall time, so
+ * every stage is hit about as often as it takes time) and run again with the same run id. After
+ * each rerun every table's rows of that run are compared with the reference's ({@link
+ * RunRows#comparable}): a row the reference has and the rerun lacks is lost, one the rerun has
+ * besides is extra. Usage: {@code ChaosBench [--kills 20] [--rows 400] [--seed N]}. Last lines:
+ * {@code RESULT chaos_kill_points} (runs killed before they finished), {@code RESULT
+ * chaos_rows_lost} (lost and extra rows over all reruns) and {@code RESULT chaos_reruns_failed}.
+ */
+public final class ChaosBench {
+  private static final String DATABASE = "ecolens";
+  private static final String REFERENCE = "chaos-ref";
+
+  private ChaosBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int kills = intArg(args, "--kills", 20);
+    int rows = intArg(args, "--rows", 400);
+    long seed = intArg(args, "--seed", (int) (System.nanoTime() & 0x7fffffff));
+    Random random = new Random(seed);
+    Path root = Files.createTempDirectory("ecolens-bench-chaos");
+    Path warehouse = root.resolve("warehouse");
+    SparkSession spark = TestSpark.session(); // reads the runs' tables by path
+    try {
+      long started = System.nanoTime();
+      int code = ChildRuns.finish(ChildRuns.start(root, warehouse, REFERENCE, "local[2]", rows), REFERENCE, 15);
+      double referenceSeconds = (System.nanoTime() - started) / 1e9;
+      if (code != 0) {
+        throw new IllegalStateException("the reference run failed (exit " + code + "); see " + ChildRuns.log(root, REFERENCE));
+      }
+      System.out.printf("reference run: %,d rows, %.1f s; seed %d%n", rows, referenceSeconds, seed);
+
+      Map<String, Integer> killedIn = new TreeMap<>();
+      long lost = 0;
+      int killed = 0;
+      int failed = 0;
+      for (int k = 1; k <= kills; k++) {
+        String runId = "chaos-" + k;
+        long delayMillis = (long) (random.nextDouble() * referenceSeconds * 1000);
+        Process p = ChildRuns.start(root, warehouse, runId, "local[2]", rows);
+        boolean finishedFirst = p.waitFor(delayMillis, TimeUnit.MILLISECONDS);
+        if (!finishedFirst) {
+          p.destroyForcibly();
+          p.waitFor();
+        }
+        String stage = ChildRuns.stageInProgress(ChildRuns.log(root, runId));
+        if (!finishedFirst && !stage.equals("finished")) {
+          killed++;
+          killedIn.merge(stage, 1, Integer::sum);
+        }
+        int rerun = ChildRuns.finish(ChildRuns.start(root, warehouse, runId, "local[2]", rows), runId, 15);
+        long differing = 0;
+        if (rerun != 0) {
+          failed++;
+        } else {
+          for (Table table : Table.values()) {
+            if (table.partitionedByRun()) {
+              Dataset<Row> all = RunRows.table(spark, warehouse, DATABASE, table);
+              differing += RunRows.differingRows(table, all, REFERENCE, runId);
+            }
+          }
+          lost += differing;
+        }
+        System.out.printf("kill %2d: after %5.1f s, in %-9s rerun exit %d, rows differing from the reference: %d%n",
+            k, delayMillis / 1000.0, stage, rerun, differing);
+      }
+      System.out.println("kill points by stage: " + killedIn);
+      System.out.printf("RESULT chaos_kill_points %d%n", killed);
+      System.out.printf("RESULT chaos_rows_lost %d%n", lost);
+      System.out.printf("RESULT chaos_reruns_failed %d%n", failed);
+    } finally {
+      CatalogServer.stop(warehouse);
+      if (Boolean.getBoolean("bench.keep")) {
+        System.out.println("kept " + root);
+      } else {
+        EvaluateBench.deleteFolder(root);
+      }
+    }
+  }
+
+  private static int intArg(String[] args, String name, int fallback) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return Integer.parseInt(args[i + 1]);
+      }
+    }
+    return fallback;
+  }
+}
