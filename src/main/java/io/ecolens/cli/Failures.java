@@ -5,7 +5,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ConnectException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,6 +62,11 @@ final class Failures {
       if (t instanceof AccessDeniedException || message.contains("Permission denied")) {
         return "a file or folder could not be written (permission denied): check that this user may write "
             + "catalog.warehouse and report.output.";
+      }
+      if (t instanceof FileAlreadyExistsException || t instanceof NotDirectoryException
+          || t.getClass().getSimpleName().equals("ParentNotDirectoryException") || message.contains("Not a directory")) {
+        return "a folder could not be written: a path the config names as a folder is a file, or lies under one. "
+            + "Check catalog.warehouse, report.output and generate.output.";
       }
       if (t instanceof ConnectException || message.contains("Connection refused")) {
         return "an endpoint refused the connection: check that the service is running and that its address in "

@@ -84,6 +84,20 @@ class FailureMessagesTest extends SparkTest {
     assertThat(err.toString()).contains(missing.toString());
   }
 
+  /**
+   * A folder the config names that cannot be written: here an output folder that is a file (as
+   * root, as the tests run here, permissions do not stop a write; a file in the way does).
+   */
+  @Test
+  void anUnwritableOutputFolderIsNamedWithTheSettingsToCheck() throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-folder"), "a file where a folder should be");
+    int code = cli("generate", "f-unwritable", "generate.output=" + file.resolve("demo"), "generate.rows=20");
+    assertThat(code).as(err.toString()).isEqualTo(4);
+    assertShort(err.toString());
+    assertThat(err.toString()).contains("error: generate failed: ").contains("likely cause: a folder could not be written");
+    traceFile(err.toString());
+  }
+
   @Test
   void anEndpointThatIsDownIsNamedWithTheSettingToCheck() throws Exception {
     TableStore store = store();
