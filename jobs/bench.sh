@@ -41,7 +41,8 @@
 #                                     then --kills runs on the same warehouse, each killed with SIGKILL at a
 #                                     random moment (uniform over the undisturbed run's wall time) and run
 #                                     again with its run id; every table's rows of each rerun are compared
-#                                     with the undisturbed run's. About 1.5 runs per kill (~25 min for 20 on
+#                                     with the undisturbed run's (a run that ends before its moment does not
+#                                     count; another is drawn). About 1.5 runs per kill (~45 min for 20 on
 #                                     2 cores). RESULT chaos_kill_points, chaos_rows_lost, chaos_reruns_failed
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)

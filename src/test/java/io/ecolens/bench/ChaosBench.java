@@ -22,7 +22,9 @@ import org.apache.spark.sql.SparkSession;
  * every stage is hit about as often as it takes time) and run again with the same run id. After
  * each rerun every table's rows of that run are compared with the reference's ({@link
  * RunRows#comparable}): a row the reference has and the rerun lacks is lost, one the rerun has
- * besides is extra. Usage: {@code ChaosBench [--kills 20] [--rows 400] [--seed N]}. Last lines:
+ * besides is extra. A run that finishes before its moment is not counted, and another is drawn
+ * until {@code --kills} runs were killed (at most three times as many runs). Usage: {@code
+ * ChaosBench [--kills 20] [--rows 400] [--seed N]}. Last lines:
  * {@code RESULT chaos_kill_points} (runs killed before they finished), {@code RESULT
  * chaos_rows_lost} (lost and extra rows over all reruns) and {@code RESULT chaos_reruns_failed}.
  */
@@ -53,7 +55,10 @@ public final class ChaosBench {
       long lost = 0;
       int killed = 0;
       int failed = 0;
-      for (int k = 1; k <= kills; k++) {
+      int attempts = 0;
+      // a run that finishes before its moment comes was not killed: draw again until --kills runs were
+      for (int k = 1; killed < kills && k <= 3 * kills; k++) {
+        attempts = k;
         String runId = "chaos-" + k;
         long delayMillis = (long) (random.nextDouble() * referenceSeconds * 1000);
         Process p = ChildRuns.start(root, warehouse, runId, "local[2]", rows);
@@ -80,10 +85,11 @@ public final class ChaosBench {
           }
           lost += differing;
         }
-        System.out.printf("kill %2d: after %5.1f s, in %-9s rerun exit %d, rows differing from the reference: %d%n",
+        System.out.printf("run %2d: killed after %5.1f s, in %-9s rerun exit %d, rows differing from the reference: %d%n",
             k, delayMillis / 1000.0, stage, rerun, differing);
       }
-      System.out.println("kill points by stage: " + killedIn);
+      System.out.printf("kill points by stage: %s (%d runs started, %d finished before their moment)%n", killedIn,
+          attempts, attempts - killed);
       System.out.printf("RESULT chaos_kill_points %d%n", killed);
       System.out.printf("RESULT chaos_rows_lost %d%n", lost);
       System.out.printf("RESULT chaos_reruns_failed %d%n", failed);
