@@ -38,12 +38,13 @@
 #                                     RESULT score_stage_min_ratio
 #   jobs/bench.sh chaos [--kills 20 --rows 400 --seed N]
 #                                     crash anywhere, rerun exact: an undisturbed 'run' of a small demo corpus,
-#                                     then --kills runs on the same warehouse, each killed with SIGKILL at a
-#                                     random moment (uniform over the undisturbed run's wall time) and run
-#                                     again with its run id; every table's rows of each rerun are compared
-#                                     with the undisturbed run's (a run that ends before its moment does not
-#                                     count; another is drawn). About 1.5 runs per kill (~45 min for 20 on
-#                                     2 cores). RESULT chaos_kill_points, chaos_rows_lost, chaos_reruns_failed
+#                                     then --kills runs on the same warehouse, each aimed at the next stage in
+#                                     turn (generate, ingest, ... report) and killed with SIGKILL a random share
+#                                     of that stage's length into it, then run again with its run id; every
+#                                     table's rows of each rerun are compared with the undisturbed run's (a run
+#                                     that ends before its moment does not count; another is drawn). About 2
+#                                     minutes per kill on 2 cores. RESULT chaos_kill_points, chaos_rows_lost,
+#                                     chaos_reruns_failed
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000

@@ -17,9 +17,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Crash anywhere, rerun exact: one undisturbed {@code run} of a small generated corpus (the
- * reference), then {@code --kills} runs with run ids of their own on the same warehouse, each
- * killed with SIGKILL at a random moment of its course (uniform over the reference's wall time, so
- * every stage is hit about as often as it takes time) and run again with the same run id. After
+ * reference, whose stage ends are noted), then {@code --kills} runs with run ids of their own on the
+ * same warehouse, each aimed at the next stage in turn (generate, ingest, ... report, again): once
+ * the stage before has printed its line, it is killed with SIGKILL a random share of the target
+ * stage's length in the reference later, and then run again with the same run id. After
  * each rerun every table's rows of that run are compared with the reference's ({@link
  * RunRows#comparable}): a row the reference has and the rerun lacks is lost, one the rerun has
  * besides is extra. A run that finishes before its moment is not counted, and another is drawn
@@ -44,24 +45,38 @@ public final class ChaosBench {
     SparkSession spark = TestSpark.session(); // reads the runs' tables by path
     try {
       long started = System.nanoTime();
-      int code = ChildRuns.finish(ChildRuns.start(root, warehouse, REFERENCE, "local[2]", rows), REFERENCE, 15);
-      double referenceSeconds = (System.nanoTime() - started) / 1e9;
+      Process reference = ChildRuns.start(root, warehouse, REFERENCE, "local[2]", rows);
+      // when each stage ended in the undisturbed run, seconds from its start
+      double[] ends = new double[ChildRuns.STAGES.size()];
+      for (int i = 0; i < ends.length; i++) {
+        waitUntilDone(reference, ChildRuns.log(root, REFERENCE), i);
+        ends[i] = (System.nanoTime() - started) / 1e9;
+      }
+      int code = ChildRuns.finish(reference, REFERENCE, 15);
       if (code != 0) {
         throw new IllegalStateException("the reference run failed (exit " + code + "); see " + ChildRuns.log(root, REFERENCE));
       }
-      System.out.printf("reference run: %,d rows, %.1f s; seed %d%n", rows, referenceSeconds, seed);
+      System.out.printf("reference run: %,d rows, %.1f s (stages ending at %s s); seed %d%n", rows,
+          (System.nanoTime() - started) / 1e9, java.util.Arrays.toString(ends), seed);
 
       Map<String, Integer> killedIn = new TreeMap<>();
       long lost = 0;
       int killed = 0;
       int failed = 0;
       int attempts = 0;
-      // a run that finishes before its moment comes was not killed: draw again until --kills runs were
+      // each run is aimed at the stages in turn: once the stage before has printed its line, it is killed a
+      // random share of the target stage's length in the undisturbed run later; a run that is past its
+      // target by then is counted where it was, and one that finishes first does not count (another is drawn)
       for (int k = 1; killed < kills && k <= 3 * kills; k++) {
         attempts = k;
         String runId = "chaos-" + k;
-        long delayMillis = (long) (random.nextDouble() * referenceSeconds * 1000);
+        int target = (k - 1) % ChildRuns.STAGES.size();
+        double length = ends[target] - (target == 0 ? 0 : ends[target - 1]);
+        long delayMillis = (long) (random.nextDouble() * length * 1000);
         Process p = ChildRuns.start(root, warehouse, runId, "local[2]", rows);
+        if (target > 0) {
+          waitUntilDone(p, ChildRuns.log(root, runId), target - 1);
+        }
         boolean finishedFirst = p.waitFor(delayMillis, TimeUnit.MILLISECONDS);
         if (!finishedFirst) {
           p.destroyForcibly();
@@ -85,8 +100,9 @@ public final class ChaosBench {
           }
           lost += differing;
         }
-        System.out.printf("run %2d: killed after %5.1f s, in %-9s rerun exit %d, rows differing from the reference: %d%n",
-            k, delayMillis / 1000.0, stage, rerun, differing);
+        System.out.printf("run %2d: aimed at %-9s killed %5.1f s into it, in %-9s rerun exit %d, "
+            + "rows differing from the reference: %d%n", k, ChildRuns.STAGES.get(target), delayMillis / 1000.0, stage,
+            rerun, differing);
       }
       System.out.printf("kill points by stage: %s (%d runs started, %d finished before their moment)%n", killedIn,
           attempts, attempts - killed);
@@ -100,6 +116,17 @@ public final class ChaosBench {
       } else {
         EvaluateBench.deleteFolder(root);
       }
+    }
+  }
+
+  /** Polls {@code log} until the run has printed the line of stage {@code index} (or has ended). */
+  private static void waitUntilDone(Process p, Path log, int index) throws Exception {
+    while (p.isAlive()) {
+      int at = ChildRuns.STAGES.indexOf(ChildRuns.stageInProgress(log));
+      if (at < 0 || at > index) {
+        return; // past it ("finishing", "finished") or beyond
+      }
+      Thread.sleep(50);
     }
   }
 
