@@ -47,6 +47,8 @@ public final class CatalogServer {
   /** How long the server stays up with no client connected. */
   public static final Duration DEFAULT_IDLE = Duration.ofMinutes(5);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** How long a live server may take to answer before it is reported as hung. */
+  private static final Duration PATIENCE = Duration.ofSeconds(20);
   private static final Pattern ACTIVE_SESSIONS = Pattern.compile("# Active Sessions\\s*:\\s*(\\d+)");
 
   /** The warehouse whose lock this JVM holds, guarded by the class's monitor; null when none. */
@@ -156,8 +158,23 @@ public final class CatalogServer {
     }
     int port = Integer.parseInt(state.getProperty("port"));
     long pid = Long.parseLong(state.getProperty("pid"));
-    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && answers(port)) {
-      return port;
+    // a live server that does not answer at once may be slow on a loaded machine: starting a second one
+    // beside it would leave the catalog's database to whichever booted it first
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      if (answers(port)) {
+        return port;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the catalog server of warehouse " + root + " (pid " + pid + ", port " + port
+            + ") runs but does not answer; stop it (kill " + pid + ") and run again. Its log: " + root.resolve(LOG));
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
     }
     return null;
   }
@@ -254,11 +271,17 @@ public final class CatalogServer {
     Properties state = new Properties();
     state.setProperty("port", String.valueOf(port));
     state.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
-    Path tmp = root.resolve(STATE + ".tmp");
+    Path tmp = root.resolve(STATE + "." + state.getProperty("pid") + ".tmp");
     try (OutputStream out = Files.newOutputStream(tmp)) {
       state.store(out, "the catalog server of this warehouse (io.ecolens.catalog.CatalogServer)");
     }
-    Files.move(tmp, root.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    if (!record(root, tmp)) {
+      // a process that started a server was killed before it came up, and the next one started another:
+      // the first to record itself serves the warehouse, the other ends before any client connects
+      System.out.printf("another catalog server serves %s; this one (port %d) stops%n", root, port);
+      server.shutdown();
+      return;
+    }
     System.out.printf("catalog server of %s on port %d, stopping after %d s without clients%n",
         root, port, idle.toSeconds());
 
@@ -284,6 +307,29 @@ public final class CatalogServer {
       // Derby reports a clean engine shutdown as an exception (XJ015)
     }
     System.out.printf("catalog server of %s stopped%n", root);
+  }
+
+  /**
+   * Makes {@code tmp} the state file unless a live, answering server is recorded there already;
+   * whether this server is the recorded one. A link fails when the file exists, so of two servers
+   * coming up at once one records itself.
+   */
+  private static boolean record(Path root, Path tmp) throws IOException {
+    Path file = root.resolve(STATE);
+    try {
+      try {
+        Files.createLink(file, tmp);
+        return true;
+      } catch (java.nio.file.FileAlreadyExistsException recorded) {
+        if (runningPort(root) != null) {
+          return false;
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING); // a dead server's
+        return true;
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /**

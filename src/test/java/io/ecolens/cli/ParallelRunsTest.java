@@ -61,12 +61,16 @@ class ParallelRunsTest extends SparkTest {
     String about = KILLED + " killed after " + killAfterMillis + " ms (seed " + seed + "), in " + killedIn;
     for (int i = 0; i < RUNS.size(); i++) {
       if (!RUNS.get(i).equals(KILLED)) {
-        assertThat(ChildRuns.finish(processes.get(i), RUNS.get(i), 12))
-            .as("exit code of %s; see %s", RUNS.get(i), ChildRuns.log(dir, RUNS.get(i))).isZero();
+        int code = ChildRuns.finish(processes.get(i), RUNS.get(i), 12);
+        if (code != 0) {
+          fail("%s exited with %d (%s)%s", RUNS.get(i), code, about, ChildRuns.failureDetail(dir, RUNS.get(i)));
+        }
       }
     }
-    assertThat(ChildRuns.finish(ChildRuns.start(dir, warehouse(), KILLED, "local[2]", 300), KILLED, 12))
-        .as("exit code of %s run again; see %s", about, ChildRuns.log(dir, KILLED)).isZero();
+    int again = ChildRuns.finish(ChildRuns.start(dir, warehouse(), KILLED, "local[2]", 300), KILLED, 12);
+    if (again != 0) {
+      fail("%s run again exited with %d%s", about, again, ChildRuns.failureDetail(dir, KILLED));
+    }
     assertThat(Files.readString(warehouse().resolve("catalog-server.log"))).contains("catalog server of " + warehouse());
 
     for (Table table : Table.values()) {

@@ -42,6 +42,32 @@ public final class ChildRuns {
     return dir.resolve(runId + ".log");
   }
 
+  /**
+   * What a failed run left for a failure message: the last lines it printed and the last error
+   * with its trace from its log file (the run's folder is a temporary one, gone after the test).
+   */
+  public static String failureDetail(Path dir, String runId) throws IOException {
+    Path console = log(dir, runId);
+    List<String> printed = Files.exists(console) ? Files.readAllLines(console) : List.of();
+    StringBuilder detail = new StringBuilder("\n--- last lines of " + console + ":\n");
+    printed.subList(Math.max(0, printed.size() - 15), printed.size()).forEach(l -> detail.append(l).append('\n'));
+    Path logFile = dir.resolve(runId + "-ecolens.log");
+    if (Files.exists(logFile)) {
+      List<String> logged = Files.readAllLines(logFile);
+      int last = -1;
+      for (int i = 0; i < logged.size(); i++) {
+        if (logged.get(i).contains(" ERROR ")) {
+          last = i;
+        }
+      }
+      if (last >= 0) {
+        detail.append("--- last error in ").append(logFile).append(":\n");
+        logged.subList(last, Math.min(logged.size(), last + 60)).forEach(l -> detail.append(l).append('\n'));
+      }
+    }
+    return detail.toString();
+  }
+
   /** Waits up to {@code minutes} for {@code p}'s exit code; kills it and fails when it takes longer. */
   public static int finish(Process p, String what, int minutes) throws InterruptedException {
     if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
