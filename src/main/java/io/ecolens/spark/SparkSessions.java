@@ -82,10 +82,17 @@ public final class SparkSessions {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("spark.sql.extensions", DELTA_EXTENSION);
     settings.put("spark.sql.catalog.spark_catalog", DELTA_CATALOG);
+    settings.putAll(hiveCatalog(warehouse, url, "org.apache.derby.jdbc.ClientDriver"));
+    return settings;
+  }
+
+  /** A Hive metastore in the Derby database at {@code url}, creating its schema on first use, with the warehouse. */
+  private static Map<String, String> hiveCatalog(Path warehouse, String url, String driver) {
+    Map<String, String> settings = new LinkedHashMap<>();
     settings.put("spark.sql.catalogImplementation", "hive");
     settings.put("spark.sql.warehouse.dir", warehouse.toAbsolutePath().normalize().toUri().toString());
     settings.put("spark.hadoop.javax.jdo.option.ConnectionURL", url);
-    settings.put("spark.hadoop.javax.jdo.option.ConnectionDriverName", "org.apache.derby.jdbc.ClientDriver");
+    settings.put("spark.hadoop.javax.jdo.option.ConnectionDriverName", driver);
     settings.put("spark.hadoop.datanucleus.schema.autoCreateAll", "true");
     settings.put("spark.hadoop.hive.metastore.schema.verification", "false");
     return settings;
@@ -96,13 +103,9 @@ public final class SparkSessions {
     Path root = warehouse.toAbsolutePath().normalize();
     System.setProperty("derby.system.home", root.toString());
     System.setProperty("derby.stream.error.file", root.resolve("derby.log").toString());
+    hiveCatalog(root, "jdbc:derby:;databaseName=" + root.resolve("metastore_db") + ";create=true",
+        "org.apache.derby.jdbc.EmbeddedDriver").forEach(builder::config);
     return builder
-        .config("spark.sql.warehouse.dir", root.toUri().toString())
-        .config("spark.sql.catalogImplementation", "hive")
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
-            "jdbc:derby:;databaseName=" + root.resolve("metastore_db") + ";create=true")
-        .config("spark.hadoop.datanucleus.schema.autoCreateAll", "true")
-        .config("spark.hadoop.hive.metastore.schema.verification", "false")
         // Derby lets one process at a time open the catalog: when another holds it, waiting 2 s and
         // trying again nine times (Hive's default) only delays the message saying so
         .config("spark.hadoop.hive.hmshandler.retry.attempts", "1");
