@@ -1,27 +1,26 @@
 package io.ecolens.catalog;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URISyntaxException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.sql.DriverManager;
-import java.sql.SQLException;
+import java.security.CodeSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.derby.drda.NetworkServerControl;
 import org.apache.spark.sql.SparkSession;
 import scala.Option;
@@ -46,10 +45,9 @@ public final class CatalogServer {
   private static final String LOCK = "catalog-server.lock";
   /** How long the server stays up with no client connected. */
   public static final Duration DEFAULT_IDLE = Duration.ofMinutes(5);
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   /** How long a live server may take to answer before it is reported as hung. */
   private static final Duration PATIENCE = Duration.ofSeconds(20);
-  private static final Pattern ACTIVE_SESSIONS = Pattern.compile("# Active Sessions\\s*:\\s*(\\d+)");
 
   /** The warehouse whose lock this JVM holds, guarded by the class's monitor; null when none. */
   private static Path held;
@@ -185,14 +183,16 @@ public final class CatalogServer {
       Files.deleteIfExists(root.resolve(STATE));
       List<String> command = new ArrayList<>();
       if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-        command.add("/usr/bin/setsid"); // its own session: a Ctrl-C or kill of the job's group leaves it be
+        // its own session: a Ctrl-C or kill of the job's group leaves it be; --wait keeps setsid's process
+        // alive as long as the server's, should setsid fork
+        command.addAll(List.of("/usr/bin/setsid", "--wait"));
       }
       command.addAll(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:+UseSerialGC",
           "-Duser.language=en", "-Dderby.system.home=" + root,
           "-Dderby.stream.error.file=" + root.resolve("derby.log"),
-          "-cp", System.getProperty("java.class.path"),
-          CatalogServer.class.getName(), root.toString(), String.valueOf(port), String.valueOf(idle.toSeconds())));
+          "-cp", serverClasspath(),
+          CatalogServerProcess.class.getName(), root.toString(), String.valueOf(port), String.valueOf(idle.toSeconds())));
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(LOG).toFile()))
@@ -205,7 +205,8 @@ public final class CatalogServer {
           return running;
         }
         if (!process.isAlive() && readState(root) == null) {
-          break; // setsid's own process ends at once when it forks; the server's state file tells
+          throw new IllegalStateException("the catalog server of warehouse " + root + " ended while starting ("
+              + lastLine(root.resolve(LOG)) + "); its log: " + root.resolve(LOG));
         }
         Thread.sleep(100);
       }
@@ -219,7 +220,34 @@ public final class CatalogServer {
     }
   }
 
-  private static boolean answers(int port) {
+  /**
+   * This JVM's class path and the jars this class and Derby's server came from: under spark-submit
+   * the application jar is loaded apart from {@code java.class.path}.
+   */
+  private static String serverClasspath() {
+    Set<String> entries = new LinkedHashSet<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+    for (Class<?> c : List.of(CatalogServerProcess.class, NetworkServerControl.class)) {
+      CodeSource source = c.getProtectionDomain().getCodeSource();
+      try {
+        if (source != null && source.getLocation() != null) {
+          entries.add(Path.of(source.getLocation().toURI()).toString());
+        }
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        // not a file on this machine: the class path alone has to do
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static String lastLine(Path log) {
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("no output");
+    } catch (IOException | UncheckedIOException e) {
+      return "no log";
+    }
+  }
+
+  static boolean answers(int port) {
     try {
       new NetworkServerControl(InetAddress.getLoopbackAddress(), port).ping();
       return true;
@@ -236,7 +264,7 @@ public final class CatalogServer {
     }
   }
 
-  private static Properties readState(Path root) {
+  static Properties readState(Path root) {
     Path file = root.resolve(STATE);
     if (!Files.exists(file)) {
       return null;
@@ -248,142 +276,5 @@ public final class CatalogServer {
       return null;
     }
     return state.getProperty("port") == null || state.getProperty("pid") == null ? null : state;
-  }
-
-  /**
-   * The server process: {@code <warehouse> <port> <idle seconds>}. Serves the warehouse's Derby
-   * databases on loopback, writes {@value #STATE} once it answers, and shuts down after the idle
-   * time with no client connected.
-   */
-  public static void main(String[] args) throws Exception {
-    Path root = Path.of(args[0]);
-    int port = Integer.parseInt(args[1]);
-    Duration idle = Duration.ofSeconds(Long.parseLong(args[2]));
-    NetworkServerControl server = new NetworkServerControl(InetAddress.getLoopbackAddress(), port);
-    server.start(new PrintWriter(System.out, true));
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (!answers(port)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the Derby network server on port " + port + " never answered");
-      }
-      Thread.sleep(100);
-    }
-    Properties state = new Properties();
-    state.setProperty("port", String.valueOf(port));
-    state.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
-    Path tmp = root.resolve(STATE + "." + state.getProperty("pid") + ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      state.store(out, "the catalog server of this warehouse (io.ecolens.catalog.CatalogServer)");
-    }
-    if (!record(root, tmp)) {
-      // a process that started a server was killed before it came up, and the next one started another:
-      // the first to record itself serves the warehouse, the other ends before any client connects
-      System.out.printf("another catalog server serves %s; this one (port %d) stops%n", root, port);
-      server.shutdown();
-      return;
-    }
-    System.out.printf("catalog server of %s on port %d, stopping after %d s without clients%n",
-        root, port, idle.toSeconds());
-
-    long lastBusy = System.nanoTime();
-    while (true) {
-      Thread.sleep(Math.min(5_000, Math.max(200, idle.toMillis() / 4)));
-      int sessions = sessions(server);
-      if (sessions < 0) {
-        if (Files.isDirectory(root)) {
-          exclusive(root, () -> forget(root, state)); // stopped from outside
-        }
-        break;
-      }
-      if (sessions > 0) {
-        lastBusy = System.nanoTime();
-      } else if (System.nanoTime() - lastBusy > idle.toNanos() && stopIfIdle(root, server, state)) {
-        break;
-      }
-    }
-    try {
-      DriverManager.getConnection("jdbc:derby:;shutdown=true"); // flushes and closes the databases
-    } catch (SQLException expected) {
-      // Derby reports a clean engine shutdown as an exception (XJ015)
-    }
-    System.out.printf("catalog server of %s stopped%n", root);
-  }
-
-  /**
-   * Makes {@code tmp} the state file unless a live, answering server is recorded there already;
-   * whether this server is the recorded one. A link fails when the file exists, so of two servers
-   * coming up at once one records itself.
-   */
-  private static boolean record(Path root, Path tmp) throws IOException {
-    Path file = root.resolve(STATE);
-    try {
-      try {
-        Files.createLink(file, tmp);
-        return true;
-      } catch (java.nio.file.FileAlreadyExistsException recorded) {
-        if (runningPort(root) != null) {
-          return false;
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING); // a dead server's
-        return true;
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /**
-   * Connected client sessions; -1 when the server no longer answers (stopped from outside). The
-   * request for the runtime information is a session of its own, counted there and not here.
-   */
-  private static int sessions(NetworkServerControl server) {
-    try {
-      return activeSessions(server.getRuntimeInfo()) - 1;
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
-  /**
-   * Shuts the server down unless a client connected meanwhile, under the warehouse's lock: a client
-   * finds the server and connects within one {@code exclusive} block (see {@link SparkSessions}),
-   * so it never gets the address of a server about to stop.
-   */
-  private static boolean stopIfIdle(Path root, NetworkServerControl server, Properties state) {
-    return exclusive(root, () -> {
-      int sessions = sessions(server);
-      if (sessions > 0) {
-        return false;
-      }
-      forget(root, state);
-      try {
-        server.shutdown();
-      } catch (Exception e) {
-        System.out.println("stopping: " + e);
-      }
-      return true;
-    });
-  }
-
-  /** Deletes the state file when it still names this server (a later server may have replaced it). */
-  private static Void forget(Path root, Properties state) {
-    Properties current = readState(root);
-    try {
-      if (current != null && current.getProperty("pid").equals(state.getProperty("pid"))) {
-        Files.deleteIfExists(root.resolve(STATE));
-      }
-    } catch (IOException e) {
-      System.out.println("cannot delete " + root.resolve(STATE) + ": " + e);
-    }
-    return null;
-  }
-
-  /** Connected client sessions, from the server's runtime information (English, see the server's JVM options). */
-  static int activeSessions(String runtimeInfo) {
-    Matcher m = ACTIVE_SESSIONS.matcher(runtimeInfo);
-    if (!m.find()) {
-      throw new IllegalStateException("no session count in the server's runtime information: " + runtimeInfo);
-    }
-    return Integer.parseInt(m.group(1));
   }
 }

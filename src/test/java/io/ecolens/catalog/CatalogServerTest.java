@@ -60,7 +60,7 @@ class CatalogServerTest {
 
   @Test
   void activeSessionsAreReadFromTheServersRuntimeInformation() {
-    assertThat(CatalogServer.activeSessions("# Connection Threads : 13\n# Active Sessions : 3\n# Waiting  Sessions : 0"))
+    assertThat(CatalogServerProcess.activeSessions("# Connection Threads : 13\n# Active Sessions : 3\n# Waiting  Sessions : 0"))
         .isEqualTo(3);
   }
 }
