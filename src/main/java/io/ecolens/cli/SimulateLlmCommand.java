@@ -66,6 +66,18 @@ final class SimulateLlmCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the fault injection (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
+  @Option(names = "--batch-delay-ms",
+      description = "Batch API: milliseconds from a batch's creation to its end (default: ${DEFAULT-VALUE}).")
+  long batchDelayMs = LlmSimulator.BatchSettings.defaults().delayMs();
+
+  @Option(names = "--batch-line-error-rate",
+      description = "Batch API: share of lines answered 500, in the error file (default: ${DEFAULT-VALUE}).")
+  double batchLineErrorRate = LlmSimulator.BatchSettings.defaults().lineErrorRate();
+
+  @Option(names = "--batch-complete-share", description = "Batch API: share of a batch's lines done before it "
+      + "ends; below 1 the batch ends expired, the rest batch_expired in the error file (default: ${DEFAULT-VALUE}).")
+  double batchCompleteShare = LlmSimulator.BatchSettings.defaults().completeShare();
+
   @Option(names = "--validate-only", description = "Check the options and the policy, print 'valid' and exit 0.")
   boolean validateOnly;
 
@@ -74,6 +86,7 @@ final class SimulateLlmCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     if (validateOnly) {
+      batchSettings();
       spec.commandLine().getOut().println(checkOptions(policy, port, overCap, answers,
           new double[] {rate429, rate500, rateTimeout, rateMalformed}));
       spec.commandLine().getOut().flush();
@@ -82,7 +95,7 @@ final class SimulateLlmCommand implements Callable<Integer> {
     String key = apiKeyEnv == null ? null : OpenAiClient.apiKey(apiKeyEnv);
     LlmSimulator.Settings s = new LlmSimulator.Settings(port, model,
         latencyMs, maxConcurrency, overCap.equals("reject"), rpm, rate429, rate500, rateTimeout, rateMalformed,
-        hangMs, retryAfter, key, seed, answers(answers));
+        hangMs, retryAfter, key, seed, answers(answers), batchSettings());
     LlmSimulator sim = LlmSimulator.start(s,
         PolicyLoader.load(Path.of(policy)));
     spec.commandLine().getOut().printf("LLM simulator serving model %s at %s (stats: http://127.0.0.1:%d/stats); Ctrl-C stops it%n",
@@ -99,6 +112,22 @@ final class SimulateLlmCommand implements Callable<Integer> {
       case "unusable" -> LlmSimulator.Answers.UNUSABLE;
       default -> throw Errors.config("command line", "--answers", "'" + value + "' is not one of rules, unusable");
     };
+  }
+
+  /** The Batch API's settings, each option checked by name. */
+  private LlmSimulator.BatchSettings batchSettings() {
+    if (batchDelayMs < 0) {
+      throw Errors.config("command line", "--batch-delay-ms", "must be at least 0, cannot be: " + batchDelayMs);
+    }
+    if (!(batchLineErrorRate >= 0 && batchLineErrorRate <= 1)) {
+      throw Errors.config("command line", "--batch-line-error-rate", "must be between 0 and 1, cannot be: "
+          + batchLineErrorRate);
+    }
+    if (!(batchCompleteShare >= 0 && batchCompleteShare <= 1)) {
+      throw Errors.config("command line", "--batch-complete-share", "must be between 0 and 1, cannot be: "
+          + batchCompleteShare);
+    }
+    return new LlmSimulator.BatchSettings(batchDelayMs, batchLineErrorRate, batchCompleteShare);
   }
 
   /** The simulator's checks: the policy its answers come from, and its options' ranges. */

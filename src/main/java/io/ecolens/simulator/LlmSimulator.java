@@ -23,8 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * It reads ecolens's item array; any other prompt is scored as one item holding the whole user
  * message.
  *
+ * <p>It also serves OpenAI's Files and Batch APIs ({@code /v1/files}, {@code /v1/batches}), whose
+ * lines are answered as the online endpoint answers (see {@link BatchSettings}).
+ *
  * <p>Its parts: {@link ChatRequest} reads a request, {@link ReplyPacing} decides when the answer
- * goes out, {@link SimAnswers} writes it, {@link SimCounters} counts what happened.
+ * goes out, {@link SimCompletions} writes it (online and in batches), {@link SimCounters} counts
+ * what happened, {@link SimFiles} and {@link SimBatches} serve the Files and Batch APIs.
  */
 public final class LlmSimulator implements AutoCloseable {
   /**
@@ -35,12 +39,21 @@ public final class LlmSimulator implements AutoCloseable {
    */
   public enum Answers { RULES, UNUSABLE }
 
-  /** How the simulator behaves. Rates are shares of chat requests in 0..1. */
+  /** How the simulator behaves. Rates are shares of chat requests in 0..1; {@code batches} drives the Batch API. */
   public record Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
       int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
-      long hangMs, int retryAfterSeconds, String apiKey, long seed, Answers answers) {
+      long hangMs, int retryAfterSeconds, String apiKey, long seed, Answers answers, BatchSettings batches) {
     public Settings {
       answers = answers == null ? Answers.RULES : answers;
+      batches = batches == null ? BatchSettings.defaults() : batches;
+    }
+
+    /** Batches as {@link BatchSettings#defaults()} says. */
+    public Settings(int port, String model, long latencyMs, int maxConcurrency, boolean rejectOverCap,
+        int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
+        long hangMs, int retryAfterSeconds, String apiKey, long seed, Answers answers) {
+      this(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429, rate500, rateTimeout,
+          rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, null);
     }
 
     /** Answers by the policy's rules. */
@@ -48,7 +61,7 @@ public final class LlmSimulator implements AutoCloseable {
         int requestsPerMinute, double rate429, double rate500, double rateTimeout, double rateMalformed,
         long hangMs, int retryAfterSeconds, String apiKey, long seed) {
       this(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429, rate500, rateTimeout,
-          rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, Answers.RULES);
+          rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, Answers.RULES, null);
     }
 
     /** Port 0 (any free port), model sim-model, 200 ms latency, no limits, no faults. */
@@ -58,44 +71,77 @@ public final class LlmSimulator implements AutoCloseable {
 
     public Settings withLatency(long ms) {
       return new Settings(port, model, ms, maxConcurrency, rejectOverCap, requestsPerMinute, rate429, rate500,
-          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
+          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, batches);
     }
 
     public Settings withCap(int cap, boolean reject) {
       return new Settings(port, model, latencyMs, cap, reject, requestsPerMinute, rate429, rate500,
-          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
+          rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, batches);
     }
 
     public Settings withFaults(double r429, double r500, double timeout, double malformed, long hang,
         int retryAfter) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, r429, r500,
-          timeout, malformed, hang, retryAfter, apiKey, seed, answers);
+          timeout, malformed, hang, retryAfter, apiKey, seed, answers, batches);
     }
 
     public Settings withApiKey(String key) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, key, seed, answers);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, key, seed, answers, batches);
     }
 
     public Settings withPort(int p) {
       return new Settings(p, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, batches);
     }
 
     public Settings withModel(String name) {
       return new Settings(port, name, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, batches);
     }
 
     /** The same simulator answering as {@code a} says. */
     public Settings withAnswers(Answers a) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, a);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, a, batches);
     }
 
     public Settings withRequestsPerMinute(int rpm) {
       return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, rpm, rate429,
-          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers);
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, batches);
+    }
+
+    /** The same simulator running batches as {@code b} says. */
+    public Settings withBatches(BatchSettings b) {
+      return new Settings(port, model, latencyMs, maxConcurrency, rejectOverCap, requestsPerMinute, rate429,
+          rate500, rateTimeout, rateMalformed, hangMs, retryAfterSeconds, apiKey, seed, answers, b);
+    }
+  }
+
+  /**
+   * How the Batch API behaves (the seed is {@link Settings#seed()}). A batch ends {@code delayMs}
+   * after it was created; by then the first {@code completeShare} of its lines (rounded down) are
+   * done, so a share below 1 always ends {@code expired}. Each done line fails with a 500 at
+   * {@code lineErrorRate}, drawn from the seed and its custom_id alone.
+   */
+  public record BatchSettings(long delayMs, double lineErrorRate, double completeShare) {
+    public BatchSettings {
+      if (delayMs < 0) {
+        throw new IllegalArgumentException("batch delay must be at least 0 ms, cannot be: " + delayMs);
+      }
+      if (!(lineErrorRate >= 0 && lineErrorRate <= 1)) {
+        throw new IllegalArgumentException("batch line error rate must be between 0 and 1, cannot be: "
+            + lineErrorRate);
+      }
+      if (!(completeShare >= 0 && completeShare <= 1)) {
+        throw new IllegalArgumentException("batch complete share must be between 0 and 1, cannot be: "
+            + completeShare);
+      }
+    }
+
+    /** Done after 1 s, every line, none failing. */
+    public static BatchSettings defaults() {
+      return new BatchSettings(1_000, 0, 1.0);
     }
   }
 
@@ -103,20 +149,24 @@ public final class LlmSimulator implements AutoCloseable {
   public record Stats(long requests, long items, long distinctItems, long ok, long rateLimited, long injected429,
       long injected500, long timeouts, long malformed, long rejectedOverCap, long unauthorized, long maxInFlight,
       long inFlight, long promptTokens, long completionTokens, long bearerAuth, long apiKeyHeaderAuth,
-      long withApiVersion, long queuedForSlot) {}
+      long withApiVersion, long queuedForSlot, long filesUploaded, long batchesCreated, long batchLines,
+      long batchItems) {}
 
   private final Settings settings;
-  private final SimulatedVerdicts verdicts;
+  private final SimCompletions completions;
+  private final SimFiles files;
+  private final SimBatches batches;
   private final SimHttpServer server;
   private final ExecutorService handlers;
   private final Random random;
   private final SimCounters counters = new SimCounters();
   private final ReplyPacing pacing;
-  private final AtomicLong ids = new AtomicLong();
 
   private LlmSimulator(Settings settings, Policy policy) {
     this.settings = settings;
-    this.verdicts = new SimulatedVerdicts(policy);
+    this.completions = new SimCompletions(settings, new SimulatedVerdicts(policy));
+    this.files = new SimFiles(counters.filesUploaded);
+    this.batches = new SimBatches(files, completions, settings, counters);
     this.random = new Random(settings.seed());
     this.pacing = new ReplyPacing(settings, counters.queuedForSlot);
     this.handlers = Executors.newFixedThreadPool(4, daemon("llm-sim-handler"));
@@ -127,6 +177,7 @@ public final class LlmSimulator implements AutoCloseable {
       this.server = new SimHttpServer(settings.port(), 4, handlers, this::handle);
     } catch (RuntimeException e) {
       handlers.shutdownNow();
+      batches.close();
       throw e;
     }
   }
@@ -164,11 +215,13 @@ public final class LlmSimulator implements AutoCloseable {
   public void close() {
     server.close();
     handlers.shutdownNow();
+    batches.close();
   }
 
   private void handle(SimHttpServer.Exchange ex) {
     try {
       String path = ex.path();
+      java.util.regex.Matcher route;
       if (ex.unreadable() != null) {
         respond(ex, 400, error("unreadable HTTP request: " + ex.unreadable(), "invalid_request_error"), null);
       } else if (path.equals("/stats")) {
@@ -181,6 +234,10 @@ public final class LlmSimulator implements AutoCloseable {
         respond(ex, 401, error("Incorrect API key provided.", "invalid_api_key"), null);
       } else if (path.endsWith("/models")) {
         respond(ex, 200, SimAnswers.models(settings.model()), null);
+      } else if ((route = SimFiles.PATH.matcher(path)).matches()) {
+        files.route(ex, route);
+      } else if ((route = SimBatches.PATH.matcher(path)).matches()) {
+        batches.route(ex, route);
       } else if (path.endsWith("/chat/completions") && ex.method().equals("POST")) {
         counters.entered();
         try {
@@ -226,12 +283,12 @@ public final class LlmSimulator implements AutoCloseable {
     try (InputStream in = new ByteArrayInputStream(ex.body())) {
       body = ChatRequest.read(in);
     } catch (IOException e) {
-      reply(ex, 400, error("request body is not JSON", "invalid_request_error"), null);
+      reply(ex, 400, SimCompletions.unreadable(), null);
       return;
     }
-    if (!settings.model().equals(body.model())) {
-      reply(ex, 404, error("The model '" + body.model() + "' does not exist", "model_not_found"),
-          null);
+    String wrongModel = completions.wrongModel(body);
+    if (wrongModel != null) {
+      reply(ex, 404, wrongModel, null);
       return;
     }
     if (settings.maxConcurrency() > 0 && settings.rejectOverCap()
@@ -249,7 +306,6 @@ public final class LlmSimulator implements AutoCloseable {
     }
     List<ScoringItem> batch = body.scoringItems();
     counters.itemsSeen(batch);
-    long promptChars = body.contentChars();
     double r;
     synchronized (random) {
       r = random.nextDouble();
@@ -258,7 +314,6 @@ public final class LlmSimulator implements AutoCloseable {
     double t500 = t429 + settings.rate500();
     double tTimeout = t500 + settings.rateTimeout();
     double tMalformed = tTimeout + settings.rateMalformed();
-    long prompt = (promptChars + 3) / 4;
     if (r < t429) {
       counters.injected429.incrementAndGet();
       pacing.later(ex, arrived, () -> reply(ex, 429, error("Rate limit reached (injected)", "rate_limit_exceeded"),
@@ -273,22 +328,23 @@ public final class LlmSimulator implements AutoCloseable {
         counters.inFlight.decrementAndGet(); // before the client can see the drop and try again
         ex.drop(); // hang, then drop the connection without an answer
       }, TimeUnit.MILLISECONDS.toNanos(settings.hangMs()));
-    } else if (settings.answers() == Answers.UNUSABLE) {
+    } else if (completions.unusable()) {
       counters.malformed.incrementAndGet();
-      byte[] answer = completion(SimAnswers.unusable(batch.size()), prompt);
+      byte[] answer = counted(completions.answer(body, batch));
       pacing.later(ex, arrived, () -> reply(ex, 200, answer, null));
     } else if (r < tMalformed) {
       counters.malformed.incrementAndGet();
       String content;
       if ((r - tTimeout) < settings.rateMalformed() / 2) {
-        String whole = SimAnswers.verdicts(batch, verdicts);
+        String whole = completions.verdicts(batch);
         content = whole.substring(0, Math.max(1, whole.length() / 2)); // cut off mid-JSON
       } else {
-        content = SimAnswers.verdicts(batch.subList(0, batch.size() - 1), verdicts); // one item missing
+        content = completions.verdicts(batch.subList(0, batch.size() - 1)); // one item missing
       }
-      pacing.later(ex, arrived, () -> reply(ex, 200, completion(content, prompt), null));
+      byte[] answer = counted(completions.completion(content, body));
+      pacing.later(ex, arrived, () -> reply(ex, 200, answer, null));
     } else {
-      byte[] answer = completion(SimAnswers.verdicts(batch, verdicts), prompt);
+      byte[] answer = counted(completions.answer(body, batch));
       pacing.later(ex, arrived, () -> {
         counters.ok.incrementAndGet();
         reply(ex, 200, answer, null);
@@ -296,13 +352,11 @@ public final class LlmSimulator implements AutoCloseable {
     }
   }
 
-  /** A completion of {@code content}, its tokens counted: a quarter of the characters, rounded up. */
-  private byte[] completion(String content, long prompt) {
-    long completion = (content.length() + 3) / 4;
-    counters.promptTokens.addAndGet(prompt);
-    counters.completionTokens.addAndGet(completion);
-    return SimAnswers.completion("chatcmpl-sim-" + ids.incrementAndGet(), settings.model(), content, prompt,
-        completion);
+  /** An online completion's body, its tokens added to the counters. */
+  private byte[] counted(SimCompletions.Completion c) {
+    counters.promptTokens.addAndGet(c.promptTokens());
+    counters.completionTokens.addAndGet(c.completionTokens());
+    return c.body();
   }
 
   private static String error(String message, String code) {

@@ -27,6 +27,10 @@ final class SimCounters {
   final AtomicLong apiKeyHeaderAuth = new AtomicLong();
   final AtomicLong withApiVersion = new AtomicLong();
   final AtomicLong queuedForSlot = new AtomicLong();
+  final AtomicLong filesUploaded = new AtomicLong();
+  final AtomicLong batchesCreated = new AtomicLong();
+  final AtomicLong batchLines = new AtomicLong();
+  final AtomicLong batchItems = new AtomicLong();
 
   /** Counts a chat request as in flight, and the most in flight at once. */
   void entered() {
@@ -46,14 +50,15 @@ final class SimCounters {
     return new LlmSimulator.Stats(requests.get(), items.get(), seen.size(), ok.get(), rateLimited.get(),
         injected429.get(), injected500.get(), timeouts.get(), malformed.get(), rejectedOverCap.get(),
         unauthorized.get(), maxInFlight.get(), inFlight.get(), promptTokens.get(), completionTokens.get(),
-        bearerAuth.get(), apiKeyHeaderAuth.get(), withApiVersion.get(), queuedForSlot.get());
+        bearerAuth.get(), apiKeyHeaderAuth.get(), withApiVersion.get(), queuedForSlot.get(), filesUploaded.get(),
+        batchesCreated.get(), batchLines.get(), batchItems.get());
   }
 
   /** Zeroes the counters (the set of items seen included); requests still in flight stay counted. */
   void reset() {
     for (AtomicLong a : List.of(requests, items, ok, rateLimited, injected429, injected500, timeouts, malformed,
         rejectedOverCap, unauthorized, maxInFlight, promptTokens, completionTokens, bearerAuth, apiKeyHeaderAuth,
-        withApiVersion, queuedForSlot)) {
+        withApiVersion, queuedForSlot, filesUploaded, batchesCreated, batchLines, batchItems)) {
       a.set(0);
     }
     maxInFlight.set(inFlight.get());

@@ -64,7 +64,12 @@ final class SimHttpServer implements AutoCloseable {
     byte[] body();
 
     /** Sends the answer as JSON, with Retry-After when not null. Never throws. */
-    void respond(int status, byte[] json, String retryAfter);
+    default void respond(int status, byte[] json, String retryAfter) {
+      respond(status, json, "application/json", retryAfter);
+    }
+
+    /** Sends the answer as {@code contentType}, with Retry-After when not null. Never throws. */
+    void respond(int status, byte[] body, String contentType, String retryAfter);
 
     /** Closes the connection without an answer, as a server that hung and gave up does. */
     void drop();
@@ -196,11 +201,11 @@ final class SimHttpServer implements AutoCloseable {
     }
 
     @Override
-    public void respond(int status, byte[] json, String retryAfter) {
+    public void respond(int status, byte[] body, String contentType, String retryAfter) {
       FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-          Unpooled.wrappedBuffer(json));
-      r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+          Unpooled.wrappedBuffer(body));
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
       if (retryAfter != null) {
         r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
       }

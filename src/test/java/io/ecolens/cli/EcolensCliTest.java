@@ -125,6 +125,12 @@ class EcolensCliTest {
     assertThat(out.toString()).startsWith("valid: simulate-llm (policy default");
     assertThat(run("simulate-llm", "--rate-500", "1.5", "--validate-only")).isEqualTo(2);
     assertThat(err.toString()).contains("fault rates must be between 0 and 1");
+    assertThat(run("simulate-llm", "--batch-delay-ms", "10", "--batch-line-error-rate", "0.1",
+        "--batch-complete-share", "0.5", "--validate-only")).isZero();
+    assertThat(run("simulate-llm", "--batch-complete-share", "1.5", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("'--batch-complete-share'").contains("must be between 0 and 1");
+    assertThat(run("simulate-llm", "--batch-delay-ms", "-1", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("'--batch-delay-ms'").contains("must be at least 0");
   }
 
   @Test
