@@ -45,6 +45,11 @@
 #                                     that ends before its moment does not count; another is drawn). About 2
 #                                     minutes per kill on 2 cores. RESULT chaos_kill_points, chaos_rows_lost,
 #                                     chaos_reruns_failed
+#   jobs/bench.sh batch [--rows 4000 --sample 2000]
+#                                     score.openai.mode batch vs online over the same sample against the
+#                                     simulator's Batch API (cost, requests, wall time), then a batch-mode run
+#                                     killed with SIGKILL once its batch is created and run again.
+#                                     RESULT batch_cost_ratio, batch_resubmitted_after_kill
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
 #   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
@@ -111,6 +116,10 @@ case "${1:-}" in
   chaos)
     shift
     run_java io.ecolens.bench.ChaosBench "$@"
+    ;;
+  batch)
+    shift
+    run_java io.ecolens.bench.BatchBench "$@"
     ;;
   metrics-dump)
     run_java io.ecolens.bench.MetricsDump "${2:?warehouse folder}" "${3:?run id}"

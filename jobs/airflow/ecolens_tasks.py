@@ -13,12 +13,16 @@ ECOLENS_CONF_FILE     the ecolens YAML config, a path on the worker
 ECOLENS_SPARK_CONN    the Airflow Spark connection (default spark_default): master, deploy mode, queue
 ECOLENS_DEPLOY_MODE   client (default) or cluster; must match the connection's deploy-mode
 ECOLENS_BASELINE_RUN  optional: compare every run with this run id instead of the previous good run
+ECOLENS_LLM_ENDPOINT  the batch DAG's provider base URL up to /v1 (score.openai.endpoint), for its sensor
+ECOLENS_LLM_KEY_ENV   the environment variable holding the provider's API key (default OPENAI_API_KEY)
 """
 
 import argparse
 import json
 import os
 import re
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -30,6 +34,13 @@ RUN_ID = "daily-{{ ds_nodash }}"
 GATE_EXIT_CODE = 5
 #: Exit code of a score stage that stopped because nearly every item failed (io.ecolens.Errors.EXIT_SCORING).
 SCORING_EXIT_CODE = 6
+#: Exit code of score --submit / --collect while the run's batches are at the provider (io.ecolens.Errors.EXIT_BATCHES_RUNNING).
+BATCHES_RUNNING_EXIT_CODE = 7
+#: The batch DAG's tasks (score.openai.mode: batch): score is split into a submit and a collect task,
+#: with a sensor that asks the provider (no Spark) in between.
+BATCH_TASKS = ("ingest", "sample", "score_submit", "score_collect", "evaluate", "report")
+#: Batch states after which a batch's output and error files are final.
+FINISHED_BATCH_STATES = ("completed", "failed", "expired", "cancelled")
 JAVA_CLASS = "io.ecolens.cli.EcolensCli"
 #: The --add-opens flags Spark needs on Java 17: the same list as spark.java17.opens in pom.xml.
 JAVA17_OPENS = " ".join(
@@ -79,10 +90,12 @@ class Settings:
 
 
 def application_args(stage: str, settings: Settings, run_id: str = RUN_ID) -> List[str]:
-    """The ecolens command line of one stage (what follows the jar in spark-submit)."""
-    if stage not in STAGES:
-        raise ValueError("unknown stage %r; expected one of %s" % (stage, ", ".join(STAGES)))
-    args = [stage, "--conf", settings.conf_argument(), "--run-id", run_id]
+    """The ecolens command line of one stage or batch task (what follows the jar in spark-submit)."""
+    if stage not in STAGES and stage not in BATCH_TASKS:
+        raise ValueError("unknown stage %r; expected one of %s" % (stage, ", ".join(STAGES + BATCH_TASKS[2:4])))
+    command = stage.split("_")  # score_submit -> score --submit
+    args = command[:1] + ["--" + flag for flag in command[1:]]
+    args += ["--conf", settings.conf_argument(), "--run-id", run_id]
     if stage == "report" and settings.baseline_run:
         args += ["--baseline-run", settings.baseline_run]
     return args
@@ -125,6 +138,40 @@ def scoring_failed(message: str) -> bool:
     return exit_code(message) == SCORING_EXIT_CODE
 
 
+def batches_running(message: str) -> bool:
+    """True when score --submit / --collect exited saying the run's batches are still at the provider (exit code 7)."""
+    return exit_code(message) == BATCHES_RUNNING_EXIT_CODE
+
+
+def provider_batches_done(endpoint: str, run_id: str, key_env: str = "OPENAI_API_KEY", max_batches: int = 1000,
+                          opener=urllib.request.urlopen) -> bool:
+    """True once the provider holds batches of run_id (metadata ecolens_run) and every one of them has ended.
+
+    Asks the provider's GET /batches alone, newest first, page by page: the sensor between score --submit
+    and score --collect costs no Spark driver while the batches run.
+    """
+    headers = {}
+    key = os.environ.get(key_env)
+    if key:
+        headers["Authorization"] = "Bearer " + key
+    ours, after, seen = [], None, 0
+    while seen < max_batches:
+        query = {"limit": "100"}
+        if after:
+            query["after"] = after
+        request = urllib.request.Request(endpoint.rstrip("/") + "/batches?" + urllib.parse.urlencode(query),
+                                         headers=headers)
+        with opener(request, timeout=60) as response:
+            page = json.loads(response.read().decode("utf-8"))
+        data = page.get("data") or []
+        seen += len(data)
+        ours += [b for b in data if (b.get("metadata") or {}).get("ecolens_run") == run_id]
+        if not page.get("has_more") or not data:
+            break
+        after = page.get("last_id") or data[-1].get("id")
+    return bool(ours) and all(b.get("status") in FINISHED_BATCH_STATES for b in ours)
+
+
 def render(args: List[str], ds_nodash: str) -> List[str]:
     """The arguments as Airflow renders them for one logical date (only {{ ds_nodash }} is used)."""
     return [a.replace("{{ ds_nodash }}", ds_nodash) for a in args]
@@ -146,10 +193,15 @@ def main() -> None:
     print(json.dumps({
         "gate_exit_code": GATE_EXIT_CODE,
         "scoring_exit_code": SCORING_EXIT_CODE,
+        "batches_running_exit_code": BATCHES_RUNNING_EXIT_CODE,
         "java17_opens": JAVA17_OPENS,
         "tasks": [
             {"stage": s, "application_args": render(application_args(s, settings), options.ds_nodash)}
             for s in STAGES
+        ],
+        "batch_tasks": [
+            {"stage": s, "application_args": render(application_args(s, settings), options.ds_nodash)}
+            for s in BATCH_TASKS
         ],
     }, indent=2))
 

@@ -15,6 +15,8 @@ public final class Errors {
    * nothing usable): a fault of the scorer's setup, not of the quality it measures.
    */
   public static final int EXIT_SCORING = 6;
+  /** {@code score --submit} or {@code --collect}: batches of the run are still at the provider; collect again later. */
+  public static final int EXIT_BATCHES_RUNNING = 7;
 
   private Errors() {}
 

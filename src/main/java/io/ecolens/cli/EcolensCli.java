@@ -37,7 +37,7 @@ public final class EcolensCli implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns the exit code (0 success, 2 config, 3 input, 4 stage, 5 gates, 6 scoring). */
+  /** Runs the command line and returns the exit code (0 success, 2 config, 3 input, 4 stage, 5 gates, 6 scoring, 7 batches still running). */
   public static int execute(String... args) {
     return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }

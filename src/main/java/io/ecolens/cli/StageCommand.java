@@ -35,6 +35,9 @@ abstract class StageCommand implements Callable<Integer> {
     return List.of();
   }
 
+  /** Checks the command's own options against the config, before Spark starts; throws an exit-code error. */
+  void checkOptions(EcolensConfig config) {}
+
   /** Runs the command's stages and returns the exit code. */
   abstract int run(StageRunner runner);
 
@@ -43,6 +46,7 @@ abstract class StageCommand implements Callable<Integer> {
     RunId runId = options.runId();
     EcolensConfig config = options.config(overrides());
     List<String> checked = Validation.check(config, runId, inputs());
+    checkOptions(config);
     if (options.validateOnly) {
       out().println("valid: " + spec.name() + " (" + String.join(", ", checked) + ")");
       out().flush();

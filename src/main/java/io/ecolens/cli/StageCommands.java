@@ -1,5 +1,7 @@
 package io.ecolens.cli;
 
+import io.ecolens.config.EcolensConfig;
+
 import io.ecolens.config.Validation;
 import io.ecolens.evaluate.EvaluateStage;
 import io.ecolens.gate.GateStage;
@@ -86,6 +88,26 @@ final class StageCommands {
         description = "Print the requests, tokens and cost scoring would need, then stop without sending anything.")
     boolean estimate;
 
+    @Option(names = "--submit", description = "With score.openai.mode batch: submit the run's batches and exit "
+        + "without waiting for them (exit code 7 while batches are at the provider).")
+    boolean submit;
+
+    @Option(names = "--collect", description = "With score.openai.mode batch: collect the batches that have ended, "
+        + "send what they could not answer again, and exit: 0 when every item is scored, 7 while batches run.")
+    boolean collect;
+
+    @Override
+    void checkOptions(EcolensConfig config) {
+      if (submit && collect) {
+        throw io.ecolens.Errors.config("the command line", "--submit", "cannot be given with --collect; give one of "
+            + "them: --submit sends the batches, --collect gathers their answers");
+      }
+      if ((submit || collect) && !config.score().openai().batchMode()) {
+        throw io.ecolens.Errors.config("the command line", submit ? "--submit" : "--collect", "is for "
+            + "score.openai.mode batch; add --set score.openai.mode=batch or leave the option out");
+      }
+    }
+
     @Override
     int run(StageRunner runner) {
       if (estimate) {
@@ -96,8 +118,10 @@ final class StageCommands {
             e.outputTokens(), e.costUsd());
         return 0;
       }
-      runAndPrint(runner, new ScoreStage());
-      return 0;
+      ScoreStage.BatchStep step = submit ? ScoreStage.BatchStep.SUBMIT
+          : collect ? ScoreStage.BatchStep.COLLECT : ScoreStage.BatchStep.ALL;
+      ScoreStage.Result result = runAndPrint(runner, new ScoreStage(step));
+      return result.awaitingItems() > 0 ? io.ecolens.Errors.EXIT_BATCHES_RUNNING : 0;
     }
   }
 

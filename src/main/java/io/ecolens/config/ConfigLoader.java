@@ -294,9 +294,11 @@ public final class ConfigLoader {
     }
     io.ecolens.config.OpenAiSettings o = score.openai();
     nonBlank(source, "score.openai.endpoint", o.endpoint());
-    if (!o.endpoint().startsWith("http://") && !o.endpoint().startsWith("https://")) {
+    boolean folder = o.batchMode() && o.endpoint().startsWith("file:///");
+    if (!o.endpoint().startsWith("http://") && !o.endpoint().startsWith("https://") && !folder) {
       throw Errors.config(source, "score.openai.endpoint", "'" + o.endpoint()
-          + "' is not an http(s) URL; give the base URL up to /v1, e.g. http://127.0.0.1:8000/v1");
+          + "' is not an http(s) URL; give the base URL up to /v1, e.g. http://127.0.0.1:8000/v1 (or, with "
+          + "score.openai.mode batch, a folder for an offline batch runner: file:///path/to/folder)");
     }
     nonBlank(source, "score.openai.model", o.model());
     positive(source, "score.openai.timeout-ms", o.timeoutMs());
@@ -313,6 +315,25 @@ public final class ConfigLoader {
     }
     if (o.inputPricePerMillion() < 0 || o.outputPricePerMillion() < 0) {
       throw Errors.config(source, "score.openai.input-price-per-million", "prices must be at least 0");
+    }
+    if (!(o.batchPriceFactor() > 0 && o.batchPriceFactor() <= 1)) {
+      throw Errors.config(source, "score.openai.batch-price-factor", "must be in (0, 1] (the batch price as a share "
+          + "of the online price; OpenAI's is 0.5), cannot be: " + o.batchPriceFactor());
+    }
+    if (!o.batchFallback().equals("none") && !o.batchFallback().equals("online")) {
+      throw Errors.config(source, "score.openai.batch-fallback", "must be none or online, cannot be: '"
+          + o.batchFallback() + "'");
+    }
+    positive(source, "score.openai.batch-poll-seconds", o.batchPollSeconds());
+    positive(source, "score.openai.batch-max-requests", o.batchMaxRequests());
+    positive(source, "score.openai.batch-max-file-mb", o.batchMaxFileMb());
+    if (o.batchMode() && score.maxCost() > 0) {
+      throw Errors.config(source, "score.max-cost", "is not applied in score.openai.mode batch (a batch's cost is "
+          + "known once it has run); see score --estimate first, and set max-cost 0 or mode online");
+    }
+    if (o.batchMode() && score.scorer() != ScorerType.OPENAI) {
+      throw Errors.config(source, "score.openai.mode", "batch is for score.scorer openai; with score.scorer "
+          + score.scorer().id() + " set mode online or leave it out");
     }
   }
 

@@ -30,7 +30,13 @@ public record OpenAiSettings(
     Integer partitions,
     String apiKeyAlias,
     String credentialProviders,
-    String apiVersion) implements Serializable {
+    String apiVersion,
+    ScoringMode mode,
+    Double batchPriceFactor,
+    String batchFallback,
+    Integer batchPollSeconds,
+    Integer batchMaxRequests,
+    Integer batchMaxFileMb) implements Serializable {
 
   @com.fasterxml.jackson.annotation.JsonCreator
   public OpenAiSettings {
@@ -53,6 +59,23 @@ public record OpenAiSettings(
     apiKeyAlias = blankToNull(apiKeyAlias);
     credentialProviders = blankToNull(credentialProviders);
     apiVersion = blankToNull(apiVersion);
+    mode = mode == null ? ScoringMode.ONLINE : mode;
+    batchPriceFactor = batchPriceFactor == null ? 0.5 : batchPriceFactor;
+    batchFallback = batchFallback == null ? "none" : batchFallback.strip();
+    batchPollSeconds = batchPollSeconds == null ? 30 : batchPollSeconds;
+    batchMaxRequests = batchMaxRequests == null ? 50_000 : batchMaxRequests;
+    batchMaxFileMb = batchMaxFileMb == null ? 200 : batchMaxFileMb;
+  }
+
+  /** Settings talking the online mode, as before the batch settings existed. */
+  public OpenAiSettings(String endpoint, String model, String apiKeyEnv, Integer timeoutMs, Integer maxAttempts,
+      Integer maxConcurrency, Integer requestsPerMinute, Integer tokensPerMinute, Integer itemsPerRequest,
+      Double inputPricePerMillion, Double outputPricePerMillion, Double temperature, Integer maxOutputTokens,
+      ResponseFormat responseFormat, Integer commitEvery, Integer partitions, String apiKeyAlias,
+      String credentialProviders, String apiVersion) {
+    this(endpoint, model, apiKeyEnv, timeoutMs, maxAttempts, maxConcurrency, requestsPerMinute, tokensPerMinute,
+        itemsPerRequest, inputPricePerMillion, outputPricePerMillion, temperature, maxOutputTokens, responseFormat,
+        commitEvery, partitions, apiKeyAlias, credentialProviders, apiVersion, null, null, null, null, null, null);
   }
 
   /** Settings without a credential-provider alias, talking the OpenAI shape (no api-version). */
@@ -68,7 +91,7 @@ public record OpenAiSettings(
   /** The defaults, as if the section were left out. */
   public static OpenAiSettings defaults() {
     return new OpenAiSettings(null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** Cost in USD of the given token counts at the configured prices. */
@@ -76,12 +99,35 @@ public record OpenAiSettings(
     return inputTokens * inputPricePerMillion / 1e6 + outputTokens * outputPricePerMillion / 1e6;
   }
 
+  /** Cost in USD of the given token counts sent through the Batch API: the online price times its factor. */
+  public double batchCost(long inputTokens, long outputTokens) {
+    return cost(inputTokens, outputTokens) * batchPriceFactor;
+  }
+
+  /** Whether requests go through the provider's Batch API ({@code score.openai.mode: batch}). */
+  public boolean batchMode() {
+    return mode == ScoringMode.BATCH;
+  }
+
+  /** Whether items a batch could not answer are scored online instead of in another batch. */
+  public boolean batchFallsBackOnline() {
+    return "online".equals(batchFallback);
+  }
+
+  /** A copy in {@code mode}, with the batch settings given (tests and benchmarks). */
+  public OpenAiSettings withMode(ScoringMode newMode, int pollSeconds, String fallback) {
+    return new OpenAiSettings(endpoint, model, apiKeyEnv, timeoutMs, maxAttempts, maxConcurrency,
+        requestsPerMinute, tokensPerMinute, itemsPerRequest, inputPricePerMillion, outputPricePerMillion,
+        temperature, maxOutputTokens, responseFormat, commitEvery, partitions, apiKeyAlias, credentialProviders,
+        apiVersion, newMode, batchPriceFactor, fallback, pollSeconds, batchMaxRequests, batchMaxFileMb);
+  }
+
   /** A copy with another endpoint and global concurrency (benchmarks and tests). */
   public OpenAiSettings withEndpoint(String newEndpoint, int newMaxConcurrency) {
     return new OpenAiSettings(newEndpoint, model, apiKeyEnv, timeoutMs, maxAttempts, newMaxConcurrency,
         requestsPerMinute, tokensPerMinute, itemsPerRequest, inputPricePerMillion, outputPricePerMillion,
         temperature, maxOutputTokens, responseFormat, commitEvery, partitions, apiKeyAlias, credentialProviders,
-        apiVersion);
+        apiVersion, mode, batchPriceFactor, batchFallback, batchPollSeconds, batchMaxRequests, batchMaxFileMb);
   }
 
   /** A copy with another number of items per request. */
@@ -89,7 +135,7 @@ public record OpenAiSettings(
     return new OpenAiSettings(endpoint, model, apiKeyEnv, timeoutMs, maxAttempts, maxConcurrency,
         requestsPerMinute, tokensPerMinute, n, inputPricePerMillion, outputPricePerMillion,
         temperature, maxOutputTokens, responseFormat, commitEvery, partitions, apiKeyAlias, credentialProviders,
-        apiVersion);
+        apiVersion, mode, batchPriceFactor, batchFallback, batchPollSeconds, batchMaxRequests, batchMaxFileMb);
   }
 
   /** Whether requests take the Azure OpenAI shape: {@code api-version} query parameter, {@code api-key} header. */
@@ -101,7 +147,8 @@ public record OpenAiSettings(
   public OpenAiSettings withApiKeyAlias(String alias, String providers) {
     return new OpenAiSettings(endpoint, model, apiKeyEnv, timeoutMs, maxAttempts, maxConcurrency,
         requestsPerMinute, tokensPerMinute, itemsPerRequest, inputPricePerMillion, outputPricePerMillion,
-        temperature, maxOutputTokens, responseFormat, commitEvery, partitions, alias, providers, apiVersion);
+        temperature, maxOutputTokens, responseFormat, commitEvery, partitions, alias, providers, apiVersion, mode,
+        batchPriceFactor, batchFallback, batchPollSeconds, batchMaxRequests, batchMaxFileMb);
   }
 
   /** A copy that talks to Azure OpenAI with this {@code api-version}. */
@@ -109,7 +156,7 @@ public record OpenAiSettings(
     return new OpenAiSettings(endpoint, model, apiKeyEnv, timeoutMs, maxAttempts, maxConcurrency,
         requestsPerMinute, tokensPerMinute, itemsPerRequest, inputPricePerMillion, outputPricePerMillion,
         temperature, maxOutputTokens, responseFormat, commitEvery, partitions, apiKeyAlias, credentialProviders,
-        version);
+        version, mode, batchPriceFactor, batchFallback, batchPollSeconds, batchMaxRequests, batchMaxFileMb);
   }
 
   private static String blankToNull(String s) {

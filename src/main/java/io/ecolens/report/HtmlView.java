@@ -100,6 +100,12 @@ final class HtmlView {
     String tokens = in == null && out == null ? null
         : Formats.count(in == null ? 0L : in) + " in / " + Formats.count(out == null ? 0L : out) + " out tokens";
     cards.add(ReportModel.card("Scoring cost", Formats.usd(model.costUsd()), model.costUsd() != null, tokens));
+    Double batch = model.scoreFigure("batch_cost_usd");
+    if (batch != null) {
+      Double online = model.scoreFigure("online_cost_usd");
+      cards.add(ReportModel.card("Batch API spend", Formats.usd(batch), true, "online " + Formats.usd(online)
+          + "; saved " + Formats.usd(model.scoreFigure("batch_saving_usd")) + " against the online price"));
+    }
     return cards;
   }
 

@@ -112,6 +112,12 @@ final class ReportModel {
     return counts;
   }
 
+  /** A whole-run figure of the score stage's metrics (e.g. batch_cost_usd), or null when the run has none. */
+  Double scoreFigure(String metric) {
+    return data.metrics().stream().filter(m -> "score".equals(m.report()) && metric.equals(m.metric())
+        && m.category().isEmpty() && m.wholeRun()).map(MetricRow::value).findFirst().orElse(null);
+  }
+
   /** Scoring cost: the runs row's, else the sum over the run's scores. */
   Double costUsd() {
     return data.run() != null && data.run().costUsd() != null ? data.run().costUsd() : data.scoreCostUsd();

@@ -32,6 +32,10 @@ final class SummaryJson {
     summary.put("cost_usd", model.costUsd());
     summary.put("input_tokens", model.inputTokens());
     summary.put("output_tokens", model.outputTokens());
+    if (model.scoreFigure("batch_cost_usd") != null) {
+      summary.put("spend_usd", ReportModel.linked("batch", model.scoreFigure("batch_cost_usd"), "online",
+          model.scoreFigure("online_cost_usd"), "batch_saving", model.scoreFigure("batch_saving_usd")));
+    }
     summary.put("prevalence", prevalenceSummary(PrevalenceMetrics.MODEL));
     summary.put("human_prevalence", prevalenceSummary(PrevalenceMetrics.HUMAN));
     summary.put("prevalence_by_views", prevalenceSummary(PrevalenceMetrics.MODEL + PrevalenceMetrics.BY_VIEWS));

@@ -61,7 +61,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
 
   /** What was scored: items of the run, how many came from the cache, were scored or left by the budget cap. */
   public record Result(String runId, long items, int categories, long cachedItems, long scoredItems, long okRows,
-      long errorRows, long inputTokens, long outputTokens, double costUsd, long deferredItems)
+      long errorRows, long inputTokens, long outputTokens, double costUsd, long deferredItems, long awaitingItems)
       implements StageResult {
     @Override
     public Map<String, Long> counts() {
@@ -72,6 +72,9 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
       m.put("errors", errorRows);
       if (deferredItems > 0) {
         m.put("deferred_by_budget", deferredItems);
+      }
+      if (awaitingItems > 0) {
+        m.put("awaiting_batches", awaitingItems);
       }
       return m;
     }
@@ -84,11 +87,17 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
 
     @Override
     public List<String> details() {
-      if (deferredItems == 0) {
-        return List.of();
+      List<String> lines = new java.util.ArrayList<>();
+      if (deferredItems > 0) {
+        lines.add(String.format("stopped at the budget cap score.max-cost with %,d items left; run again with "
+            + "--run-id %s to resume", deferredItems, runId));
       }
-      return List.of(String.format("stopped at the budget cap score.max-cost with %,d items left; run again with "
-          + "--run-id %s to resume", deferredItems, runId));
+      if (awaitingItems > 0) {
+        lines.add(String.format("%,d items are in batches the provider has not finished; collect them with "
+            + "'score --collect --run-id %s' (exit code %d while they run)", awaitingItems, runId,
+            io.ecolens.Errors.EXIT_BATCHES_RUNNING));
+      }
+      return lines;
     }
 
     @Override
@@ -100,6 +109,24 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
   /** What scoring the run's items would take, before spending: what {@code score --estimate} prints. */
   public record Estimate(long items, long committedItems, long cachedItems, long toScoreItems, long requests,
       long inputTokens, long outputTokens, double costUsd) {}
+
+  /**
+   * What the stage does with {@code score.openai.mode: batch}: {@code ALL} submits and waits for
+   * every batch; {@code SUBMIT} submits and returns; {@code COLLECT} collects the batches that have
+   * ended, sends what they could not answer again, and returns without waiting.
+   */
+  public enum BatchStep { ALL, SUBMIT, COLLECT }
+
+  private final BatchStep batchStep;
+
+  /** The stage as the pipeline runs it: in batch mode it waits for its batches. */
+  public ScoreStage() {
+    this(BatchStep.ALL);
+  }
+
+  public ScoreStage(BatchStep batchStep) {
+    this.batchStep = batchStep;
+  }
 
   @Override
   public String name() {
@@ -146,13 +173,24 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
       long itemCount = counted(ctx, items);
       ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
       long deferred = 0;
+      long awaiting = 0;
       pending = ledger.pending(plan.paid(), itemCount);
       if (pending.items() > 0) {
         await(preflight);
-        deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(pending.toScore(), pending.items(), itemCount,
-            pending.committedItems());
+        Dataset<Row> online = pending.toScore();
+        long onlineItems = pending.items();
+        if (plan.paid() && spec.openai().batchMode()) {
+          BatchScoring.Outcome batches = new BatchScoring(ctx, spec, ledger, batchStep).score(pending.toScore());
+          awaiting = batches.awaitingItems();
+          online = online.filter(col("contentId").isin(batches.online().toArray()));
+          onlineItems = batches.online().size();
+        }
+        if (onlineItems > 0) {
+          deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(online, onlineItems, itemCount,
+              pending.committedItems());
+        }
       }
-      return result(ctx, spec, ledger, itemCount, plan.paid(), deferred);
+      return result(ctx, spec, ledger, itemCount, plan.paid(), deferred, awaiting);
     } finally {
       if (pending != null && pending.toScore() != items) {
         pending.toScore().unpersist(); // persisted by pending(), also when scoring stopped with an error
@@ -175,7 +213,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
 
   /** Totals of the run's rows, its {@code score} metrics and, for a cascade, its {@link CascadeFigures}. */
   private static Result result(RunContext ctx, ScorerSpec spec, ScoreLedger ledger, long itemCount, boolean paid,
-      long deferred) {
+      long deferred, long awaiting) {
     int categories = spec.policy().categories().size();
     ScoreLedger.Totals t = ledger.totals();
     long cachedItems = t.cachedRows() / categories;
@@ -189,6 +227,9 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     metrics.add("cost_usd", "", "all", "all", t.costUsd(), null, null, itemCount);
     metrics.add("input_tokens", "", "all", "all", t.inputTokens(), null, null, itemCount);
     metrics.add("output_tokens", "", "all", "all", t.outputTokens(), null, null, itemCount);
+    if (paid && spec.openai().batchMode()) {
+      BatchFigures.add(metrics, ctx, spec.openai(), itemCount, awaiting);
+    }
     metrics.write(ctx);
     if (spec.isCascade()) {
       CascadeFigures.write(ctx, spec.cascade().second().id());
@@ -196,8 +237,8 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     LOG.info("score: {} items x {} categories with {} ({} reused, {} deferred by the budget), {} error rows, "
         + "{} input + {} output tokens, {} USD", itemCount, categories, spec.model(), cachedItems, deferred,
         t.errorRows(), t.inputTokens(), t.outputTokens(), String.format("%.4f", t.costUsd()));
-    return new Result(ctx.runId(), itemCount, categories, cachedItems, itemCount - cachedItems - deferred, t.okRows(),
-        t.errorRows(), t.inputTokens(), t.outputTokens(), t.costUsd(), deferred);
+    return new Result(ctx.runId(), itemCount, categories, cachedItems, itemCount - cachedItems - deferred - awaiting,
+        t.okRows(), t.errorRows(), t.inputTokens(), t.outputTokens(), t.costUsd(), deferred, awaiting);
   }
 
   private static ScorerSpec spec(RunContext ctx) {

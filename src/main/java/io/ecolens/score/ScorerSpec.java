@@ -152,7 +152,7 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
    * scorer that {@linkplain #sendsToLlm sends to an LLM}; nothing for the others.
    */
   public void preflight() {
-    if (sendsToLlm()) {
+    if (sendsToLlm() && !openai.endpoint().startsWith("file:")) { // a folder of batch files has no /models
       OpenAiScorer.preflight(openai);
     }
   }

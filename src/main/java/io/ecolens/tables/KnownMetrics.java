@@ -35,7 +35,8 @@ public final class KnownMetrics {
     for (String m : new String[] {"fleiss_kappa", "krippendorff_alpha", "annotator_accuracy"}) {
       REPORTS.put(m, "human_agreement");
     }
-    for (String m : new String[] {"items", "cached_items", "error_rows", "cost_usd", "input_tokens", "output_tokens"}) {
+    for (String m : new String[] {"items", "cached_items", "error_rows", "cost_usd", "input_tokens", "output_tokens",
+        "batch_cost_usd", "online_cost_usd", "batch_saving_usd", "awaiting_batch_items"}) {
       REPORTS.put(m, "score");
     }
     for (String m : new String[] {"read", "accepted", "quarantined", "duplicates", "labels_read", "labels_loaded"}) {

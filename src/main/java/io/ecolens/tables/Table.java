@@ -79,6 +79,27 @@ public enum Table {
           integer("attempts", "Attempts made (1 when the first succeeded; 0 when cached)"),
           timestamp("scored_at", "When the row was produced"))),
 
+  LLM_BATCHES("llm_batches", "Batches of scoring requests sent through the provider's Batch API, one row per batch",
+      columns(
+          string("run_id", "Run whose items the batch scores"),
+          integer("round", "1 for the run's first batches; n for batches of items sent again the n-th time"),
+          string("input_file_id", "The uploaded JSONL file of requests"),
+          string("batch_id", "The provider's batch id (null until the batch is created)"),
+          string("status", "The provider's status (validating, in_progress, finalizing, completed, failed, expired, "
+              + "cancelled), or uploaded before the batch is created"),
+          map("requests", DataTypes.createArrayType(DataTypes.StringType),
+              "custom_id of each request -> the content_ids it holds, in the order of its answer ids"),
+          longs("request_count", "Requests in the batch"),
+          longs("item_count", "Items in the batch"),
+          longs("completed_requests", "Requests the provider answered (its request_counts.completed)"),
+          longs("failed_requests", "Requests that failed or expired at the provider"),
+          longs("input_tokens", "Input tokens of every answer in the batch"),
+          longs("output_tokens", "Output tokens of every answer in the batch"),
+          dbl("cost_usd", "What the batch cost at the batch price"),
+          timestamp("submitted_at", "When the batch was created"),
+          timestamp("finished_at", "When ecolens saw it ended"),
+          timestamp("collected_at", "When its answers were in scores (null while they are not)"))),
+
   POLICY_LABELS("policy_labels", "Human policy labels, one row per item, category and annotator",
       columns(
           string("run_id", "Run that loaded the labels"),

@@ -19,6 +19,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.ecolens.config.OpenAiSettings;
+import io.ecolens.config.ScoringMode;
+import io.ecolens.policy.Policy;
+import io.ecolens.policy.PolicyLoader;
+import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.openai.BatchApi;
+import io.ecolens.scorer.openai.BatchRequests;
+import io.ecolens.simulator.LlmSimulator;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -82,7 +90,7 @@ class AirflowDagTest {
   @Test
   void dagAndHelperModuleCompile() throws IOException, InterruptedException {
     Result r = python(List.of("-m", "py_compile", DAG_DIR.resolve("ecolens_daily.py").toString(),
-        DAG_DIR.resolve("ecolens_tasks.py").toString()));
+        DAG_DIR.resolve("ecolens_daily_batch.py").toString(), DAG_DIR.resolve("ecolens_tasks.py").toString()));
     assertThat(r.code).as(r.output).isZero();
   }
 
@@ -109,8 +117,20 @@ class AirflowDagTest {
         checked++;
       }
       assertThat(stages).containsExactly("ingest", "sample", "score", "evaluate", "report");
+      List<String> batchTasks = new ArrayList<>();
+      for (JsonNode task : json.get("batch_tasks")) {
+        List<String> cli = new ArrayList<>();
+        task.get("application_args").forEach(a -> cli.add(a.asText()));
+        cli.addAll(List.of("--set", "score.scorer=openai", "--set", "score.openai.mode=batch", "--validate-only"));
+        Result r = cli(cli);
+        assertThat(r.code).as(cli + ": " + r.output).isZero();
+        assertThat(r.output).startsWith("valid: " + cli.get(0));
+        batchTasks.add(String.join(" ", cli.subList(0, cli.indexOf("--conf"))));
+        checked++;
+      }
+      assertThat(batchTasks).containsExactly("ingest", "sample", "score --submit", "score --collect", "evaluate", "report");
     }
-    assertThat(checked).isEqualTo(10);
+    assertThat(checked).isEqualTo(22);
   }
 
   @Test
@@ -127,6 +147,7 @@ class AirflowDagTest {
     JsonNode json = new ObjectMapper().readTree(printed.output);
     assertThat(json.get("gate_exit_code").asInt()).isEqualTo(Errors.EXIT_GATE);
     assertThat(json.get("scoring_exit_code").asInt()).isEqualTo(Errors.EXIT_SCORING);
+    assertThat(json.get("batches_running_exit_code").asInt()).isEqualTo(Errors.EXIT_BATCHES_RUNNING);
     Matcher opens = Pattern.compile("<spark.java17.opens>(.*)</spark.java17.opens>").matcher(Files.readString(Path.of("pom.xml")));
     assertThat(opens.find()).isTrue();
     assertThat(json.get("java17_opens").asText()).isEqualTo(opens.group(1));
@@ -153,5 +174,34 @@ class AirflowDagTest {
         "print('ok')")));
     assertThat(r.code).as(r.output).isZero();
     assertThat(r.output.trim()).isEqualTo("ok");
+  }
+
+  /**
+   * The batch DAG's sensor against the simulator's Batch API: no batch of the run yet, a batch of
+   * the run in progress, then the run's batch ended while another run's is still in progress.
+   */
+  @Test
+  void theBatchSensorWaitsForEveryBatchOfItsRunAtTheProvider() throws Exception {
+    Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults()
+        .withBatches(new LlmSimulator.BatchSettings(4_000, 0, 1.0)), policy)) {
+      BatchApi api = new BatchApi(OpenAiSettings.defaults().withEndpoint(sim.endpoint(), 1));
+      BatchRequests render = new BatchRequests(OpenAiSettings.defaults().withEndpoint(sim.endpoint(), 1)
+          .withMode(ScoringMode.BATCH, 1, "none"), policy);
+      byte[] file = BatchRequests.jsonl(render.requests(List.of(new ScoringItem("c1", "h1", "a title", null, null,
+          List.of())), false));
+      String sensor = String.join("\n",
+          "import sys",
+          "sys.path.insert(0, '" + DAG_DIR + "')",
+          "import ecolens_tasks as t",
+          "print(t.provider_batches_done('" + sim.endpoint() + "', 'daily-20261125', key_env='ECOLENS_NO_SUCH_KEY'))");
+      assertThat(python(List.of("-c", sensor)).output.trim()).as("no batch of the run yet").isEqualTo("False");
+      api.create(api.upload("ours.jsonl", file), java.util.Map.of("ecolens_run", "daily-20261125"));
+      assertThat(python(List.of("-c", sensor)).output.trim()).as("the run's batch in progress").isEqualTo("False");
+      Thread.sleep(4_500);
+      api.create(api.upload("other.jsonl", file), java.util.Map.of("ecolens_run", "daily-20261124"));
+      Result done = python(List.of("-c", sensor));
+      assertThat(done.output.trim()).as(done.output).isEqualTo("True");
+    }
   }
 }

@@ -120,6 +120,17 @@ class EcolensCliTest {
   }
 
   @Test
+  void scoresBatchOptionsNeedBatchModeAndOneAtATime() {
+    assertThat(run("score", "--run-id", "r1", "--submit", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("'--submit'").contains("score.openai.mode=batch");
+    assertThat(run("score", "--run-id", "r1", "--submit", "--collect", "--set", "score.scorer=openai",
+        "--set", "score.openai.mode=batch", "--validate-only")).isEqualTo(2);
+    assertThat(err.toString()).contains("cannot be given with --collect");
+    assertThat(run("score", "--run-id", "r1", "--collect", "--set", "score.scorer=openai",
+        "--set", "score.openai.mode=batch", "--validate-only")).isZero();
+  }
+
+  @Test
   void simulatorValidatesToo() {
     assertThat(run("simulate-llm", "--validate-only")).isZero();
     assertThat(out.toString()).startsWith("valid: simulate-llm (policy default");

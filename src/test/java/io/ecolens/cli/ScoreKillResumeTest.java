@@ -43,10 +43,15 @@ class ScoreKillResumeTest extends SparkTest {
     CatalogServer.stop(dir.resolve("warehouse")); // the children's; it would stop by itself after minutes without clients
   }
 
+  /** Settings a test adds to every child's. */
+  private final List<String> extra = new ArrayList<>();
+
   private List<String> cli(String command, LlmSimulator sim) {
     List<String> args = new ArrayList<>(ChildJvms.cli(dir.resolve("ecolens.log"))); // each child runs a few hundred rows
     args.addAll(List.of(command, "--run-id", RUN, "--conf", "conf/local.yaml"));
-    for (String set : settings(sim)) {
+    List<String> sets = settings(sim);
+    sets.addAll(extra);
+    for (String set : sets) {
       args.add("--set");
       args.add(set);
     }
@@ -165,6 +170,54 @@ class ScoreKillResumeTest extends SparkTest {
           .isEqualTo(items - committed);
       assertThat(total.distinctItems()).isEqualTo(items);
       assertThat(total.items()).isLessThanOrEqualTo(items + 2L * COMMIT_EVERY);
+    }
+  }
+
+  /**
+   * {@code score.openai.mode: batch}: the driver is killed once its batch is created and recorded
+   * in {@code llm_batches}; the rerun attaches to that batch instead of submitting its items again,
+   * and collects every row.
+   */
+  @Test
+  void aBatchRunKilledAfterSubmittingAttachesToItsBatchOnTheRerun() throws Exception {
+    Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
+    extra.addAll(List.of("score.openai.mode=batch", "score.openai.batch-poll-seconds=1"));
+    try (LlmSimulator sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(5)
+        .withBatches(new LlmSimulator.BatchSettings(30_000, 0, 1.0)), policy)) {
+      Process first = start("run", sim, "run-killed.log");
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+      while (!batchRecorded() && first.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      first.destroyForcibly();
+      assertThat(first.waitFor(1, TimeUnit.MINUTES)).isTrue();
+      assertThat(first.exitValue()).as("killed, not finished; see " + dir.resolve("run-killed.log")).isNotZero();
+      assertThat(sim.stats().batchesCreated()).isEqualTo(1);
+      long items = table("samples").count();
+
+      assertThat(finish("score", sim)).as("rerun score exit code; see " + dir.resolve("score.log")).isZero();
+      assertThat(sim.stats().batchesCreated()).as("batches created: the rerun submitted nothing").isEqualTo(1);
+      assertThat(sim.stats().batchItems()).isEqualTo(items);
+      Dataset<Row> rows = scores();
+      assertThat(rows.count()).isEqualTo(items * CATEGORIES);
+      assertThat(rows.select("content_id", "category").distinct().count()).isEqualTo(items * CATEGORIES);
+      assertThat(rows.filter("status <> 'ok'").count()).isZero();
+      List<Row> batches = table("llm_batches").collectAsList();
+      assertThat(batches).hasSize(1);
+      assertThat((Object) batches.get(0).getAs("collected_at")).isNotNull();
+    }
+  }
+
+  /** Whether the running child has recorded a created batch: an llm_batches row with a batch id. */
+  private boolean batchRecorded() throws IOException {
+    Optional<Path> batches = tableFolder("llm_batches");
+    if (batches.isEmpty() || !Files.isDirectory(batches.get().resolve("_delta_log"))) {
+      return false;
+    }
+    try {
+      return spark.read().format("delta").load(batches.get().toString()).filter("batch_id is not null").count() > 0;
+    } catch (RuntimeException beingCreated) {
+      return false; // the table's first commit is not written yet
     }
   }
 }

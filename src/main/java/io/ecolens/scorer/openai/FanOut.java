@@ -343,27 +343,14 @@ public final class FanOut implements Iterator<Scored>, AutoCloseable {
   }
 
   private void succeed(Work w, List<AnswerParser.Verdict> verdicts) {
-    List<CategoryScore> scores = new ArrayList<>(verdicts.size());
-    for (int k = 0; k < verdicts.size(); k++) {
-      AnswerParser.Verdict v = verdicts.get(k);
-      long in = share(w.inputTokens, verdicts.size(), k);
-      long out = share(w.outputTokens, verdicts.size(), k);
-      double threshold = policy.categories().get(k).threshold();
-      scores.add(new CategoryScore(w.item.getContentId(), v.category(), v.score() >= threshold, v.score(),
-          v.rationale(), null, in, out, w.latencyMs, settings.cost(in, out), w.attempts));
-    }
     okItems++;
-    finish(w, scores);
+    finish(w, ItemRows.ok(w.item, verdicts, policy, w.inputTokens, w.outputTokens, w.latencyMs, w.attempts,
+        settings::cost));
   }
 
   private void fail(Work w, String reason) {
-    List<CategoryScore> scores = new ArrayList<>(categories.size());
-    for (int k = 0; k < categories.size(); k++) {
-      long in = share(w.inputTokens, categories.size(), k);
-      long out = share(w.outputTokens, categories.size(), k);
-      scores.add(new CategoryScore(w.item.getContentId(), categories.get(k), null, null, null, reason, in, out,
-          w.latencyMs, settings.cost(in, out), w.attempts));
-    }
+    List<CategoryScore> scores = ItemRows.failed(w.item, categories, reason, w.inputTokens, w.outputTokens,
+        w.latencyMs, w.attempts, settings::cost);
     errorItems++;
     failedByReason.merge(ScoringFailures.reasonOf(reason), 1L, Long::sum);
     finish(w, scores);
@@ -393,6 +380,6 @@ public final class FanOut implements Iterator<Scored>, AutoCloseable {
 
   /** Part {@code index} of {@code total} split into {@code parts} parts that add up to it. */
   static long share(long total, int parts, int index) {
-    return total / parts + (index < total % parts ? 1 : 0);
+    return ItemRows.share(total, parts, index);
   }
 }

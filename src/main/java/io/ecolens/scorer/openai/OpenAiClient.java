@@ -143,7 +143,7 @@ public final class OpenAiClient {
   }
 
   /** OpenAI: {@code Authorization: Bearer <key>}; Azure OpenAI: {@code api-key: <key>}. */
-  private void authorize(HttpRequest.Builder b) {
+  void authorize(HttpRequest.Builder b) {
     if (apiKey != null) {
       if (settings.azure()) {
         b.header("api-key", apiKey);

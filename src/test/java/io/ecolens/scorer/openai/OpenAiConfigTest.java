@@ -53,6 +53,26 @@ class OpenAiConfigTest {
   }
 
   @Test
+  void batchModeSettingsAreCheckedByName() {
+    EcolensConfig batch = ConfigLoader.load(null, List.of("score.scorer=openai", "score.openai.mode=batch"));
+    assertThat(batch.score().openai().batchMode()).isTrue();
+    assertThat(batch.score().openai().batchCost(1_000_000, 0)).isEqualTo(0.0);
+    assertThat(ConfigLoader.load(null, List.of()).score().openai().batchMode()).as("online by default").isFalse();
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("score.openai.mode=offline")))
+        .hasMessageContaining("'score.openai.mode'").hasMessageContaining("batch");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("score.scorer=rules", "score.openai.mode=batch")))
+        .hasMessageContaining("'score.openai.mode'").hasMessageContaining("score.scorer openai");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("score.scorer=openai", "score.openai.batch-price-factor=0")))
+        .hasMessageContaining("'score.openai.batch-price-factor'");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("score.openai.batch-fallback=later")))
+        .hasMessageContaining("'score.openai.batch-fallback'").hasMessageContaining("none or online");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("score.openai.batch-max-requests=0")))
+        .hasMessageContaining("'score.openai.batch-max-requests'");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("score.scorer=openai", "score.openai.mode=batch",
+        "score.max-cost=5"))).hasMessageContaining("'score.max-cost'").hasMessageContaining("batch");
+  }
+
+  @Test
   void theStoredConfigKeepsTheKeysVariableNameOnly() {
     EcolensConfig c = ConfigLoader.load(null, List.of("score.scorer=openai", "score.openai.api-key-env=MY_LLM_KEY"));
     assertThat(ConfigLoader.redacted(c).path("score").path("openai").path("api-key-env").asText())
