@@ -18,7 +18,7 @@ Settings: environment variables of the workers, see ecolens_tasks.py.
 
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -62,18 +62,7 @@ settings = tasks.Settings.from_env()
 with DAG(
     dag_id="ecolens_daily",
     description="ecolens: content health and moderation quality, with run-over-run quality gates",
-    schedule="@daily",
-    start_date=datetime(2026, 11, 1),
-    catchup=False,
-    max_active_runs=1,  # runs compare with the previous good run: keep them in order
-    default_args={
-        "owner": "trust-and-safety",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=10),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(hours=4),
-    },
-    tags=["ecolens"],
+    **tasks.DAG_SETTINGS,
 ) as dag:
     previous = None
     for stage in tasks.STAGES:

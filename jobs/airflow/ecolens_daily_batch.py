@@ -13,12 +13,16 @@ expired part-done, lines failed), it submits them and exits 7, and the sensor-li
 later. A retried or cleared task never submits twice: batches already recorded are followed.
 
 The config file must set score.openai.mode: batch. Settings: environment variables of the workers, see
-ecolens_tasks.py (ECOLENS_LLM_ENDPOINT and ECOLENS_LLM_KEY_ENV for the sensor).
+ecolens_tasks.py (ECOLENS_LLM_ENDPOINT and ECOLENS_LLM_KEY_ENV for the sensor; with a file:/// endpoint
+for an offline runner the provider sensor lets go at once and score_collect does the waiting).
+Exit code 7 must reach Airflow: client deploy mode, or Kubernetes in cluster mode. On YARN in cluster
+mode spark-submit returns 1 for any failed application, so this DAG cannot tell "still running" from a
+failure there; use client mode.
 """
 
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,10 +41,11 @@ class EcolensSubmitBatchesOperator(EcolensSubmitOperator):
 
     def execute(self, context):
         try:
-            return super().execute(context)
+            super().execute(context)
+            return tasks.NOTHING_SUBMITTED  # every item was scored or cached: the sensor has nothing to wait for
         except AirflowException as error:
             if tasks.batches_running(str(error)):
-                return None
+                return tasks.BATCHES_SUBMITTED
             raise
 
 
@@ -53,8 +58,10 @@ class EcolensCollectSensor(BaseSensorOperator):
         self.hook_kwargs = {k: v for k, v in submit_kwargs.items() if k not in ("task_id", "application")}
 
     def poke(self, context):
-        args = tasks.render(self.hook_kwargs["application_args"], context["ds_nodash"])
-        hook = SparkSubmitHook(**{**self.hook_kwargs, "application_args": args})
+        ds_nodash = context["ds_nodash"]
+        hook = SparkSubmitHook(**{**self.hook_kwargs,
+                                  "application_args": tasks.render(self.hook_kwargs["application_args"], ds_nodash),
+                                  "name": tasks.render([self.hook_kwargs["name"]], ds_nodash)[0]})
         try:
             hook.submit(self.application)
             return True
@@ -71,18 +78,7 @@ key_env = os.environ.get("ECOLENS_LLM_KEY_ENV", "OPENAI_API_KEY")
 with DAG(
     dag_id="ecolens_daily_batch",
     description="ecolens scored through the provider's Batch API: half price, answers within 24 h",
-    schedule="@daily",
-    start_date=datetime(2026, 11, 1),
-    catchup=False,
-    max_active_runs=1,
-    default_args={
-        "owner": "trust-and-safety",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=10),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(hours=4),
-    },
-    tags=["ecolens"],
+    **tasks.DAG_SETTINGS,
 ) as dag:
     ingest = EcolensSubmitOperator(**tasks.submit_kwargs("ingest", settings))
     sample = EcolensSubmitOperator(**tasks.submit_kwargs("sample", settings))
@@ -90,14 +86,15 @@ with DAG(
     wait = PythonSensor(
         task_id="wait_for_batches",
         python_callable=tasks.provider_batches_done,
-        op_kwargs={"endpoint": endpoint, "run_id": tasks.RUN_ID, "key_env": key_env},
+        op_kwargs={"endpoint": endpoint, "run_id": tasks.RUN_ID, "key_env": key_env,
+                   "submitted": "{{ ti.xcom_pull(task_ids='score_submit') }}"},
         mode="reschedule",  # frees the worker slot between pokes
         poke_interval=timedelta(minutes=10).total_seconds(),
         timeout=timedelta(hours=26).total_seconds(),
         execution_timeout=None,
     )
     collect = EcolensCollectSensor(
-        tasks.submit_kwargs("score_collect", settings),
+        submit_kwargs=tasks.submit_kwargs("score_collect", settings),
         mode="reschedule",
         poke_interval=timedelta(minutes=10).total_seconds(),
         timeout=timedelta(hours=26).total_seconds(),

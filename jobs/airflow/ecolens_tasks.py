@@ -24,6 +24,7 @@ import re
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Dict, List, Optional
 
 #: The stages, one Airflow task each, in order.
@@ -39,6 +40,25 @@ BATCHES_RUNNING_EXIT_CODE = 7
 #: The batch DAG's tasks (score.openai.mode: batch): score is split into a submit and a collect task,
 #: with a sensor that asks the provider (no Spark) in between.
 BATCH_TASKS = ("ingest", "sample", "score_submit", "score_collect", "evaluate", "report")
+#: The DAGs' settings besides their tasks: daily, from this date, no catch-up, one run at a time (runs
+#: compare with the previous good run, so they go in order), and each task's retries and time-out.
+DAG_SETTINGS = {
+    "schedule": "@daily",
+    "start_date": datetime(2026, 11, 1),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": {
+        "owner": "trust-and-safety",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=10),
+        "retry_exponential_backoff": True,
+        "execution_timeout": timedelta(hours=4),
+    },
+    "tags": ["ecolens"],
+}
+#: What score_submit hands the provider sensor (its XCom): whether it left batches at the provider.
+BATCHES_SUBMITTED = "batches_submitted"
+NOTHING_SUBMITTED = "nothing_submitted"
 #: Batch states after which a batch's output and error files are final.
 FINISHED_BATCH_STATES = ("completed", "failed", "expired", "cancelled")
 JAVA_CLASS = "io.ecolens.cli.EcolensCli"
@@ -144,12 +164,16 @@ def batches_running(message: str) -> bool:
 
 
 def provider_batches_done(endpoint: str, run_id: str, key_env: str = "OPENAI_API_KEY", max_batches: int = 1000,
-                          opener=urllib.request.urlopen) -> bool:
+                          opener=urllib.request.urlopen, submitted: Optional[str] = None) -> bool:
     """True once the provider holds batches of run_id (metadata ecolens_run) and every one of them has ended.
 
     Asks the provider's GET /batches alone, newest first, page by page: the sensor between score --submit
-    and score --collect costs no Spark driver while the batches run.
+    and score --collect costs no Spark driver while the batches run. True at once when score_submit left
+    nothing at the provider (submitted == NOTHING_SUBMITTED), or when the endpoint is not an HTTP provider
+    (a file:/// folder for an offline runner, or none given): score_collect then does the waiting.
     """
+    if submitted == NOTHING_SUBMITTED or not endpoint.startswith(("http://", "https://")):
+        return True
     headers = {}
     key = os.environ.get(key_env)
     if key:

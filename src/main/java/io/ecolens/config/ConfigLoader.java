@@ -327,6 +327,11 @@ public final class ConfigLoader {
     positive(source, "score.openai.batch-poll-seconds", o.batchPollSeconds());
     positive(source, "score.openai.batch-max-requests", o.batchMaxRequests());
     positive(source, "score.openai.batch-max-file-mb", o.batchMaxFileMb());
+    if (o.batchMode() && o.azure()) {
+      throw Errors.config(source, "score.openai.mode", "batch does not support Azure OpenAI yet (its Batch API "
+          + "lives under the resource's /openai/batches with deployment-specific request lines); set mode online "
+          + "or leave score.openai.api-version out");
+    }
     if (o.batchMode() && score.maxCost() > 0) {
       throw Errors.config(source, "score.max-cost", "is not applied in score.openai.mode batch (a batch's cost is "
           + "known once it has run); see score --estimate first, and set max-cost 0 or mode online");

@@ -53,6 +53,8 @@ final class BatchBook {
   }
 
   private final RunContext ctx;
+  /** The run's rows as this process last read or wrote them, in short; null before the first read. */
+  private String seen;
 
   BatchBook(RunContext ctx) {
     this.ctx = ctx;
@@ -66,11 +68,25 @@ final class BatchBook {
     for (String row : rows) {
       entries.add(entry(parse(row)));
     }
+    seen = fingerprint(entries);
     return entries;
   }
 
-  /** Replaces the run's rows with {@code entries}, in one commit. */
+  /**
+   * Replaces the run's rows with {@code entries}, in one commit, unless another process changed them
+   * since this one last read or wrote them (two {@code score --collect} of one run at once): then the
+   * stage stops rather than overwrite what the other recorded or send its items a second time.
+   */
   void write(List<Entry> entries) {
+    if (seen != null) {
+      String now = fingerprint(new BatchBook(ctx).read());
+      if (!now.equals(seen)) {
+        throw io.ecolens.Errors.stageFailed("score", "another score process is working on the batches of run "
+            + ctx.runId() + " (its llm_batches rows changed meanwhile); let it finish, then run score --collect "
+            + "--run-id " + ctx.runId() + " again if batches are left", null);
+      }
+    }
+    seen = fingerprint(entries);
     List<String> json = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       json.add(row(e).toString());
@@ -78,6 +94,12 @@ final class BatchBook {
     Dataset<String> lines = ctx.spark().createDataset(json, Encoders.STRING());
     ctx.store().replaceRun(Table.LLM_BATCHES, ctx.runId(),
         ctx.spark().read().schema(Table.LLM_BATCHES.schema()).json(lines));
+  }
+
+  /** What identifies the state of a run's batches: each one's file, id, status and whether it was collected. */
+  private static String fingerprint(List<Entry> entries) {
+    return entries.stream().map(e -> e.inputFileId + "|" + e.batchId + "|" + e.status + "|" + e.collected())
+        .sorted().reduce("", (a, b) -> a + "\n" + b);
   }
 
   private ObjectNode row(Entry e) {

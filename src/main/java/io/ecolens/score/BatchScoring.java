@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
 final class BatchScoring {
   private static final Logger LOG = LoggerFactory.getLogger(BatchScoring.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** How many of the provider's latest batches are searched for one whose creation was not recorded. */
-  private static final int ORPHAN_SEARCH = 1000;
+  /** How far before a batch's upload the provider's list is searched for the batch, in seconds (clocks differ). */
+  private static final long ORPHAN_SLACK_SECONDS = 3600;
 
   /** Where the run's batches stand when the stage returns: items still at the provider, and items left to score online. */
   record Outcome(long awaitingItems, int awaitingBatches, List<String> online) {}
@@ -77,9 +77,18 @@ final class BatchScoring {
         .forEach(item -> items.put(item.getContentId(), item));
     attachOrphans();
     Set<String> following = new HashSet<>();
-    entries.stream().filter(e -> !e.collected()).forEach(e -> e.requests.values().forEach(following::addAll));
+    for (BatchBook.Entry e : entries) {
+      if (!e.collected()) {
+        e.requests.forEach((key, ids) -> {
+          if (current(key, ids)) {
+            following.addAll(ids);
+          }
+        });
+      }
+    }
+    supersede();
     List<ScoringItem> fresh = items.values().stream().filter(i -> !following.contains(i.getContentId())).toList();
-    if (following.stream().anyMatch(items::containsKey)) {
+    if (!following.isEmpty()) {
       LOG.info("score: following {} batches of this run already at the provider", awaiting());
     }
     submit(fresh, 1, false);
@@ -96,27 +105,83 @@ final class BatchScoring {
     return new Outcome(awaitingItems, (int) awaiting(), online);
   }
 
+  /**
+   * Whether a request of a batch in flight still asks what this run needs: its items are all still
+   * to score and its key is the one they would get now (same text, model and prompt). Else its
+   * answers do not count, and those of its items still to score are sent anew.
+   */
+  private boolean current(String key, List<String> ids) {
+    if (!ids.stream().allMatch(items::containsKey)) {
+      return false;
+    }
+    return render.customId(ids.stream().map(items::get).toList()).equals(key);
+  }
+
+  /** Stops following the batches in flight none of whose requests counts any more; they are cancelled. */
+  private void supersede() {
+    for (BatchBook.Entry e : entries) {
+      if (!e.collected() && e.batchId != null
+          && e.requests.entrySet().stream().noneMatch(r -> current(r.getKey(), r.getValue()))) {
+        LOG.info("score: batch {} asks about items no longer to score (scored meanwhile, edited, or another model or "
+            + "prompt); cancelling it", e.batchId);
+        try {
+          api.cancel(e.batchId);
+        } catch (RuntimeException ended) {
+          LOG.info("score: batch {} could not be cancelled ({}); its answers are not used", e.batchId,
+              ended.getMessage());
+        }
+        e.status = "superseded";
+        e.finishedAt = Instant.now();
+        e.collectedAt = e.finishedAt;
+        book.write(entries);
+      }
+    }
+  }
+
+  /**
+   * Creates the batch of an uploaded file; when the answer is lost or refused, the batch may exist
+   * all the same, so it is looked for by its input file before the failure stands.
+   */
+  private JsonNode createOrFind(BatchBook.Entry e) {
+    try {
+      return api.create(e.inputFileId, metadata(e.round));
+    } catch (RuntimeException failed) {
+      JsonNode found = findByInputFile(e);
+      if (found == null) {
+        throw failed;
+      }
+      LOG.info("score: creating the batch of {} failed ({}), but the provider has it: {}", e.inputFileId,
+          failed.getMessage(), found.path("id").asText());
+      return found;
+    }
+  }
+
+  private JsonNode findByInputFile(BatchBook.Entry e) {
+    long since = (e.submittedAt == null ? 0 : e.submittedAt.getEpochSecond()) - ORPHAN_SLACK_SECONDS;
+    for (JsonNode b : api.list(since)) {
+      if (e.inputFileId.equals(b.path("input_file_id").asText())) {
+        return b;
+      }
+    }
+    return null;
+  }
+
   private long awaiting() {
     return entries.stream().filter(e -> !e.collected()).count();
   }
 
   /** Creates the batches whose file was uploaded but whose creation was not recorded, unless the provider has them. */
   private void attachOrphans() {
-    List<BatchBook.Entry> orphans = entries.stream().filter(e -> e.batchId == null && !e.collected()).toList();
-    if (orphans.isEmpty()) {
-      return;
-    }
-    Map<String, JsonNode> byFile = new LinkedHashMap<>();
-    for (JsonNode b : api.list(ORPHAN_SEARCH)) {
-      byFile.putIfAbsent(b.path("input_file_id").asText(), b);
-    }
-    for (BatchBook.Entry e : orphans) {
-      JsonNode created = byFile.get(e.inputFileId);
+    for (BatchBook.Entry e : entries) {
+      if (e.batchId != null || e.collected()) {
+        continue;
+      }
+      JsonNode created = findByInputFile(e);
       if (created != null) {
         LOG.info("score: batch {} of file {} was created before the driver stopped; following it",
             created.path("id").asText(), e.inputFileId);
       } else {
-        created = api.create(e.inputFileId, metadata(e.round));
+        created = createOrFind(e);
       }
       e.batchId = created.path("id").asText();
       e.status = created.path("status").asText();
@@ -143,7 +208,7 @@ final class BatchScoring {
       e.submittedAt = Instant.now();
       entries.add(e);
       book.write(entries); // before the batch exists: a driver killed from here on finds the file and attaches
-      JsonNode created = api.create(e.inputFileId, metadata(round));
+      JsonNode created = createOrFind(e);
       e.batchId = created.path("id").asText();
       e.status = created.path("status").asText();
       book.write(entries);
@@ -177,9 +242,20 @@ final class BatchScoring {
 
   /** Appends an ended batch's rows, marks it collected, then sends what it could not answer again. */
   private void collect(BatchBook.Entry e, JsonNode batch) {
+    if (e.status.equals("failed") && !batch.path("errors").path("data").isEmpty()) {
+      JsonNode first = batch.path("errors").path("data").get(0);
+      throw io.ecolens.Errors.stageFailed("score", "the provider refused batch " + e.batchId + " of run "
+          + ctx.runId() + ": " + first.path("code").asText() + " " + first.path("message").asText()
+          + (first.hasNonNull("line") ? " (line " + first.path("line").asText() + ")" : "")
+          + ". Sending the same requests again would fail the same way; check score.openai.model and the "
+          + "provider's batch limits", null);
+    }
     Map<String, BatchRequests.Request> requests = new LinkedHashMap<>();
-    e.requests.forEach((key, ids) -> requests.put(key, new BatchRequests.Request(key, ids.stream()
-        .map(id -> items.getOrDefault(id, placeholder(id))).toList(), new byte[0])));
+    e.requests.forEach((key, ids) -> {
+      if (current(key, ids)) {
+        requests.put(key, new BatchRequests.Request(key, ids.stream().map(items::get).toList(), new byte[0]));
+      }
+    });
     List<CategoryScore> rows = new ArrayList<>();
     List<ScoringItem> again = new ArrayList<>();
     List<ScoringItem> againAlone = new ArrayList<>();
@@ -195,7 +271,7 @@ final class BatchScoring {
         JsonNode answer = parse(line);
         BatchRequests.Request request = requests.get(answer.path("custom_id").asText());
         if (request == null || !answered.add(request.customId())) {
-          continue; // not a request of this batch, or its second line
+          continue; // not a request still counting (see current), or its second line
         }
         e.inputTokens += answer.path("response").path("body").path("usage").path("prompt_tokens").asLong();
         e.outputTokens += answer.path("response").path("body").path("usage").path("completion_tokens").asLong();
@@ -214,14 +290,11 @@ final class BatchScoring {
         again.addAll(o.again());
       }
     }
-    rows.removeIf(r -> !items.containsKey(r.contentId())); // committed meanwhile, or the item changed
-    again.removeIf(i -> !items.containsKey(i.getContentId()));
-    againAlone.removeIf(i -> !items.containsKey(i.getContentId()));
     append(rows);
     rows.forEach(r -> items.remove(r.contentId()));
     JsonNode counts = batch.path("request_counts");
     e.completedRequests = counts.path("completed").asLong();
-    e.failedRequests = counts.path("failed").asLong() + (requests.size() - answered.size());
+    e.failedRequests = Math.max(0, e.requests.size() - e.completedRequests);
     e.costUsd = settings.batchCost(e.inputTokens, e.outputTokens);
     e.finishedAt = Instant.now();
     e.collectedAt = Instant.now();
@@ -245,14 +318,7 @@ final class BatchScoring {
     for (CategoryScore s : scores) {
       rows.add(ScoreRow.of(items.get(s.contentId()), s));
     }
-    ledger.appendScored(ctx.spark().createDataFrame(rows, ScoreRow.class));
-  }
-
-  /** Stands for an item of a request that is no longer to score (committed meanwhile): its rows are dropped. */
-  private static ScoringItem placeholder(String contentId) {
-    ScoringItem item = new ScoringItem();
-    item.setContentId(contentId);
-    return item;
+    ledger.appendScoredOnce(ctx.spark().createDataFrame(rows, ScoreRow.class));
   }
 
   private static JsonNode parse(String line) {

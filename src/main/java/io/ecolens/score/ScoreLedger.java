@@ -35,14 +35,21 @@ public final class ScoreLedger {
   private final RunContext ctx;
   private final ScorerSpec spec;
   private final Dataset<Row> items;
+  /** Whether the run's error rows count as done too (collecting batches: their items were tried, see {@link BatchScoring}). */
+  private final boolean keepErrors;
 
   /** What the run's rows add up to. */
   record Totals(long cachedRows, long okRows, long errorRows, long inputTokens, long outputTokens, double costUsd) {}
 
   ScoreLedger(RunContext ctx, ScorerSpec spec, Dataset<Row> items) {
+    this(ctx, spec, items, false);
+  }
+
+  ScoreLedger(RunContext ctx, ScorerSpec spec, Dataset<Row> items, boolean keepErrors) {
     this.ctx = ctx;
     this.spec = spec;
     this.items = items;
+    this.keepErrors = keepErrors;
   }
 
   /**
@@ -103,9 +110,13 @@ public final class ScoreLedger {
         .and(col(prefix + "model").equalTo(lit(spec.model())));
   }
 
-  /** Rows of the current key that count as done: only {@code ok}, so error rows are retried. */
+  /**
+   * Rows of the current key that count as done: only {@code ok}, so error rows are retried; with
+   * {@code keepErrors}, error rows too.
+   */
   private Column committed(String prefix) {
-    return col(prefix + "status").equalTo("ok").and(sameKey(spec, prefix));
+    Column done = keepErrors ? col(prefix + "status").isin("ok", "error") : col(prefix + "status").equalTo("ok");
+    return done.and(sameKey(spec, prefix));
   }
 
   /**
@@ -171,6 +182,14 @@ public final class ScoreLedger {
   /** Appends the rows the executors returned ({@link io.ecolens.scorer.ScoreRow} beans), with the run's columns. */
   void appendScored(Dataset<Row> scored) {
     append(withRunColumns(scored));
+  }
+
+  /**
+   * Appends those of the scored rows whose item and category the run has no row for yet, in one
+   * commit: a batch's answers, which two processes collecting the same run could both append.
+   */
+  void appendScoredOnce(Dataset<Row> scored) {
+    ctx.store().appendMissingInRun(Table.SCORES, ctx.runId(), withRunColumns(scored), List.of("content_id", "category"));
   }
 
   /** Adds the columns every scores row carries to the beans the executors returned. */

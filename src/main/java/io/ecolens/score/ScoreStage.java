@@ -171,7 +171,10 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     ScoreLedger.Pending pending = null;
     try {
       long itemCount = counted(ctx, items);
-      ScoreLedger ledger = new ScoreLedger(ctx, spec, items);
+      // collecting batches keeps the run's error rows: their items were tried, and sending them again on
+      // every --collect would pay for them again and again (a plain rerun retries them, as online)
+      boolean collecting = plan.paid() && spec.openai().batchMode() && batchStep == BatchStep.COLLECT;
+      ScoreLedger ledger = new ScoreLedger(ctx, spec, items, collecting);
       long deferred = 0;
       long awaiting = 0;
       pending = ledger.pending(plan.paid(), itemCount);
@@ -216,6 +219,10 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
       long deferred, long awaiting) {
     int categories = spec.policy().categories().size();
     ScoreLedger.Totals t = ledger.totals();
+    BatchFigures batches = paid && spec.openai().batchMode() ? BatchFigures.of(ctx) : null;
+    if (batches != null) {
+      t = batches.spend(t);
+    }
     long cachedItems = t.cachedRows() / categories;
     MetricRows metrics = new MetricRows(ctx.runId(), "score");
     metrics.add("items", "", "all", "all", itemCount, null, null, itemCount);
@@ -227,8 +234,8 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     metrics.add("cost_usd", "", "all", "all", t.costUsd(), null, null, itemCount);
     metrics.add("input_tokens", "", "all", "all", t.inputTokens(), null, null, itemCount);
     metrics.add("output_tokens", "", "all", "all", t.outputTokens(), null, null, itemCount);
-    if (paid && spec.openai().batchMode()) {
-      BatchFigures.add(metrics, ctx, spec.openai(), itemCount, awaiting);
+    if (batches != null) {
+      batches.add(metrics, spec.openai().batchPriceFactor(), itemCount, awaiting);
     }
     metrics.write(ctx);
     if (spec.isCascade()) {

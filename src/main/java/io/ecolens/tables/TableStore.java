@@ -161,6 +161,26 @@ public final class TableStore {
   }
 
   /**
+   * Appends the rows of {@code runId} whose {@code keys} the run's rows do not hold yet, in one
+   * Delta merge that reads the run's partition only; a merge that lost a conflict is retried and
+   * then inserts only what is still missing.
+   */
+  public void appendMissingInRun(Table table, String runId, Dataset<Row> rows, List<String> keys) {
+    ensure(table);
+    Column matches = col("t.run_id").equalTo(lit(runId));
+    for (String key : keys) {
+      matches = matches.and(col("t." + key).equalTo(col("s." + key)));
+    }
+    Column condition = matches;
+    Dataset<Row> shaped = conform(table, rows).filter(col("run_id").equalTo(lit(runId)));
+    commit(table, () -> DeltaTable.forPath(spark, location(table)).as("t")
+        .merge(shaped.as("s"), condition)
+        .whenNotMatched()
+        .insertAll()
+        .execute());
+  }
+
+  /**
    * Deletes, in one Delta merge, the rows of {@code runId} in {@code table} that match no row of
    * {@code keep} under {@code matches}, a condition over the table's columns (prefixed {@code t.})
    * and {@code keep}'s (prefixed {@code s.}). The run's other rows and other runs stay as they are.

@@ -194,6 +194,8 @@ class AirflowDagTest {
           "import sys",
           "sys.path.insert(0, '" + DAG_DIR + "')",
           "import ecolens_tasks as t",
+          "assert t.provider_batches_done('" + sim.endpoint() + "', 'daily-20261125', submitted=t.NOTHING_SUBMITTED)",
+          "assert t.provider_batches_done('file:///data/batches', 'daily-20261125')",
           "print(t.provider_batches_done('" + sim.endpoint() + "', 'daily-20261125', key_env='ECOLENS_NO_SUCH_KEY'))");
       assertThat(python(List.of("-c", sensor)).output.trim()).as("no batch of the run yet").isEqualTo("False");
       api.create(api.upload("ours.jsonl", file), java.util.Map.of("ecolens_run", "daily-20261125"));

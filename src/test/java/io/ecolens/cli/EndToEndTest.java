@@ -56,7 +56,7 @@ class EndToEndTest extends SparkTest {
    * writes, and embeddings, which is keyed by content, not by run (checked on its own below).
    */
   private static final Set<Table> RUN_TABLES =
-      EnumSet.complementOf(EnumSet.of(Table.EXPERIMENT_RESULTS, Table.EMBEDDINGS));
+      EnumSet.complementOf(EnumSet.of(Table.EXPERIMENT_RESULTS, Table.EMBEDDINGS, Table.LLM_BATCHES)); // none: not in batch mode
   @TempDir static Path dir;
   private static TableStore store;
   private static final Map<Table, Long> FIRST = new EnumMap<>(Table.class);

@@ -216,7 +216,7 @@ class ScoreKillResumeTest extends SparkTest {
     }
     try {
       return spark.read().format("delta").load(batches.get().toString()).filter("batch_id is not null").count() > 0;
-    } catch (RuntimeException beingCreated) {
+    } catch (Exception beingCreated) { // Delta's AnalysisException is a checked one in Java's eyes
       return false; // the table's first commit is not written yet
     }
   }

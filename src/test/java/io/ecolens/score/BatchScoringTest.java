@@ -188,6 +188,43 @@ class BatchScoringTest extends SparkTest {
     assertThat(rows.filter(col("status").equalTo("error")).first().<String>getAs("error"))
         .contains("batch_expired").contains("after 3 attempts");
     assertThat(expiring.stats().batchesCreated()).isEqualTo(3);
+
+    // collecting again (the Airflow collect task poking once more) keeps the error rows and sends nothing
+    ScoreStage.Result again = new StageRunner(new RunContext(spark, config, "x-1"))
+        .run(new ScoreStage(ScoreStage.BatchStep.COLLECT)).result();
+    assertThat(again.awaitingItems()).isZero();
+    assertThat(expiring.stats().batchesCreated()).isEqualTo(3);
+    assertThat(ctx.store().readRun(Table.SCORES, "x-1").filter(col("status").equalTo("error")).select("content_id")
+        .distinct().count()).isEqualTo(errorItems);
+  }
+
+  /**
+   * A batch in flight whose requests no longer ask what the run needs (here the model changed, so
+   * every item's cache key did) is cancelled and not followed; the items go out anew, and its
+   * answers never become rows.
+   */
+  @Test
+  void aBatchThatAsksAboutAnotherModelIsCancelledAndItsItemsSentAnew() {
+    EcolensConfig first = config("batch_superseded", sim, "score.openai.mode=batch");
+    RunContext ctx = prepared(first, "m-1");
+    sim.resetStats();
+    new StageRunner(ctx).run(new ScoreStage(ScoreStage.BatchStep.SUBMIT));
+    LlmSimulator.Stats before = sim.stats();
+    assertThat(before.batchesCreated()).isEqualTo(1);
+    try (LlmSimulator b = LlmSimulator.start(LlmSimulator.Settings.defaults().withModel("sim-model-b").withLatency(5)
+        .withBatches(new LlmSimulator.BatchSettings(300, 0, 1.0)), PolicyLoader.load(Path.of("conf/policies/default.yaml")))) {
+      EcolensConfig atB = config("batch_superseded", b, "score.openai.mode=batch", "score.openai.model=sim-model-b");
+      StageRunners.score(new RunContext(spark, atB, "m-1"));
+      assertThat(b.stats().batchesCreated()).as("the items sent anew, to the new model").isEqualTo(1);
+    }
+    List<Row> book = ctx.store().readRun(Table.LLM_BATCHES, "m-1").orderBy("submitted_at").collectAsList();
+    assertThat(book).hasSize(2);
+    assertThat((String) book.get(0).getAs("status")).isEqualTo("superseded");
+    Dataset<Row> rows = ctx.store().readRun(Table.SCORES, "m-1");
+    long items = ctx.store().readRun(Table.SAMPLES, "m-1").count();
+    assertThat(rows.count()).isEqualTo(items * CATEGORIES);
+    assertThat(rows.select("model").distinct().collectAsList()).extracting(r -> r.getString(0))
+        .containsExactly("sim-model-b");
   }
 
   @Test

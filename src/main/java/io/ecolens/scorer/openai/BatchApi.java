@@ -72,8 +72,16 @@ public final class BatchApi implements BatchProvider {
     ObjectNode meta = request.putObject("metadata");
     metadata.forEach(meta::put);
     byte[] bytes = request.toString().getBytes(StandardCharsets.UTF_8);
+    // retried on 429 alone: after a lost answer or a 5xx the batch may exist, and the caller looks for it
+    // by its input file instead of creating (and paying for) a second one
     return call("create a batch of " + inputFileId, () -> HttpRequest.newBuilder(uri("/batches"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes)), false);
+  }
+
+  @Override
+  public void cancel(String batchId) {
+    call("cancel batch " + batchId, () -> HttpRequest.newBuilder(uri("/batches/" + batchId + "/cancel"))
+        .POST(HttpRequest.BodyPublishers.noBody()));
   }
 
   /** The batch object of {@code batchId}: its status, counts and file ids. */
@@ -82,34 +90,34 @@ public final class BatchApi implements BatchProvider {
     return call("read batch " + batchId, () -> HttpRequest.newBuilder(uri("/batches/" + batchId)).GET());
   }
 
-  /** Asks the provider to cancel {@code batchId}; lines already done stay in its output file. */
-  public JsonNode cancel(String batchId) {
-    return call("cancel batch " + batchId, () -> HttpRequest.newBuilder(uri("/batches/" + batchId + "/cancel"))
-        .POST(HttpRequest.BodyPublishers.noBody()));
-  }
-
-  /** The latest batches, newest first, up to {@code max} of them (pages of 100). */
   @Override
-  public List<JsonNode> list(int max) {
+  public List<JsonNode> list(long since) {
     List<JsonNode> out = new ArrayList<>();
     String after = null;
-    while (out.size() < max) {
-      String query = "/batches?limit=" + Math.min(100, max - out.size()) + (after == null ? "" : "&after=" + after);
+    while (true) {
+      String query = "/batches?limit=100" + (after == null ? "" : "&after=" + after);
       JsonNode page = call("list batches", () -> HttpRequest.newBuilder(uri(query)).GET());
-      page.path("data").forEach(out::add);
-      if (!page.path("has_more").asBoolean(false) || page.path("data").isEmpty()) {
-        break;
+      JsonNode data = page.path("data");
+      boolean older = false;
+      for (JsonNode b : data) {
+        if (b.path("created_at").asLong(Long.MAX_VALUE) < since) {
+          older = true; // newest first: the rest is older still
+          break;
+        }
+        out.add(b);
       }
-      after = page.path("last_id").asText(out.get(out.size() - 1).path("id").asText());
+      if (older || !page.path("has_more").asBoolean(false) || data.isEmpty()) {
+        return out;
+      }
+      after = page.path("last_id").asText(data.get(data.size() - 1).path("id").asText());
     }
-    return out;
   }
 
   /** The content of file {@code fileId} (a batch's output or error file) as text. */
   @Override
   public String content(String fileId) {
     HttpResponse<String> r = send("download file " + fileId,
-        () -> HttpRequest.newBuilder(uri("/files/" + fileId + "/content")).GET());
+        () -> HttpRequest.newBuilder(uri("/files/" + fileId + "/content")).GET(), true);
     return r.body();
   }
 
@@ -120,7 +128,11 @@ public final class BatchApi implements BatchProvider {
   }
 
   private JsonNode call(String what, RequestFactory request) {
-    HttpResponse<String> r = send(what, request);
+    return call(what, request, true);
+  }
+
+  private JsonNode call(String what, RequestFactory request, boolean retryAll) {
+    HttpResponse<String> r = send(what, request, retryAll);
     try {
       return PromptBuilder.JSON.readTree(r.body());
     } catch (IOException e) {
@@ -129,12 +141,15 @@ public final class BatchApi implements BatchProvider {
     }
   }
 
-  /** Sends the request, retrying connection errors, 408, 409, 429 and 5xx; fails on any other non-2xx answer. */
-  private HttpResponse<String> send(String what, RequestFactory request) {
+  /**
+   * Sends the request, retrying 429 and, with {@code retryAll}, connection errors, 408, 409 and 5xx;
+   * fails on any other non-2xx answer.
+   */
+  private HttpResponse<String> send(String what, RequestFactory request, boolean retryAll) {
     RetryPolicy<HttpResponse<String>> retry = RetryPolicy.<HttpResponse<String>>builder()
-        .handle(IOException.class)
-        .handleResultIf(r -> r.statusCode() == 408 || r.statusCode() == 409 || r.statusCode() == 429
-            || r.statusCode() >= 500)
+        .handleIf((r, e) -> (e != null && retryAll && e instanceof IOException)
+            || (r != null && (r.statusCode() == 429 || retryAll && (r.statusCode() == 408 || r.statusCode() == 409
+                || r.statusCode() >= 500))))
         .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(30))
         .withJitter(0.25)
         .withMaxRetries(CALL_RETRIES)

@@ -81,8 +81,12 @@ final class BatchFolder implements BatchProvider {
     return batch;
   }
 
+  /** Nothing to stop: the runner reads the folder on its own. */
   @Override
-  public List<JsonNode> list(int max) {
+  public void cancel(String batchId) {}
+
+  @Override
+  public List<JsonNode> list(long since) {
     List<JsonNode> out = new ArrayList<>();
     if (!Files.isDirectory(root)) {
       return out;
@@ -95,8 +99,9 @@ final class BatchFolder implements BatchProvider {
     } catch (IOException e) {
       throw Errors.stageFailed("score", "cannot list the batches in " + root + ": " + e.getMessage(), e);
     }
+    out.removeIf(b -> b.path("created_at").asLong() < since);
     out.sort(Comparator.comparingLong((JsonNode b) -> b.path("created_at").asLong()).reversed());
-    return out.subList(0, Math.min(max, out.size()));
+    return out;
   }
 
   @Override

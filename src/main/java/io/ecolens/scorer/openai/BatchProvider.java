@@ -21,8 +21,11 @@ public interface BatchProvider {
   /** The batch object of {@code batchId}. */
   JsonNode get(String batchId);
 
-  /** The latest batches, newest first, up to {@code max} of them. */
-  List<JsonNode> list(int max);
+  /** The batches created at or after {@code since} (epoch seconds), newest first. */
+  List<JsonNode> list(long since);
+
+  /** Asks the provider to stop {@code batchId}; what it answered stays in its output file. */
+  void cancel(String batchId);
 
   /** The content of file {@code fileId} (a batch's output or error file) as text. */
   String content(String fileId);

@@ -54,12 +54,21 @@ public final class BatchRequests {
     return out;
   }
 
-  private Request request(List<ScoringItem> items) {
+  /**
+   * The key of a request for {@code items} in this order: a hash of the model, the prompt and each
+   * item's id and content hash. A batch's request whose key differs from the one its items would get
+   * now asked about other text, model or prompt, and its answers do not count.
+   */
+  public String customId(List<ScoringItem> items) {
     StringBuilder key = new StringBuilder(settings.model()).append('\u001f').append(promptHash);
     for (ScoringItem item : items) {
       key.append('\u001f').append(item.getContentId()).append(':').append(item.getContentHash());
     }
-    String customId = "ecolens-" + Policy.sha256(key.toString()).substring(0, 40);
+    return "ecolens-" + Policy.sha256(key.toString()).substring(0, 40);
+  }
+
+  private Request request(List<ScoringItem> items) {
+    String customId = customId(items);
     byte[] body = prompt.requestBytes(settings, items);
     ByteArrayOutputStream line = new ByteArrayOutputStream(body.length + 160);
     line.writeBytes(("{\"custom_id\":\"" + customId + "\",\"method\":\"POST\",\"url\":\"" + BatchApi.ENDPOINT
