@@ -81,9 +81,7 @@ final class BatchBook {
     if (seen != null) {
       String now = fingerprint(new BatchBook(ctx).read());
       if (!now.equals(seen)) {
-        throw io.ecolens.Errors.stageFailed("score", "another score process is working on the batches of run "
-            + ctx.runId() + " (its llm_batches rows changed meanwhile); let it finish, then run score --collect "
-            + "--run-id " + ctx.runId() + " again if batches are left", null);
+        throw otherProcess();
       }
     }
     seen = fingerprint(entries);
@@ -92,8 +90,18 @@ final class BatchBook {
       json.add(row(e).toString());
     }
     Dataset<String> lines = ctx.spark().createDataset(json, Encoders.STRING());
-    ctx.store().replaceRun(Table.LLM_BATCHES, ctx.runId(),
-        ctx.spark().read().schema(Table.LLM_BATCHES.schema()).json(lines));
+    try {
+      ctx.store().replaceRun(Table.LLM_BATCHES, ctx.runId(),
+          ctx.spark().read().schema(Table.LLM_BATCHES.schema()).json(lines), false);
+    } catch (io.delta.exceptions.DeltaConcurrentModificationException lost) {
+      throw otherProcess(); // written again, it would overwrite what the other recorded
+    }
+  }
+
+  private RuntimeException otherProcess() {
+    return io.ecolens.Errors.stageFailed("score", "another score process is working on the batches of run "
+        + ctx.runId() + " (its llm_batches rows changed meanwhile); let it finish, then run score --collect "
+        + "--run-id " + ctx.runId() + " again if batches are left", null);
   }
 
   /** What identifies the state of a run's batches: each one's file, id, status and whether it was collected. */

@@ -123,12 +123,16 @@ final class BatchScoring {
       if (!e.collected() && e.batchId != null
           && e.requests.entrySet().stream().noneMatch(r -> current(r.getKey(), r.getValue()))) {
         LOG.info("score: batch {} asks about items no longer to score (scored meanwhile, edited, or another model or "
-            + "prompt); cancelling it", e.batchId);
+            + "prompt); its answers are not used", e.batchId);
         try {
-          api.cancel(e.batchId);
-        } catch (RuntimeException ended) {
-          LOG.info("score: batch {} could not be cancelled ({}); its answers are not used", e.batchId,
-              ended.getMessage());
+          JsonNode batch = api.get(e.batchId);
+          if (BatchProvider.finished(batch.path("status").asText())) {
+            bill(e, batch); // it ran: what it cost counts
+          } else {
+            api.cancel(e.batchId);
+          }
+        } catch (RuntimeException gone) {
+          LOG.info("score: batch {} could not be read or cancelled ({})", e.batchId, gone.getMessage());
         }
         e.status = "superseded";
         e.finishedAt = Instant.now();
@@ -136,6 +140,37 @@ final class BatchScoring {
         book.write(entries);
       }
     }
+  }
+
+  /** Adds the usage of every line of an ended batch's files to its entry, priced at the batch price. */
+  private void bill(BatchBook.Entry e, JsonNode batch) {
+    Set<String> billed = new HashSet<>();
+    for (JsonNode answer : answers(batch)) {
+      if (billed.add(answer.path("custom_id").asText())) {
+        addUsage(e, answer);
+      }
+    }
+    e.costUsd = settings.batchCost(e.inputTokens, e.outputTokens);
+  }
+
+  private static void addUsage(BatchBook.Entry e, JsonNode answer) {
+    e.inputTokens += answer.path("response").path("body").path("usage").path("prompt_tokens").asLong();
+    e.outputTokens += answer.path("response").path("body").path("usage").path("completion_tokens").asLong();
+  }
+
+  /** The lines of an ended batch's output and error files. */
+  private List<JsonNode> answers(JsonNode batch) {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String file : new String[] {batch.path("output_file_id").asText(null), batch.path("error_file_id").asText(null)}) {
+      if (file != null && !file.isBlank() && !file.equals("null")) {
+        for (String line : api.content(file).split("\n")) {
+          if (!line.isBlank()) {
+            lines.add(parse(line));
+          }
+        }
+      }
+    }
+    return lines;
   }
 
   /**
@@ -180,6 +215,12 @@ final class BatchScoring {
       if (created != null) {
         LOG.info("score: batch {} of file {} was created before the driver stopped; following it",
             created.path("id").asText(), e.inputFileId);
+      } else if (e.requests.entrySet().stream().noneMatch(r -> current(r.getKey(), r.getValue()))) {
+        e.status = "superseded"; // uploaded, never created, and no longer asking what the run needs
+        e.finishedAt = Instant.now();
+        e.collectedAt = e.finishedAt;
+        book.write(entries);
+        continue;
       } else {
         created = createOrFind(e);
       }
@@ -242,13 +283,17 @@ final class BatchScoring {
 
   /** Appends an ended batch's rows, marks it collected, then sends what it could not answer again. */
   private void collect(BatchBook.Entry e, JsonNode batch) {
-    if (e.status.equals("failed") && !batch.path("errors").path("data").isEmpty()) {
-      JsonNode first = batch.path("errors").path("data").get(0);
+    JsonNode refusal = batch.path("errors").path("data").path(0);
+    if (e.status.equals("failed") && !refusal.isMissingNode() && !refusal.path("code").asText().contains("limit")) {
+      // the batch's lines themselves were refused (bad lines, an unknown model): sending them again would fail
+      // the same way. It is marked collected first, so that a run after the fix sends its items anew.
+      e.finishedAt = Instant.now();
+      e.collectedAt = e.finishedAt;
+      book.write(entries);
       throw io.ecolens.Errors.stageFailed("score", "the provider refused batch " + e.batchId + " of run "
-          + ctx.runId() + ": " + first.path("code").asText() + " " + first.path("message").asText()
-          + (first.hasNonNull("line") ? " (line " + first.path("line").asText() + ")" : "")
-          + ". Sending the same requests again would fail the same way; check score.openai.model and the "
-          + "provider's batch limits", null);
+          + ctx.runId() + ": " + refusal.path("code").asText() + " " + refusal.path("message").asText()
+          + (refusal.hasNonNull("line") ? " (line " + refusal.path("line").asText() + ")" : "")
+          + ". Check score.openai.model and the requests, then run score again with the same run id", null);
     }
     Map<String, BatchRequests.Request> requests = new LinkedHashMap<>();
     e.requests.forEach((key, ids) -> {
@@ -260,25 +305,21 @@ final class BatchScoring {
     List<ScoringItem> again = new ArrayList<>();
     List<ScoringItem> againAlone = new ArrayList<>();
     Set<String> answered = new HashSet<>();
-    for (String file : new String[] {batch.path("output_file_id").asText(null), batch.path("error_file_id").asText(null)}) {
-      if (file == null || file.isBlank() || file.equals("null")) {
-        continue;
+    Set<String> billed = new HashSet<>();
+    for (JsonNode answer : answers(batch)) {
+      String key = answer.path("custom_id").asText();
+      if (!billed.add(key)) {
+        continue; // a second line of one request
       }
-      for (String line : api.content(file).split("\n")) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode answer = parse(line);
-        BatchRequests.Request request = requests.get(answer.path("custom_id").asText());
-        if (request == null || !answered.add(request.customId())) {
-          continue; // not a request still counting (see current), or its second line
-        }
-        e.inputTokens += answer.path("response").path("body").path("usage").path("prompt_tokens").asLong();
-        e.outputTokens += answer.path("response").path("body").path("usage").path("completion_tokens").asLong();
-        BatchRequests.Outcome o = render.read(answer, request, e.round);
-        rows.addAll(o.rows());
-        (o.alone() ? againAlone : again).addAll(o.again());
+      addUsage(e, answer);
+      BatchRequests.Request request = requests.get(key);
+      if (request == null) {
+        continue; // paid for, but no longer counting (see current)
       }
+      answered.add(key);
+      BatchRequests.Outcome o = render.read(answer, request, e.round);
+      rows.addAll(o.rows());
+      (o.alone() ? againAlone : again).addAll(o.again());
     }
     String unanswered = "batch " + e.status + (batch.path("errors").path("data").isEmpty() ? ""
         : ": " + batch.path("errors").path("data").get(0).path("message").asText());

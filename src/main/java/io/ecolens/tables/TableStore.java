@@ -85,10 +85,19 @@ public final class TableStore {
 
   /** Replaces the rows of {@code runId} in {@code table} with {@code rows} (columns by name). */
   public void replaceRun(Table table, String runId, Dataset<Row> rows) {
+    replaceRun(table, runId, rows, true);
+  }
+
+  /**
+   * Replaces the rows of {@code runId}; with {@code retryConflicts} false, a write that lost a
+   * conflict with another writer of the same run throws Delta's {@code
+   * DeltaConcurrentModificationException} instead of being written again over the other's rows.
+   */
+  public void replaceRun(Table table, String runId, Dataset<Row> rows, boolean retryConflicts) {
     ensure(table);
     Dataset<Row> shaped = conform(table, rows).filter(col("run_id").equalTo(lit(runId)));
     // Path-based: Delta's V2 catalog table does not take replaceWhere overwrites by name.
-    commit(table, () -> shaped.write()
+    commit(table, retryConflicts ? COMMIT_RETRIES : 0, () -> shaped.write()
         .format("delta")
         .mode("overwrite")
         .option("replaceWhere", "run_id = '" + runId + "'")
@@ -203,13 +212,27 @@ public final class TableStore {
    * once (e.g. two report sections of {@code metrics}) can.
    */
   private void commit(Table table, CheckedRunnable write) {
+    commit(table, COMMIT_RETRIES, write);
+  }
+
+  private void commit(Table table, int retries, CheckedRunnable write) {
+    if (retries == 0) {
+      try {
+        write.run();
+        return;
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable e) {
+        throw new IllegalStateException(e);
+      }
+    }
     Failsafe.with(RetryPolicy.<Void>builder()
             .handle(DeltaConcurrentModificationException.class)
             .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
             .withJitter(0.25)
-            .withMaxRetries(COMMIT_RETRIES)
+            .withMaxRetries(retries)
             .onRetry(e -> LOG.info("{}: another writer committed first ({}); attempt {} of {}", table.tableName(),
-                e.getLastException().getClass().getSimpleName(), e.getAttemptCount() + 1, COMMIT_RETRIES + 1))
+                e.getLastException().getClass().getSimpleName(), e.getAttemptCount() + 1, retries + 1))
             .build())
         .run(write);
   }
