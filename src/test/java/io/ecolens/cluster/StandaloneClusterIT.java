@@ -80,6 +80,9 @@ class StandaloneClusterIT extends SparkTest {
     if (cluster != null) {
       cluster.close();
     }
+    if (work != null) {
+      io.ecolens.catalog.CatalogServer.stop(warehouse().getParent()); // the drivers'; it would stop by itself when idle
+    }
   }
 
   @Test
