@@ -50,6 +50,12 @@ final class BatchBook {
     boolean collected() {
       return collectedAt != null;
     }
+
+    /** Done with: ended now, and nothing more to read from it. */
+    void markCollected() {
+      finishedAt = Instant.now();
+      collectedAt = finishedAt;
+    }
   }
 
   private final RunContext ctx;

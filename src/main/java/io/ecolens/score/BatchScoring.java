@@ -117,11 +117,16 @@ final class BatchScoring {
     return render.customId(ids.stream().map(items::get).toList()).equals(key);
   }
 
+  /** Whether any request of the batch still counts (see {@link #current}). */
+  private boolean counts(BatchBook.Entry e) {
+    return e.requests.entrySet().stream().anyMatch(r -> current(r.getKey(), r.getValue()));
+  }
+
   /** Stops following the batches in flight none of whose requests counts any more; they are cancelled. */
   private void supersede() {
     for (BatchBook.Entry e : entries) {
       if (!e.collected() && e.batchId != null
-          && e.requests.entrySet().stream().noneMatch(r -> current(r.getKey(), r.getValue()))) {
+          && !counts(e)) {
         LOG.info("score: batch {} asks about items no longer to score (scored meanwhile, edited, or another model or "
             + "prompt); its answers are not used", e.batchId);
         try {
@@ -135,8 +140,7 @@ final class BatchScoring {
           LOG.info("score: batch {} could not be read or cancelled ({})", e.batchId, gone.getMessage());
         }
         e.status = "superseded";
-        e.finishedAt = Instant.now();
-        e.collectedAt = e.finishedAt;
+        e.markCollected();
         book.write(entries);
       }
     }
@@ -215,10 +219,9 @@ final class BatchScoring {
       if (created != null) {
         LOG.info("score: batch {} of file {} was created before the driver stopped; following it",
             created.path("id").asText(), e.inputFileId);
-      } else if (e.requests.entrySet().stream().noneMatch(r -> current(r.getKey(), r.getValue()))) {
+      } else if (!counts(e)) {
         e.status = "superseded"; // uploaded, never created, and no longer asking what the run needs
-        e.finishedAt = Instant.now();
-        e.collectedAt = e.finishedAt;
+        e.markCollected();
         book.write(entries);
         continue;
       } else {
@@ -287,8 +290,7 @@ final class BatchScoring {
     if (e.status.equals("failed") && !refusal.isMissingNode() && !refusal.path("code").asText().contains("limit")) {
       // the batch's lines themselves were refused (bad lines, an unknown model): sending them again would fail
       // the same way. It is marked collected first, so that a run after the fix sends its items anew.
-      e.finishedAt = Instant.now();
-      e.collectedAt = e.finishedAt;
+      e.markCollected();
       book.write(entries);
       throw io.ecolens.Errors.stageFailed("score", "the provider refused batch " + e.batchId + " of run "
           + ctx.runId() + ": " + refusal.path("code").asText() + " " + refusal.path("message").asText()
@@ -337,8 +339,7 @@ final class BatchScoring {
     e.completedRequests = counts.path("completed").asLong();
     e.failedRequests = Math.max(0, e.requests.size() - e.completedRequests);
     e.costUsd = settings.batchCost(e.inputTokens, e.outputTokens);
-    e.finishedAt = Instant.now();
-    e.collectedAt = Instant.now();
+    e.markCollected();
     book.write(entries);
     LOG.info("score: collected batch {} ({}): {} items scored or failed, {} to send again", e.batchId, e.status,
         rows.stream().map(CategoryScore::contentId).distinct().count(), again.size() + againAlone.size());
