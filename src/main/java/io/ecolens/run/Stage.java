@@ -29,4 +29,22 @@ public interface Stage<R extends StageResult> {
   default boolean recorded() {
     return true;
   }
+
+  /**
+   * True (the default) when the stage may read its run's row of {@code runs} (the report, the
+   * gates): the runner marks the row running before the stage begins. A stage that never reads it
+   * begins while that write is made, and the runner waits for the write before recording the end.
+   */
+  default boolean readsRunRow() {
+    return true;
+  }
+
+  /**
+   * Writes what follows from the stage's result alone, e.g. its {@code metrics} rows; nothing by
+   * default. The runner calls it once {@link #execute} returned, while it records the stage as
+   * finished in {@code runs}, so the two commits do not wait for each other; a failure here fails
+   * the stage. A job killed between the two may leave the row finished without these rows: running
+   * the stage again writes both.
+   */
+  default void publish(RunContext ctx, R result) {}
 }

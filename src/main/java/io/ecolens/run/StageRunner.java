@@ -1,14 +1,22 @@
 package io.ecolens.run;
 
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs stages of one run: records each in the run ledger ({@code runs}) as running, then as
  * finished with its wall time, counts and spend, or as failed with the reason; labels its Spark
  * jobs; and logs progress while it works. The one way a stage is run, by the CLI, the pipeline,
  * experiments and tests alike.
+ *
+ * <p>The ledger's writes overlap the stage where they can, each a Delta commit of about a second on
+ * one machine: a stage that does not read its run's row begins while the row is marked running,
+ * and what a stage publishes from its result ({@link Stage#publish}) is written while the row is
+ * marked finished. Each write is waited for before the next one, and a failure of either is the
+ * stage's, recorded as such.
  */
 public final class StageRunner {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
   private final RunContext ctx;
   private final RunLedger ledger;
 
@@ -50,21 +58,34 @@ public final class StageRunner {
 
   private <R extends StageResult> Timed<R> run(Stage<R> stage, boolean last) {
     String name = stage.name();
+    ctx.describe(name, ""); // before the ledger's thread starts: it inherits the stage's job group
+    CompletableFuture<Void> started = DONE;
     if (stage.recorded()) {
       ctx.store().ensureAll();
-      ledger.started(name);
+      if (stage.readsRunRow()) {
+        ledger.started(name);
+      } else {
+        started = Background.run("ecolens-run-ledger", () -> ledger.started(name)); // the stage begins meanwhile
+      }
     }
     long start = System.nanoTime();
-    ctx.describe(name, "");
     try (Progress tasks = stage.reportsOwnProgress() ? null : Progress.tasks(ctx.spark(), name)) {
       R result = stage.execute(ctx);
       double seconds = (System.nanoTime() - start) / 1e9;
-      if (stage.recorded()) {
-        ledger.finished(name, seconds, result.counts(), result.spend(), last);
+      Background.join(started);
+      CompletableFuture<Void> finished = !stage.recorded() ? DONE : Background.run("ecolens-run-ledger",
+          () -> ledger.finished(name, seconds, result.counts(), result.spend(), last));
+      try {
+        stage.publish(ctx, result);
+      } catch (RuntimeException e) {
+        Background.settle(finished); // the failed write below comes after it
+        throw e;
       }
+      Background.join(finished);
       return new Timed<>(name, result, seconds);
     } catch (RuntimeException e) {
       try {
+        Background.settle(started);
         if (stage.recorded()) {
           ledger.failed(name, String.valueOf(e.getMessage()));
         }

@@ -11,11 +11,14 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.ecolens.policy.Policy;
+import io.ecolens.run.Background;
 import io.ecolens.run.RunContext;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -54,42 +57,48 @@ public final class ScoreLedger {
 
   /**
    * The items left to score once {@link #forgetStale} has run and earlier runs' rows are copied
-   * ({@link #cachedCopies}): {@code items} of them in {@code toScore}, the run's other items being
-   * {@code committedItems} committed before and the rest copied from the cache.
+   * ({@link #cachedCopies}): {@code items} of them in {@code toScore}, of the run's {@code
+   * itemCount} items {@code committedItems} being committed before and the rest copied from the cache.
    */
-  record Pending(Dataset<Row> toScore, long items, long committedItems) {}
+  record Pending(Dataset<Row> toScore, long items, long committedItems, long itemCount) {}
 
   /**
    * Forgets the run's stale rows ({@link #forgetStale}), copies the cached rows of the items left
-   * and returns the items still to score. A run without rows yet (the usual case) skips the merge
-   * and the joins with its own rows; {@code itemCount} is the number of {@link #items}. The items
-   * returned are persisted (the caller unpersists them): a block lost with an executor is computed
-   * again from the table versions first read, so the pieces committed meanwhile change nothing.
+   * and returns the items still to score. {@code countItems} counts {@link #items}; while it does,
+   * two threads look whether the run has rows yet and whether an earlier run has any row under this
+   * key, and when not (a new run; a new model or prompt) the merge and the joins are skipped. The
+   * items returned are persisted (the caller unpersists them): a block lost with an executor is
+   * computed again from the table versions first read, so the pieces committed meanwhile change nothing.
    */
-  Pending pending(boolean keepCommitted, long itemCount) {
+  Pending pending(boolean keepCommitted, LongSupplier countItems) {
     ctx.store().location(Table.SCORES); // looked up once here, not by the first commit
+    CompletableFuture<Boolean> runHasRows = Background.supply("ecolens-score-ledger", () -> !runRows().isEmpty());
+    CompletableFuture<Boolean> cacheHasRows = Background.supply("ecolens-score-ledger", () -> !earlierRows().isEmpty());
     List<Dataset<Row>> kept = new ArrayList<>();
     try {
+      long itemCount = countItems.getAsLong();
       Dataset<Row> remaining = items;
       long remainingCount = itemCount;
-      if (!runRows().isEmpty()) {
+      if (Background.join(runHasRows)) {
         forgetStale(keepCommitted);
         remaining = keep(notCommitted(), kept);
         remainingCount = remaining.count();
       }
       long committedItems = itemCount - remainingCount;
-      Dataset<Row> cached = keep(cachedCopies(remaining), kept);
-      if (cached.isEmpty()) {
+      Dataset<Row> cached = Background.join(cacheHasRows) ? keep(cachedCopies(remaining), kept) : null;
+      if (cached == null || cached.isEmpty()) {
         kept.remove(remaining); // stays persisted for the caller
-        return new Pending(remaining, remainingCount, committedItems);
+        return new Pending(remaining, remainingCount, committedItems, itemCount);
       }
       append(cached);
       Dataset<Row> cachedIds = cached.select("content_id").distinct();
       Dataset<Row> toScore = remaining.join(cachedIds,
           remaining.col("contentId").equalTo(cachedIds.col("content_id")), "left_anti")
           .persist(StorageLevel.MEMORY_AND_DISK());
-      return new Pending(toScore, toScore.count(), committedItems);
+      return new Pending(toScore, toScore.count(), committedItems, itemCount);
     } finally {
+      Background.settle(runHasRows); // a count that failed leaves no check running past the stage
+      Background.settle(cacheHasRows);
       kept.forEach(Dataset::unpersist);
     }
   }

@@ -3,6 +3,7 @@ package io.ecolens.score;
 import static org.apache.spark.sql.functions.col;
 
 import io.ecolens.policy.Policy;
+import io.ecolens.run.Background;
 import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
@@ -165,21 +165,21 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     Policy policy = spec.policy();
     ctx.describe("score", spec.describe() + ", policy " + policy.id() + " " + policy.version());
     ChunkedScoring.Plan plan = ChunkedScoring.Plan.of(ctx, spec);
-    // the endpoint is checked while the ledger is read, so that neither waits for the other
-    CompletableFuture<Void> preflight = CompletableFuture.runAsync(spec::preflight);
+    // the endpoint is checked while the items are counted and the ledger read, so that neither waits for the other
+    CompletableFuture<Void> preflight = Background.run("ecolens-score-preflight", spec::preflight);
     Dataset<Row> items = items(ctx).persist(StorageLevel.MEMORY_AND_DISK());
     ScoreLedger.Pending pending = null;
     try {
-      long itemCount = counted(ctx, items);
       // collecting batches keeps the run's error rows: their items were tried, and sending them again on
       // every --collect would pay for them again and again (a plain rerun retries them, as online)
       boolean collecting = plan.paid() && spec.openai().batchMode() && batchStep == BatchStep.COLLECT;
       ScoreLedger ledger = new ScoreLedger(ctx, spec, items, collecting);
       long deferred = 0;
       long awaiting = 0;
-      pending = ledger.pending(plan.paid(), itemCount);
+      pending = ledger.pending(plan.paid(), () -> counted(ctx, items));
+      long itemCount = pending.itemCount();
       if (pending.items() > 0) {
-        await(preflight);
+        Background.join(preflight);
         Dataset<Row> online = pending.toScore();
         long onlineItems = pending.items();
         if (plan.paid() && spec.openai().batchMode()) {
@@ -202,50 +202,51 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     }
   }
 
-  /** Waits for the endpoint check; its failure (an ecolens error) is the stage's. */
-  private static void await(CompletableFuture<Void> preflight) {
-    try {
-      preflight.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
-  }
-
-  /** Totals of the run's rows, its {@code score} metrics and, for a cascade, its {@link CascadeFigures}. */
+  /** Totals of the run's rows: in batch mode with its spend from {@link BatchFigures}. */
   private static Result result(RunContext ctx, ScorerSpec spec, ScoreLedger ledger, long itemCount, boolean paid,
       long deferred, long awaiting) {
     int categories = spec.policy().categories().size();
     ScoreLedger.Totals t = ledger.totals();
-    BatchFigures batches = paid && spec.openai().batchMode() ? BatchFigures.of(ctx) : null;
-    if (batches != null) {
-      t = batches.spend(t);
+    if (paid && spec.openai().batchMode()) {
+      t = BatchFigures.of(ctx).spend(t);
     }
     long cachedItems = t.cachedRows() / categories;
-    MetricRows metrics = new MetricRows(ctx.runId(), "score");
-    metrics.add("items", "", "all", "all", itemCount, null, null, itemCount);
-    metrics.add("cached_items", "", "all", "all", cachedItems, null, null, itemCount);
-    if (paid) {
-      metrics.add("deferred_items", "", "all", "all", deferred, null, null, itemCount);
-    }
-    metrics.add("error_rows", "", "all", "all", t.errorRows(), null, null, t.okRows() + t.errorRows());
-    metrics.add("cost_usd", "", "all", "all", t.costUsd(), null, null, itemCount);
-    metrics.add("input_tokens", "", "all", "all", t.inputTokens(), null, null, itemCount);
-    metrics.add("output_tokens", "", "all", "all", t.outputTokens(), null, null, itemCount);
-    if (batches != null) {
-      batches.add(metrics, spec.openai().batchPriceFactor(), itemCount, awaiting);
-    }
-    metrics.write(ctx);
-    if (spec.isCascade()) {
-      CascadeFigures.write(ctx, spec.cascade().second().id());
-    }
     LOG.info("score: {} items x {} categories with {} ({} reused, {} deferred by the budget), {} error rows, "
         + "{} input + {} output tokens, {} USD", itemCount, categories, spec.model(), cachedItems, deferred,
         t.errorRows(), t.inputTokens(), t.outputTokens(), String.format("%.4f", t.costUsd()));
     return new Result(ctx.runId(), itemCount, categories, cachedItems, itemCount - cachedItems - deferred - awaiting,
         t.okRows(), t.errorRows(), t.inputTokens(), t.outputTokens(), t.costUsd(), deferred, awaiting);
+  }
+
+  /** The run's {@code score} metrics and, for a cascade, its {@link CascadeFigures}. */
+  @Override
+  public void publish(RunContext ctx, Result r) {
+    ScorerSpec spec = spec(ctx);
+    boolean paid = spec.sendsToLlm();
+    long itemCount = r.items();
+    MetricRows metrics = new MetricRows(ctx.runId(), "score");
+    metrics.add("items", "", "all", "all", itemCount, null, null, itemCount);
+    metrics.add("cached_items", "", "all", "all", r.cachedItems(), null, null, itemCount);
+    if (paid) {
+      metrics.add("deferred_items", "", "all", "all", r.deferredItems(), null, null, itemCount);
+    }
+    metrics.add("error_rows", "", "all", "all", r.errorRows(), null, null, r.okRows() + r.errorRows());
+    metrics.add("cost_usd", "", "all", "all", r.costUsd(), null, null, itemCount);
+    metrics.add("input_tokens", "", "all", "all", r.inputTokens(), null, null, itemCount);
+    metrics.add("output_tokens", "", "all", "all", r.outputTokens(), null, null, itemCount);
+    if (paid && spec.openai().batchMode()) {
+      BatchFigures.of(ctx).add(metrics, spec.openai().batchPriceFactor(), itemCount, r.awaitingItems());
+    }
+    metrics.write(ctx);
+    if (spec.isCascade()) {
+      CascadeFigures.write(ctx, spec.cascade().second().id());
+    }
+  }
+
+  /** The stage never reads its run's row of {@code runs}: it begins while the runner marks the row running. */
+  @Override
+  public boolean readsRunRow() {
+    return false;
   }
 
   private static ScorerSpec spec(RunContext ctx) {

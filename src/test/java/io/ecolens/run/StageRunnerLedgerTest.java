@@ -52,6 +52,35 @@ class StageRunnerLedgerTest extends SparkTest {
     }
   }
 
+  /**
+   * A stage that never reads its run's row, so that the runner marks the row running while it
+   * runs; it fails at once when {@code failing}, and publishes its count to {@code published}, or
+   * fails there when {@code publishFails}.
+   */
+  private record Quiet(String name, boolean failing, boolean publishFails, List<String> published)
+      implements Stage<Counted> {
+    @Override
+    public Counted execute(RunContext ctx) {
+      if (failing) {
+        throw new IllegalStateException("failed before the row was marked running");
+      }
+      return new Counted(name);
+    }
+
+    @Override
+    public boolean readsRunRow() {
+      return false;
+    }
+
+    @Override
+    public void publish(RunContext ctx, Counted result) {
+      if (publishFails) {
+        throw new IllegalStateException("metrics could not be written");
+      }
+      published.add(result.name());
+    }
+  }
+
   private RunContext context(String runId) {
     return context(RunId.of(runId));
   }
@@ -135,5 +164,32 @@ class StageRunnerLedgerTest extends SparkTest {
     new StageRunner(ctx).run(new Named("sample"));
     assertThat(JavaConverters.mapAsJavaMap(runRow(ctx).<scala.collection.Map<String, Object>>getAs("stage_seconds")))
         .containsOnlyKeys("sample");
+  }
+
+  @Test
+  void aStageThatDoesNotReadItsRowOverlapsTheLedgersWritesAndEndsInTheRightState() {
+    RunContext ctx = context("quiet");
+    long before = runsCommits(ctx);
+    List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    new StageRunner(ctx).run(new Quiet("score", false, false, published));
+    assertThat(published).containsExactly("score");
+    assertThat((String) runRow(ctx).getAs("status")).isEqualTo("succeeded");
+    assertThat(runsCommits(ctx) - before).isEqualTo(2); // marked running, then finished: nothing more
+
+    // a stage failing while its row is still being marked running ends failed, not running
+    assertThatThrownBy(() -> new StageRunner(context("quiet")).run(new Quiet("score", true, false, published)))
+        .hasMessage("failed before the row was marked running");
+    Row failed = runRow(ctx);
+    assertThat((String) failed.getAs("status")).isEqualTo("failed");
+    assertThat((String) failed.getAs("error")).isEqualTo("score: failed before the row was marked running");
+
+    // what the stage publishes fails after the row was marked finished: the run ends failed with that reason
+    assertThatThrownBy(() -> new StageRunner(context("quiet")).run(new Quiet("score", false, true, published)))
+        .hasMessage("metrics could not be written");
+    Row unpublished = runRow(ctx);
+    assertThat((String) unpublished.getAs("status")).isEqualTo("failed");
+    assertThat((String) unpublished.getAs("error")).isEqualTo("score: metrics could not be written");
+    assertThat(published).containsExactly("score");
   }
 }
