@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  *       the same run id resumes with the items left.
  * </ol>
  *
+ * <p>The stage's own writes stay off the request window where they can: it begins while the runner
+ * marks its {@code runs} row running ({@link #readsRunRow}), counts the items while the ledger's
+ * lookups and the endpoint's check run beside it, and its {@code metrics} rows are written while
+ * the row is marked finished ({@link #publish}).
+ *
  * <p>Global limits of the LLM: P = min(score.openai.partitions, or the job's task slots when 0;
  * max-concurrency). Each of the P partitions gets 1/P of max-concurrency, requests-per-minute and
  * tokens-per-minute ({@link io.ecolens.scorer.openai.TaskShare}), so the sum over the tasks that

@@ -239,9 +239,10 @@ public final class TableStore {
 
   /**
    * Storage location of a table (a local path or an s3a:// URI), from the catalog's metadata: one
-   * metastore call, no Spark job (as {@code DESCRIBE DETAIL} would run).
+   * metastore call, no Spark job (as {@code DESCRIBE DETAIL} would run). Synchronized: a stage's
+   * threads (pieces committing, the run ledger's writes) look locations up at once.
    */
-  public String location(Table table) {
+  public synchronized String location(Table table) {
     ensure(table);
     return locations.computeIfAbsent(table, this::catalogLocation);
   }
