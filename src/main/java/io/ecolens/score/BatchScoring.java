@@ -132,7 +132,7 @@ final class BatchScoring {
         try {
           JsonNode batch = api.get(e.batchId);
           if (BatchProvider.finished(batch.path("status").asText())) {
-            bill(e, batch); // it ran: what it cost counts
+            bill(e, answers(batch)); // it ran: what it cost counts
           } else {
             api.cancel(e.batchId);
           }
@@ -146,10 +146,13 @@ final class BatchScoring {
     }
   }
 
-  /** Adds the usage of every line of an ended batch's files to its entry, priced at the batch price. */
-  private void bill(BatchBook.Entry e, JsonNode batch) {
+  /**
+   * Adds the usage of every request answered in an ended batch's file {@code lines} (its first line
+   * when there are two) to its entry, priced at the batch price: counting for the run or not, it was paid for.
+   */
+  private void bill(BatchBook.Entry e, List<JsonNode> lines) {
     Set<String> billed = new HashSet<>();
-    for (JsonNode answer : answers(batch)) {
+    for (JsonNode answer : lines) {
       if (billed.add(answer.path("custom_id").asText())) {
         addUsage(e, answer);
       }
@@ -307,18 +310,14 @@ final class BatchScoring {
     List<ScoringItem> again = new ArrayList<>();
     List<ScoringItem> againAlone = new ArrayList<>();
     Set<String> answered = new HashSet<>();
-    Set<String> billed = new HashSet<>();
-    for (JsonNode answer : answers(batch)) {
+    List<JsonNode> lines = answers(batch);
+    bill(e, lines);
+    for (JsonNode answer : lines) {
       String key = answer.path("custom_id").asText();
-      if (!billed.add(key)) {
-        continue; // a second line of one request
-      }
-      addUsage(e, answer);
       BatchRequests.Request request = requests.get(key);
-      if (request == null) {
-        continue; // paid for, but no longer counting (see current)
+      if (request == null || !answered.add(key)) {
+        continue; // paid for, but no longer counting (see current), or a second line of one request
       }
-      answered.add(key);
       BatchRequests.Outcome o = render.read(answer, request, e.round);
       rows.addAll(o.rows());
       (o.alone() ? againAlone : again).addAll(o.again());
@@ -338,7 +337,6 @@ final class BatchScoring {
     JsonNode counts = batch.path("request_counts");
     e.completedRequests = counts.path("completed").asLong();
     e.failedRequests = Math.max(0, e.requests.size() - e.completedRequests);
-    e.costUsd = settings.batchCost(e.inputTokens, e.outputTokens);
     e.markCollected();
     book.write(entries);
     LOG.info("score: collected batch {} ({}): {} items scored or failed, {} to send again", e.batchId, e.status,
