@@ -3,7 +3,9 @@
 #   RESULT <name> <value>
 #   jobs/bench.sh embedded            embedded scorer in the Spark pipeline vs the raw ONNX loop (target >= 0.85)
 #   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets),
-#                                     and scikit-learn on the same vectors and folds when python3 has sklearn
+#                                     and scikit-learn on the same vectors and folds when python3 has sklearn, for
+#                                     each in-process model (BENCH_DAVIDSON_MODELS, comma-separated; default all
+#                                     three), then a table comparing them with the score stage's items/s
 #   jobs/bench.sh evaluate [--small | --tiny | --rows N[,N...]]
 #                                     evaluate over generated score rows with labels, 1M and 10M rows
 #                                     (--small: 100k and 1M; --tiny: 100k), next to DuckDB: the rows are
@@ -97,7 +99,8 @@ case "${1:-}" in
     run_java io.ecolens.bench.EmbeddedBench ratio
     ;;
   davidson)
-    run_java -Dbench.davidson.fraction="${BENCH_DAVIDSON_FRACTION:-1.0}" io.ecolens.bench.EmbeddedBench davidson
+    run_java -Dbench.davidson.fraction="${BENCH_DAVIDSON_FRACTION:-1.0}" \
+      ${BENCH_DAVIDSON_MODELS:+-Dbench.davidson.models="$BENCH_DAVIDSON_MODELS"} io.ecolens.bench.EmbeddedBench davidson
     ;;
   cascade)
     shift

@@ -236,9 +236,10 @@ public final class ConfigLoader {
       throw Errors.config(source, "sample.min-per-stratum", "must be at least 0, cannot be: " + c.sample().minPerStratum());
     }
     positive(source, "score.embedded.intra-op-threads", c.score().embedded().intraOpThreads());
-    positive(source, "score.embedded.max-tokens", c.score().embedded().maxTokens());
-    if (c.score().embedded().maxTokens() > 512) {
-      throw Errors.config(source, "score.embedded.max-tokens", "must be at most 512 (the model's window), cannot be: " + c.score().embedded().maxTokens());
+    int maxTokens = c.score().embedded().maxTokens();
+    if (maxTokens < 16 || maxTokens > EmbeddingModel.MAX_WINDOW) {
+      throw Errors.config(source, "score.embedded.max-tokens", "must be between 16 and " + EmbeddingModel.MAX_WINDOW
+          + " (the models' window; longer texts are embedded in several windows), cannot be: " + maxTokens);
     }
     if (c.score().embedded().train().folds() < 2) {
       throw Errors.config(source, "score.embedded.train.folds", "must be at least 2, cannot be: " + c.score().embedded().train().folds());

@@ -197,7 +197,7 @@ public record EcolensConfig(
       batchSize = batchSize == null ? 64 : batchSize;
       maxCost = maxCost == null ? 0.0 : maxCost;
       openai = openai == null ? io.ecolens.config.OpenAiSettings.defaults() : openai;
-      embedded = embedded == null ? new EmbeddedSettings(null, null, null, null, null) : embedded;
+      embedded = embedded == null ? new EmbeddedSettings(null, null, null, null, null, null) : embedded;
       cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
     }
 
@@ -220,17 +220,20 @@ public record EcolensConfig(
   }
 
   /**
-   * The {@code embedded} scorer (all-MiniLM-L6-v2, in process). {@code mode}: {@code auto} uses
+   * The {@code embedded} scorer (a sentence-embedding model in process). {@code model}: which
+   * ({@link EmbeddingModel}; default all-MiniLM-L6-v2). {@code mode}: {@code auto} uses
    * the trained head of the policy version when one was saved under {@code heads}, else zero-shot;
    * {@code zero-shot} and {@code trained} force one (trained fails when no head exists).
    * {@code intra-op-threads} is ONNX Runtime's thread count per call (Spark already runs one task
-   * per core); {@code max-tokens} is the model window (longer texts are truncated, and say so).
+   * per core); {@code max-tokens} is the model window (a longer text is embedded window by window and
+   * the windows' vectors averaged).
    * {@code heads} is the folder of trained heads (default {@code <catalog.warehouse>/models/embedded-heads});
    * {@code train} drives the {@code train} command.
    */
-  public record EmbeddedSettings(EmbeddedMode mode, Integer intraOpThreads, Integer maxTokens, String heads,
-      TrainSettings train) {
+  public record EmbeddedSettings(EmbeddingModel model, EmbeddedMode mode, Integer intraOpThreads, Integer maxTokens,
+      String heads, TrainSettings train) {
     public EmbeddedSettings {
+      model = model == null ? EmbeddingModel.MINILM : model;
       mode = mode == null ? EmbeddedMode.AUTO : mode;
       intraOpThreads = intraOpThreads == null ? 1 : intraOpThreads;
       maxTokens = maxTokens == null ? 256 : maxTokens;

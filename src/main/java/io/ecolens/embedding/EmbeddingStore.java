@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.size;
 
 import io.delta.exceptions.DeltaConcurrentModificationException;
 import io.ecolens.Errors;
+import io.ecolens.config.EmbeddingModel;
 import io.ecolens.spark.Seqs;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
@@ -27,22 +28,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * MiniLM vectors kept in {@code embeddings}: each (content_hash, text_hash, model) is computed once,
- * with MiniLM on the executors, and every later call, by any stage or run, reads it back.
+ * In-process embeddings kept in {@code embeddings}: each (content_hash, text_hash, model) is computed once,
+ * with the model on the executors, and every later call, by any stage or run, reads it back.
  *
  * <p>The exact text's SHA-256 is part of the key beside content_hash because content_hash is taken
  * over lower-cased fields and hashtags, and consumers embed different renderings of one item
  * (semantic diversity joins title, description and transcript with spaces; training and the
  * embedded scorer use {@code ScoringItem.text()}): a vector is only ever reused for the same text.
- * The model id ({@link MiniLm#modelId}) names the window, the other setting that changes a vector.
- * A vector does not depend on the batch it was computed in ({@link MiniLm#embed}), so a stored one
+ * The model id ({@link Embedder#modelId}) names the model, the window and how long texts are pooled.
+ * A vector does not depend on the batch it was computed in ({@link Embedder#embed}), so a stored one
  * equals the one the consumer would have computed.
  */
 public final class EmbeddingStore {
   /** Input columns: the item's content_hash (null is read as empty) and the text to embed. */
   public static final String CONTENT_HASH = "content_hash";
   public static final String TEXT = "text";
-  /** Added by {@link #keyed}: SHA-256 of the text (null is read as empty, as MiniLM reads it). */
+  /** Added by {@link #keyed}: SHA-256 of the text (null is read as empty, as the embedder reads it). */
   public static final String TEXT_HASH = "text_hash";
   /** Output columns: the vector (array of float) and whether the text was cut to the window. */
   public static final String VECTOR = "vector";
@@ -54,26 +55,29 @@ public final class EmbeddingStore {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddingStore.class);
 
   private final TableStore tables;
+  private final EmbeddingModel embedding;
   private final int maxTokens;
   private final int intraOpThreads;
 
   /**
+   * @param embedding the model; part of the model id
    * @param maxTokens the model window; part of the model id
    * @param intraOpThreads ONNX Runtime threads per task (the JVM's first caller's count wins)
    */
-  public EmbeddingStore(TableStore tables, int maxTokens, int intraOpThreads) {
+  public EmbeddingStore(TableStore tables, EmbeddingModel embedding, int maxTokens, int intraOpThreads) {
     if (maxTokens < 1 || intraOpThreads < 1) {
       throw new IllegalArgumentException("maxTokens and intraOpThreads must be at least 1, cannot be: "
           + maxTokens + ", " + intraOpThreads);
     }
     this.tables = tables;
+    this.embedding = embedding;
     this.maxTokens = maxTokens;
     this.intraOpThreads = intraOpThreads;
   }
 
-  /** The model id this store reads and writes, e.g. {@code all-minilm-l6-v2-q:max-tokens=256}. */
+  /** The model id this store reads and writes, e.g. {@code all-minilm-l6-v2-q:max-tokens=256:windows=16}. */
   public String model() {
-    return MiniLm.modelId(maxTokens);
+    return Embedder.modelId(embedding, maxTokens);
   }
 
   /**
@@ -142,9 +146,10 @@ public final class EmbeddingStore {
 
   /** Rows of {@code embeddings} for (content_hash, text_hash, text) rows, embedded on the executors. */
   private Dataset<Row> compute(Dataset<Row> missing, LongAccumulator embedded) {
+    EmbeddingModel kind = embedding;
     int window = maxTokens;
     int threads = intraOpThreads;
-    MapPartitionsFunction<Row, EmbeddingRow> embed = partition -> embedPartition(partition, window, threads,
+    MapPartitionsFunction<Row, EmbeddingRow> embed = partition -> embedPartition(partition, kind, window, threads,
         embedded);
     // Spread over every core: the keys to embed often arrive in one partition (a draw ends in a limit).
     int slots = missing.sparkSession().sparkContext().defaultParallelism();
@@ -155,12 +160,12 @@ public final class EmbeddingStore {
   }
 
   /** Embeds a partition in batches of {@link #BATCH}, lazily, with the JVM's model for the window. */
-  private static Iterator<EmbeddingRow> embedPartition(Iterator<Row> partition, int maxTokens, int threads,
-      LongAccumulator embedded) {
+  private static Iterator<EmbeddingRow> embedPartition(Iterator<Row> partition, EmbeddingModel kind, int maxTokens,
+      int threads, LongAccumulator embedded) {
     if (!partition.hasNext()) {
       return Collections.emptyIterator();
     }
-    MiniLm model = MiniLm.shared(maxTokens, threads);
+    Embedder model = Embedder.shared(kind, maxTokens, threads);
     return new Iterator<>() {
       private Iterator<EmbeddingRow> current = Collections.emptyIterator();
 
@@ -171,7 +176,7 @@ public final class EmbeddingStore {
           while (batch.size() < BATCH && partition.hasNext()) {
             batch.add(partition.next());
           }
-          MiniLm.Batch b = model.embed(batch.stream().map(r -> r.<String>getAs(TEXT)).toList());
+          Embedder.Batch b = model.embed(batch.stream().map(r -> r.<String>getAs(TEXT)).toList());
           embedded.add(batch.size());
           List<EmbeddingRow> rows = new ArrayList<>(batch.size());
           for (int i = 0; i < batch.size(); i++) {

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import io.ecolens.Errors;
 import io.ecolens.config.DiversitySettings;
 import io.ecolens.diversity.DiversityMetrics;
+import io.ecolens.config.EmbeddingModel;
 import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
@@ -143,7 +144,7 @@ public final class MetricsStage implements Stage<MetricsStage.Result> {
     topics.add(DiversityMetrics.NO_TOPIC);
     DiversitySettings settings = diversity == null ? DiversitySettings.defaults(topics) : diversity;
     // One ONNX thread per task, as semantic diversity always embedded.
-    return new DiversityMetrics(settings, new EmbeddingStore(store, settings.maxTokens(), 1))
+    return new DiversityMetrics(settings, new EmbeddingStore(store, EmbeddingModel.MINILM, settings.maxTokens(), 1))
         .compute(runId, store.readRun(Table.CONTENT, runId), store.readRun(Table.SAMPLES, runId),
             store.readRun(Table.SCORES, runId));
   }

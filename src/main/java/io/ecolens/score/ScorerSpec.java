@@ -57,15 +57,15 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
     TrainedHeads heads = null;
     if (usesEmbedded && e.mode() != EmbeddedMode.ZERO_SHOT) {
       String root = e.headsRoot(config.catalog().warehouse());
-      heads = TrainedHeads.find(root, policy, hadoop);
+      heads = TrainedHeads.find(root, policy, e.model(), hadoop);
       if (heads == null && e.mode() == EmbeddedMode.TRAINED) {
-        throw Errors.missingInput("trained heads for policy " + policy.id() + " " + policy.version(),
-            TrainedHeads.location(root, policy).toString(),
+        throw Errors.missingInput("trained heads for policy " + policy.id() + " " + policy.version() + " on "
+            + e.model(), TrainedHeads.location(root, policy, e.model()).toString(),
             "Run 'train' on a run with human labels first, or set score.embedded.mode to auto or zero-shot.");
       }
     }
     EcolensConfig.CascadeSettings c = score.cascade();
-    return new ScorerSpec(score.scorer(), policy, new EmbeddedSpec(e.maxTokens(), e.intraOpThreads(), heads),
+    return new ScorerSpec(score.scorer(), policy, new EmbeddedSpec(e.model(), e.maxTokens(), e.intraOpThreads(), heads),
         new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare()), score.openai());
   }
 

@@ -155,7 +155,7 @@ public enum Table {
           string("content_hash", "content_hash of the item whose text was embedded (empty when it had none)"),
           string("text_hash", "SHA-256 of the exact text embedded; with content_hash and model the key (content_hash"
               + " is taken over lower-cased fields, and consumers embed different renderings of an item)"),
-          string("model", "Model id and everything else that changes the vector, e.g. all-minilm-l6-v2-q:max-tokens=256"),
+          string("model", "Model id and everything else that changes the vector, e.g. all-minilm-l6-v2-q:max-tokens=256:windows=16"),
           integer("dimension", "Length of the vector"),
           floats("vector", "The embedding: mean-pooled, L2-normalised"),
           bool("truncated", "The text was longer than the model window and was cut to it"),

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig;
+import io.ecolens.embedding.Embedder;
 import io.ecolens.embedding.EmbeddingStore;
 import io.ecolens.policy.Policy;
 import io.ecolens.run.MetricRows;
@@ -141,11 +142,12 @@ public final class TrainStage implements Stage<TrainStage.Result> {
           "Load labels (input.labels) with at least " + train.folds() + " violating and allowed items per category.");
     }
     metrics.write(ctx);
-    TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(), Instant.now().toString(), runId, heads);
+    TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(),
+        Embedder.modelId(settings.model(), settings.maxTokens()), Instant.now().toString(), runId, heads);
     String root = settings.headsRoot(ctx.config().catalog().warehouse());
     String path;
     try {
-      path = trained.save(root, policy, ctx.spark().sparkContext().hadoopConfiguration()).toString();
+      path = trained.save(root, policy, settings.model(), ctx.spark().sparkContext().hadoopConfiguration()).toString();
     } catch (IOException e) {
       throw Errors.stageFailed("train", "cannot write the trained heads under " + root + ": " + e.getMessage(), e);
     }
@@ -179,7 +181,8 @@ public final class TrainStage implements Stage<TrainStage.Result> {
         .as(Encoders.bean(ScoringItem.class))
         .persist(StorageLevel.MEMORY_AND_DISK()); // looked up, embedded and collected: the query runs once
 
-    EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.maxTokens(), settings.intraOpThreads());
+    EmbeddingStore store = new EmbeddingStore(ctx.store(), settings.model(), settings.maxTokens(),
+        settings.intraOpThreads());
     try {
       return Labelled.collect(embed(items, store)
           .withColumn("fold", pmod(hash(col("content_id"), lit(train.seed() + 1)), lit(train.folds())))
@@ -191,7 +194,7 @@ public final class TrainStage implements Stage<TrainStage.Result> {
   }
 
   /**
-   * MiniLM embeddings of the items' text, as the embedded scorer embeds it ({@link ScoringItem#text}),
+   * Embeddings of the items' text, as the embedded scorer embeds it ({@link ScoringItem#text}),
    * from {@code embeddings}: only texts it lacks are embedded. Columns content_id and vector (array
    * of float), in the items' own partitions and order: the vectors are broadcast (at most
    * train.max-items of them).

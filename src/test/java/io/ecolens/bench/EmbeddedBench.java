@@ -1,24 +1,27 @@
 package io.ecolens.bench;
 
+import io.ecolens.config.Choice;
+import io.ecolens.config.EmbeddingModel;
 import io.ecolens.config.ScorerType;
-
 import io.ecolens.datasets.Davidson;
+import io.ecolens.embedding.Embedder;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
+import io.ecolens.score.ScorerSpec;
 import io.ecolens.scorer.PartitionScorer;
 import io.ecolens.scorer.ScoreRow;
-import io.ecolens.score.ScorerSpec;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.scorer.embedded.EmbeddedSpec;
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.testing.TestSpark;
 import io.ecolens.train.ReferenceExport;
 import io.ecolens.train.TrainStage;
-import io.ecolens.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,7 +35,7 @@ import org.apache.spark.sql.SparkSession;
  * mapPartitions pipeline (local[T], T partitions, batches of B) against the same model, batch size
  * and thread count in a plain loop of T threads, in the same JVM; raw is measured before and
  * after the pipeline and averaged. {@code davidson}: zero-shot and trained F1/AUPRC on the full
- * Davidson set. Run by jobs/bench.sh.
+ * Davidson set for each in-process model, next to scikit-learn. Run by jobs/bench.sh.
  */
 public final class EmbeddedBench {
   public static void main(String[] args) throws Exception {
@@ -46,6 +49,11 @@ public final class EmbeddedBench {
     System.exit(0);
   }
 
+  /**
+   * Each in-process model of {@code bench.davidson.models} (default all) over the same tweets:
+   * zero-shot and trained quality, the scikit-learn reference on the same vectors and folds, and
+   * the score stage's items/s; then one table comparing them.
+   */
   private static void davidson() throws Exception {
     Path datasets = Davidson.datasets();
     if (datasets == null) {
@@ -53,29 +61,68 @@ public final class EmbeddedBench {
       return;
     }
     double fraction = Double.parseDouble(System.getProperty("bench.davidson.fraction", "1.0"));
-    Path dir = Files.createTempDirectory("ecolens-bench-davidson");
     List<String> sets = System.getProperty("bench.davidson.sets", "").isBlank() ? List.of()
         : List.of(System.getProperty("bench.davidson.sets").split(";"));
-    Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, fraction, "davidson_bench", 5, sets);
-    System.out.print(f.describe());
-    System.out.printf(Locale.ROOT, "davidson pipeline (ingest, sample, score, evaluate, train) %.1f s, %d tweets "
-        + "(fraction %.2f)%n", f.seconds(), f.items(), fraction);
-    for (String c : Davidson.CATEGORIES) {
-      double[] z = f.zeroShot().get(c);
-      TrainStage.Fit t = f.trained().get(c);
-      System.out.printf(Locale.ROOT, "RESULT davidson_%s_zero_shot_f1 %.4f%n", c, z[0]);
-      System.out.printf(Locale.ROOT, "RESULT davidson_%s_zero_shot_auprc %.4f%n", c, z[1]);
-      System.out.printf(Locale.ROOT, "RESULT davidson_%s_trained_f1 %.4f%n", c, t == null ? Double.NaN : t.f1());
-      System.out.printf(Locale.ROOT, "RESULT davidson_%s_trained_auprc %.4f%n", c, t == null ? Double.NaN : t.auprc());
+    List<EmbeddingModel> models = new ArrayList<>();
+    for (String id : System.getProperty("bench.davidson.models", Choice.ids(EmbeddingModel.values())).split(",")) {
+      models.add(EmbeddingModel.of(id.trim()));
     }
-    reference(f, dir.resolve("reference"));
+    Map<EmbeddingModel, Davidson.Figures> figures = new LinkedHashMap<>();
+    Map<EmbeddingModel, Map<String, String>> references = new LinkedHashMap<>();
+    for (EmbeddingModel model : models) {
+      Path dir = Files.createTempDirectory("ecolens-bench-davidson");
+      List<String> modelSets = new ArrayList<>(sets);
+      modelSets.add("score.embedded.model=" + model.id());
+      Davidson.Figures f = Davidson.run(TestSpark.session(), datasets, dir, fraction,
+          "davidson_bench_" + model.name().toLowerCase(Locale.ROOT), 5, modelSets);
+      System.out.println("== " + model);
+      System.out.print(f.describe());
+      System.out.printf(Locale.ROOT, "davidson pipeline (ingest, sample, score, evaluate, train) %.1f s, score %.1f s, "
+          + "%d tweets (fraction %.2f)%n", f.seconds(), f.scoreSeconds(), f.items(), fraction);
+      String key = model == EmbeddingModel.MINILM ? "" : model.name().toLowerCase(Locale.ROOT) + "_";
+      for (String c : Davidson.CATEGORIES) {
+        double[] z = f.zeroShot().get(c);
+        TrainStage.Fit t = f.trained().get(c);
+        System.out.printf(Locale.ROOT, "RESULT davidson_%s%s_zero_shot_f1 %.4f%n", key, c, z[0]);
+        System.out.printf(Locale.ROOT, "RESULT davidson_%s%s_zero_shot_auprc %.4f%n", key, c, z[1]);
+        System.out.printf(Locale.ROOT, "RESULT davidson_%s%s_trained_f1 %.4f%n", key, c, t == null ? Double.NaN : t.f1());
+        System.out.printf(Locale.ROOT, "RESULT davidson_%s%s_trained_auprc %.4f%n", key, c,
+            t == null ? Double.NaN : t.auprc());
+      }
+      figures.put(model, f);
+      references.put(model, reference(f, dir.resolve("reference"), key));
+    }
+    compare(figures, references);
+  }
+
+  /** The models side by side: per category zero-shot and trained AUPRC (trained F1), sklearn's AUPRC; items/s. */
+  private static void compare(Map<EmbeddingModel, Davidson.Figures> figures,
+      Map<EmbeddingModel, Map<String, String>> references) {
+    System.out.println();
+    System.out.println("| model | category | zero-shot AUPRC | trained AUPRC (F1) | scikit-learn tuned AUPRC | score items/s |");
+    System.out.println("|---|---|---|---|---|---|");
+    double best = Double.NaN;
+    for (Map.Entry<EmbeddingModel, Davidson.Figures> e : figures.entrySet()) {
+      Davidson.Figures f = e.getValue();
+      for (String c : Davidson.CATEGORIES) {
+        TrainStage.Fit t = f.trained().get(c);
+        System.out.printf(Locale.ROOT, "| %s | %s | %.4f | %.4f (%.3f) | %s | %.0f |%n", e.getKey(), c,
+            f.zeroShot().get(c)[1], t == null ? Double.NaN : t.auprc(), t == null ? Double.NaN : t.f1(),
+            references.get(e.getKey()).getOrDefault(c, "-"), f.items() / f.scoreSeconds());
+        if (t != null && c.equals("hate_speech") && !(t.auprc() <= best)) {
+          best = t.auprc();
+        }
+      }
+    }
+    System.out.printf(Locale.ROOT, "RESULT davidson_best_hate_speech_trained_auprc %.4f%n", best);
   }
 
   /**
    * scikit-learn's logistic regressions on the same vectors and outer folds (jobs/sklearn_reference.py),
    * when python3 has scikit-learn; their AUPRC is computed as ecolens computes cv_auprc.
    */
-  private static void reference(Davidson.Figures f, Path dir) throws Exception {
+  private static Map<String, String> reference(Davidson.Figures f, Path dir, String key) throws Exception {
+    Map<String, String> tuned = new LinkedHashMap<>();
     String python = null;
     for (String candidate : List.of(System.getenv().getOrDefault("ECOLENS_PYTHON", "python3"), "/usr/bin/python3")) {
       try {
@@ -91,7 +138,7 @@ public final class EmbeddedBench {
     if (python == null) {
       System.out.println("SKIP scikit-learn reference: neither $ECOLENS_PYTHON, python3 nor /usr/bin/python3 can "
           + "import sklearn (Debian: apt-get install python3-sklearn)");
-      return;
+      return tuned;
     }
     List<Path> files = ReferenceExport.write(f.run(), Davidson.CATEGORIES, dir);
     List<String> command = new ArrayList<>(List.of(python, "jobs/sklearn_reference.py"));
@@ -102,7 +149,10 @@ public final class EmbeddedBench {
         System.out.println(line);
         String[] w = line.split(" ");
         if (w.length == 7 && w[0].equals("REFERENCE")) {
-          System.out.printf(Locale.ROOT, "RESULT davidson_%s_sklearn_%s_auprc %s%n", w[1], w[2], w[4]);
+          System.out.printf(Locale.ROOT, "RESULT davidson_%s%s_sklearn_%s_auprc %s%n", key, w[1], w[2], w[4]);
+          if (w[2].equals("tuned")) {
+            tuned.put(w[1], w[4]);
+          }
         }
       });
     }
@@ -116,13 +166,14 @@ public final class EmbeddedBench {
             t.regularization());
       }
     }
+    return tuned;
   }
 
   private static void ratio(int n, int batch, int threads) throws Exception {
     Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
     List<ScoringItem> items = texts(n);
-    ScorerSpec spec = new ScorerSpec(ScorerType.EMBEDDED, policy, new EmbeddedSpec(256, 1, null), null);
-    MiniLm model = MiniLm.shared(256, 1);
+    ScorerSpec spec = new ScorerSpec(ScorerType.EMBEDDED, policy, new EmbeddedSpec(EmbeddingModel.MINILM, 256, 1, null), null);
+    Embedder model = Embedder.shared(EmbeddingModel.MINILM, 256, 1);
     spec.scorer();
     System.out.printf("embedded benchmark: %d items, batch %d, %d threads (local[%d]), ONNX intra-op threads %d%n",
         n, batch, threads, threads, model.intraOpThreads());
@@ -155,7 +206,7 @@ public final class EmbeddedBench {
   }
 
   /** items/s of T threads each embedding its share of the items, batch by batch, with the shared model. */
-  private static double raw(MiniLm model, List<ScoringItem> items, int batch, int threads) throws Exception {
+  private static double raw(Embedder model, List<ScoringItem> items, int batch, int threads) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> futures = new ArrayList<>();

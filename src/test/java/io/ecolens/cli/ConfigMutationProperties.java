@@ -24,11 +24,12 @@ class ConfigMutationProperties {
   private static final List<Object[]> COUNTS = List.of(
       new Object[] {"sample.size", 1}, new Object[] {"score.batch-size", 1}, new Object[] {"spark.shuffle-partitions", 1},
       new Object[] {"ingest.max-text-chars", 1}, new Object[] {"sample.min-per-stratum", 0},
-      new Object[] {"score.embedded.max-tokens", 1}, new Object[] {"evaluate.review-queue-per-category", 0});
+      new Object[] {"score.embedded.max-tokens", 16}, new Object[] {"evaluate.review-queue-per-category", 0});
   private static final List<String> SHARES = List.of("generate.malformed-share", "evaluate.uncertainty-band",
       "score.cascade.band", "comparison.alpha", "generate.label-share");
   private static final List<String> SWITCHES = List.of("catalog.embedded", "catalog.server", "generate.enabled");
-  private static final List<String> CHOICES = List.of("score.scorer", "input.labels.layout", "score.embedded.mode");
+  private static final List<String> CHOICES = List.of("score.scorer", "input.labels.layout", "score.embedded.mode",
+      "score.embedded.model");
   private static final Set<String> BOOLEAN_WORDS = Set.of("true", "false", "yes", "no", "on", "off", "y", "n");
 
   /** {@code key=value} mutations, each of which no valid config holds. */

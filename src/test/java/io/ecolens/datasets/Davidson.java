@@ -37,7 +37,7 @@ public final class Davidson {
 
   /** Zero-shot and trained quality per category. */
   public record Figures(long items, Map<String, double[]> zeroShot, Map<String, TrainStage.Fit> trained,
-      double seconds, RunContext run) {
+      double seconds, double scoreSeconds, RunContext run) {
     public String describe() {
       StringBuilder sb = new StringBuilder(String.format("Davidson, %,d tweets%n", items));
       for (String c : CATEGORIES) {
@@ -62,7 +62,7 @@ public final class Davidson {
   /**
    * Writes the corpus (a subsample when {@code fraction < 1}, still a quoted multi-line CSV) and the
    * derived labels under {@code dir}, then runs ingest, sample (all items), score (embedded,
-   * zero-shot), evaluate and train ({@code extraSets}: further config overrides). Returns the figures.
+   * zero-shot), evaluate and train ({@code extraSets}: further config overrides, e.g. the embedding model). Returns the figures.
    */
   public static Figures run(SparkSession spark, Path datasets, Path dir, double fraction, String database, int folds,
       List<String> extraSets) {
@@ -113,7 +113,9 @@ public final class Davidson {
     RunContext ctx = new RunContext(spark, config, "davidson-zero-shot");
     StageRunners.ingest(ctx);
     StageRunners.sample(ctx);
+    long scoring = System.nanoTime();
     StageRunners.score(ctx);
+    double scoreSeconds = (System.nanoTime() - scoring) / 1e9;
     EvaluateStage.Result evaluation = StageRunners.evaluate(ctx);
     Map<String, double[]> zeroShot = new LinkedHashMap<>();
     Dataset<Row> evaluations = ctx.store().readRun(Table.EVALUATIONS, ctx.runId()).filter(col("human_label").isNotNull());
@@ -125,6 +127,6 @@ public final class Davidson {
       zeroShot.put(c, new double[] {evaluation.byCategory().get(c).f1(), auprc});
     }
     TrainStage.Result trained = StageRunners.train(ctx);
-    return new Figures(items, zeroShot, trained.fits(), (System.nanoTime() - start) / 1e9, ctx);
+    return new Figures(items, zeroShot, trained.fits(), (System.nanoTime() - start) / 1e9, scoreSeconds, ctx);
   }
 }

@@ -51,6 +51,6 @@ class DavidsonDatasetTest extends SparkTest {
         "score.embedded.heads=" + dir.resolve("heads"))), "davidson-zero-shot");
     StageRunners.score(trained);
     assertThat(trained.store().readRun(Table.SCORES, trained.runId()).select("model").distinct().first().getString(0))
-        .startsWith("all-minilm-l6-v2-q:trained-");
+        .startsWith("all-minilm-l6-v2-q:max-tokens=256:windows=16:trained-");
   }
 }

@@ -1,11 +1,12 @@
 package io.ecolens.diversity;
 
+import io.ecolens.config.EmbeddingModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.ecolens.embedding.EmbeddingStore;
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.embedding.Embedder;
 import io.ecolens.tables.TableStore;
 import io.ecolens.testing.SparkTest;
 import java.util.ArrayList;
@@ -187,15 +188,15 @@ class DiversityTest extends SparkTest {
     tables.ensureAll();
     SemanticDiversity.Result direct = SemanticDiversity.of(embeddedInPlace(texts, 4, 7));
 
-    long before = MiniLm.embeddedTexts();
+    long before = Embedder.embeddedTexts();
     SemanticDiversity.Result first = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 7,
-        new EmbeddingStore(tables, 256, 1)));
-    long between = MiniLm.embeddedTexts();
+        new EmbeddingStore(tables, EmbeddingModel.MINILM, 256, 1)));
+    long between = Embedder.embeddedTexts();
     SemanticDiversity.Result second = SemanticDiversity.of(SemanticDiversity.embed(texts, 4, 7,
-        new EmbeddingStore(tables, 256, 1)));
+        new EmbeddingStore(tables, EmbeddingModel.MINILM, 256, 1)));
 
     assertThat(between - before).isBetween(3L, 4L); // the drawn four, a and b counted once when both are drawn
-    assertThat(MiniLm.embeddedTexts()).isEqualTo(between);
+    assertThat(Embedder.embeddedTexts()).isEqualTo(between);
     assertThat(direct.items()).isEqualTo(4);
     assertThat(first).isEqualTo(direct);
     assertThat(second).isEqualTo(direct);
@@ -275,7 +276,7 @@ class DiversityTest extends SparkTest {
           partition.forEachRemaining(batch::add);
           List<Vector> out = new ArrayList<>();
           for (int from = 0; from < batch.size(); from += 64) {
-            for (float[] v : MiniLm.shared(256, 1).embed(batch.subList(from, Math.min(from + 64, batch.size())))
+            for (float[] v : Embedder.shared(EmbeddingModel.MINILM, 256, 1).embed(batch.subList(from, Math.min(from + 64, batch.size())))
                 .vectors()) {
               double[] d = new double[v.length];
               for (int k = 0; k < v.length; k++) {

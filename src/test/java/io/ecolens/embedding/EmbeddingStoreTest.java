@@ -1,5 +1,6 @@
 package io.ecolens.embedding;
 
+import io.ecolens.config.EmbeddingModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,25 +65,25 @@ class EmbeddingStoreTest extends SparkTest {
 
   @Test
   void aSecondCallComputesNothingAndReturnsTheSameVectorsAsMiniLmItself() {
-    EmbeddingStore store = new EmbeddingStore(tables, 256, 1);
-    long before = MiniLm.embeddedTexts();
+    EmbeddingStore store = new EmbeddingStore(tables, EmbeddingModel.MINILM, 256, 1);
+    long before = Embedder.embeddedTexts();
     EmbeddingStore.Embedded first = store.embed(texts());
     Map<String, float[]> firstVectors = byTextHash(first.vectors());
     assertThat(first.computed()).isEqualTo(4);
-    assertThat(MiniLm.embeddedTexts() - before).isEqualTo(4);
+    assertThat(Embedder.embeddedTexts() - before).isEqualTo(4);
     assertThat(firstVectors).hasSize(4);
 
-    long between = MiniLm.embeddedTexts();
-    EmbeddingStore.Embedded second = new EmbeddingStore(tables, 256, 1).embed(texts());
+    long between = Embedder.embeddedTexts();
+    EmbeddingStore.Embedded second = new EmbeddingStore(tables, EmbeddingModel.MINILM, 256, 1).embed(texts());
     Map<String, float[]> secondVectors = byTextHash(second.vectors());
     assertThat(second.computed()).isZero();
-    assertThat(MiniLm.embeddedTexts()).isEqualTo(between);
+    assertThat(Embedder.embeddedTexts()).isEqualTo(between);
     assertThat(secondVectors.keySet()).isEqualTo(firstVectors.keySet());
     firstVectors.forEach((key, v) -> assertThat(secondVectors.get(key)).as(key).containsExactly(v));
 
     // what a consumer embedding the text itself gets, bit for bit
     List<Row> keyed = EmbeddingStore.keyed(texts()).orderBy("content_id").collectAsList();
-    MiniLm.Batch direct = MiniLm.shared(256, 1).embed(keyed.stream().map(r -> r.<String>getAs("text")).toList());
+    Embedder.Batch direct = Embedder.shared(EmbeddingModel.MINILM, 256, 1).embed(keyed.stream().map(r -> r.<String>getAs("text")).toList());
     for (int i = 0; i < keyed.size(); i++) {
       Row r = keyed.get(i);
       String key = r.getAs(EmbeddingStore.CONTENT_HASH) + "/" + r.getAs(EmbeddingStore.TEXT_HASH);
@@ -92,15 +93,15 @@ class EmbeddingStoreTest extends SparkTest {
     Dataset<Row> table = tables.read(Table.EMBEDDINGS);
     assertThat(table.count()).isEqualTo(4);
     assertThat(table.select("model").distinct().collectAsList())
-        .extracting(r -> r.getString(0)).containsExactly("all-minilm-l6-v2-q:max-tokens=256");
+        .extracting(r -> r.getString(0)).containsExactly("all-minilm-l6-v2-q:max-tokens=256:windows=16");
     assertThat(table.select("dimension").distinct().collectAsList())
-        .extracting(r -> r.getInt(0)).containsExactly(MiniLm.DIMENSIONS);
+        .extracting(r -> r.getInt(0)).containsExactly(EmbeddingModel.DIMENSIONS);
     assertThat(table.filter("content_hash = ''").count()).isEqualTo(1);
   }
 
   @Test
   void theModelIdNamesTheWindow() {
-    assertThat(new EmbeddingStore(tables, 128, 1).model()).isEqualTo("all-minilm-l6-v2-q:max-tokens=128");
+    assertThat(new EmbeddingStore(tables, EmbeddingModel.MINILM, 128, 1).model()).isEqualTo("all-minilm-l6-v2-q:max-tokens=128:windows=16");
   }
 
   @Test

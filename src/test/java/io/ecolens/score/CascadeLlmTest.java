@@ -151,13 +151,13 @@ class CascadeLlmTest extends SparkTest {
         .startsWith("cascade: embedded unsure");
     assertThat(rows.filter(col("scorer").equalTo("embedded")).first().<String>getAs("rationale"))
         .startsWith("cascade: embedded sure");
-    assertThat(rows.first().<String>getAs("model")).isEqualTo("cascade:all-minilm-l6-v2-q:zero-shot>sim-model"
+    assertThat(rows.first().<String>getAs("model")).isEqualTo("cascade:all-minilm-l6-v2-q:max-tokens=256:windows=16:zero-shot>sim-model"
         + "@share=0.300,band<=1.000");
   }
 
   @Test
   void theModelWasLoadedOnceForAllTasksAndRuns() {
-    assertThat(io.ecolens.embedding.MiniLm.loads()).isEqualTo(1);
+    assertThat(io.ecolens.embedding.Embedder.loads()).isEqualTo(1);
   }
 
   @Test

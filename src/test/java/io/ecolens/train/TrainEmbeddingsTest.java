@@ -1,9 +1,10 @@
 package io.ecolens.train;
 
+import io.ecolens.config.EmbeddingModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ecolens.embedding.EmbeddingStore;
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.embedding.Embedder;
 import io.ecolens.scorer.ScoringItem;
 import io.ecolens.tables.TableStore;
 import io.ecolens.testing.SparkTest;
@@ -39,7 +40,7 @@ class TrainEmbeddingsTest extends SparkTest {
     MapPartitionsFunction<ScoringItem, String> embed = partition -> {
       List<ScoringItem> batch = new ArrayList<>();
       partition.forEachRemaining(batch::add);
-      float[][] vectors = MiniLm.shared(256, 1).embed(batch.stream().map(ScoringItem::text).toList()).vectors();
+      float[][] vectors = Embedder.shared(EmbeddingModel.MINILM, 256, 1).embed(batch.stream().map(ScoringItem::text).toList()).vectors();
       List<String> out = new ArrayList<>();
       for (int i = 0; i < batch.size(); i++) {
         out.add(batch.get(i).getContentId() + " " + java.util.Arrays.toString(vectors[i]));
@@ -67,12 +68,12 @@ class TrainEmbeddingsTest extends SparkTest {
     Dataset<ScoringItem> items = items();
     List<List<String>> expected = direct(items);
 
-    long before = MiniLm.embeddedTexts();
-    List<List<String>> first = stored(TrainStage.embed(items, new EmbeddingStore(tables, 256, 1)));
-    assertThat(MiniLm.embeddedTexts() - before).isEqualTo(5); // i1 and i2 share one text
-    long between = MiniLm.embeddedTexts();
-    List<List<String>> second = stored(TrainStage.embed(items, new EmbeddingStore(tables, 256, 1)));
-    assertThat(MiniLm.embeddedTexts()).isEqualTo(between);
+    long before = Embedder.embeddedTexts();
+    List<List<String>> first = stored(TrainStage.embed(items, new EmbeddingStore(tables, EmbeddingModel.MINILM, 256, 1)));
+    assertThat(Embedder.embeddedTexts() - before).isEqualTo(5); // i1 and i2 share one text
+    long between = Embedder.embeddedTexts();
+    List<List<String>> second = stored(TrainStage.embed(items, new EmbeddingStore(tables, EmbeddingModel.MINILM, 256, 1)));
+    assertThat(Embedder.embeddedTexts()).isEqualTo(between);
 
     assertThat(expected).hasSize(2);
     assertThat(first).isEqualTo(expected);

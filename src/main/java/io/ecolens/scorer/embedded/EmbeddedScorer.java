@@ -1,6 +1,6 @@
 package io.ecolens.scorer.embedded;
 
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.embedding.Embedder;
 import io.ecolens.policy.Policy;
 import io.ecolens.scorer.CategoryScore;
 import io.ecolens.scorer.Scorer;
@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Scores items with MiniLM embeddings. Zero-shot: each category's definition and violating
+ * Scores items with in-process embeddings ({@link Embedder}). Zero-shot: each category's definition and violating
  * examples are embedded once; an item's similarity to the closest of them, lowered by how much
  * closer it is to one of the category's allowed examples, is mapped to 0..1 by the category's
  * calibration ({@link Policy.Embedded}). Trained: a category with a trained head is scored by the
@@ -19,14 +19,19 @@ import java.util.Locale;
 public final class EmbeddedScorer implements Scorer {
   private final Policy policy;
   private final EmbeddedSpec spec;
-  private final MiniLm model;
+  private final Embedder model;
   private final List<float[][]> violating = new ArrayList<>();
   private final List<float[][]> allowed = new ArrayList<>();
 
   public EmbeddedScorer(Policy policy, EmbeddedSpec spec) {
     this.policy = policy;
     this.spec = spec;
-    this.model = MiniLm.shared(spec.maxTokens(), spec.intraOpThreads());
+    if (spec.heads() != null && !spec.vectors().equals(spec.heads().vectors())) {
+      throw new IllegalArgumentException("the trained heads of policy " + policy.id() + " " + policy.version()
+          + " were fitted on " + spec.heads().vectors() + " vectors, not on " + spec.vectors()
+          + "; run 'train' with this score.embedded.model and max-tokens, or set them back");
+    }
+    this.model = Embedder.shared(spec.embedding(), spec.maxTokens(), spec.intraOpThreads());
     for (Policy.Category c : policy.categories()) {
       List<String> positives = new ArrayList<>();
       positives.add(c.definition());
@@ -56,18 +61,19 @@ public final class EmbeddedScorer implements Scorer {
   }
 
   /** Embeds the items' text in one model call; exposed for training and benchmarks. */
-  public MiniLm.Batch embed(List<ScoringItem> items) {
+  public Embedder.Batch embed(List<ScoringItem> items) {
     return model.embed(items.stream().map(ScoringItem::text).toList());
   }
 
   @Override
   public List<CategoryScore> score(List<ScoringItem> items) {
     long start = System.nanoTime();
-    MiniLm.Batch batch = embed(items);
+    Embedder.Batch batch = embed(items);
     double latencyMs = (System.nanoTime() - start) / 1e6 / Math.max(items.size(), 1);
     List<CategoryScore> out = new ArrayList<>(items.size() * violating.size());
     for (int i = 0; i < items.size(); i++) {
-      String note = batch.truncated()[i] ? "; text truncated to the first " + model.maxTokens() + " tokens" : "";
+      String note = batch.truncated()[i]
+          ? "; text cut after " + Embedder.MAX_WINDOWS + " windows of " + model.maxTokens() + " tokens" : "";
       for (int c = 0; c < violating.size(); c++) {
         out.add(scoreOne(items.get(i).getContentId(), c, batch.vectors()[i], note, latencyMs));
       }
@@ -106,7 +112,7 @@ public final class EmbeddedScorer implements Scorer {
   private static double[] closest(float[][] prototypes, float[] x) {
     double[] best = {-1, -1};
     for (int p = 0; p < prototypes.length; p++) {
-      double cos = MiniLm.cosine(prototypes[p], x);
+      double cos = Embedder.cosine(prototypes[p], x);
       if (cos > best[1]) {
         best[0] = p;
         best[1] = cos;

@@ -1,18 +1,28 @@
 package io.ecolens.scorer.embedded;
 
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.config.EmbeddingModel;
+import io.ecolens.embedding.Embedder;
 import java.io.Serializable;
 
 /**
- * What an executor needs to build the {@code embedded} scorer besides the policy: the model
- * window, ONNX Runtime threads, and the trained heads to use (null: zero-shot).
+ * What an executor needs to build the {@code embedded} scorer besides the policy: the embedding
+ * model and its window, ONNX Runtime threads, and the trained heads to use (null: zero-shot).
  */
-public record EmbeddedSpec(int maxTokens, int intraOpThreads, TrainedHeads heads) implements Serializable {
-  /** Zero-shot with the default window and one ONNX thread per task. */
-  public static final EmbeddedSpec ZERO_SHOT = new EmbeddedSpec(256, 1, null);
+public record EmbeddedSpec(EmbeddingModel embedding, int maxTokens, int intraOpThreads, TrainedHeads heads)
+    implements Serializable {
+  /** Zero-shot with the default model and window and one ONNX thread per task. */
+  public static final EmbeddedSpec ZERO_SHOT = new EmbeddedSpec(EmbeddingModel.MINILM, 256, 1, null);
 
-  /** Model id as the scores table records it: the model, and the heads' fingerprint when trained. */
+  /** The id of the vectors: model, window and how long texts are pooled ({@link Embedder#modelId}). */
+  public String vectors() {
+    return Embedder.modelId(embedding, maxTokens);
+  }
+
+  /**
+   * Model id as the scores table records it (part of its cache key): the vectors' id, then
+   * {@code zero-shot} or the trained heads' fingerprint.
+   */
   public String model() {
-    return heads == null ? MiniLm.MODEL_ID + ":zero-shot" : MiniLm.MODEL_ID + ":trained-" + heads.fingerprint();
+    return vectors() + (heads == null ? ":zero-shot" : ":trained-" + heads.fingerprint());
   }
 }

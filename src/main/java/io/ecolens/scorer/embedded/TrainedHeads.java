@@ -2,6 +2,7 @@ package io.ecolens.scorer.embedded;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ecolens.Errors;
+import io.ecolens.config.EmbeddingModel;
 import io.ecolens.policy.Policy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +16,14 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Logistic-regression heads on MiniLM embeddings, one per policy category, fitted by {@code
- * train} for one policy version. Saved as {@code <heads>/<policy id>/<policy version>/heads.json}
- * (local or any Hadoop file system), small enough to ship to executors inside the scorer spec.
+ * Logistic-regression heads on in-process embeddings, one per policy category, fitted by {@code
+ * train} for one policy version and one kind of vectors ({@code vectors}, e.g.
+ * {@code all-minilm-l6-v2-q:max-tokens=256:windows=16}). Saved as {@code
+ * <heads>/<policy id>/<policy version>/<embedding model>/heads.json} (local or any Hadoop file
+ * system), small enough to ship to executors inside the scorer spec.
  */
-public record TrainedHeads(String policyId, String policyVersion, String trainedAt, String trainedOnRun,
-    Map<String, Head> categories) implements Serializable {
+public record TrainedHeads(String policyId, String policyVersion, String vectors, String trainedAt,
+    String trainedOnRun, Map<String, Head> categories) implements Serializable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public TrainedHeads {
@@ -52,14 +55,14 @@ public record TrainedHeads(String policyId, String policyVersion, String trained
     }
   }
 
-  /** Where the heads of this policy version live under the {@code heads} root. */
-  public static Path location(String root, Policy policy) {
-    return new Path(new Path(new Path(root, policy.id()), policy.version()), "heads.json");
+  /** Where the heads of this policy version on this embedding model live under the {@code heads} root. */
+  public static Path location(String root, Policy policy, EmbeddingModel model) {
+    return new Path(new Path(new Path(new Path(root, policy.id()), policy.version()), model.id()), "heads.json");
   }
 
-  /** The saved heads of the policy's version, or null when none were trained. */
-  public static TrainedHeads find(String root, Policy policy, Configuration hadoop) {
-    Path path = location(root, policy);
+  /** The saved heads of the policy's version on this model, or null when none were trained. */
+  public static TrainedHeads find(String root, Policy policy, EmbeddingModel model, Configuration hadoop) {
+    Path path = location(root, policy, model);
     try {
       FileSystem fs = path.getFileSystem(hadoop);
       if (!fs.exists(path)) {
@@ -74,9 +77,9 @@ public record TrainedHeads(String policyId, String policyVersion, String trained
     }
   }
 
-  /** Writes the heads to their location, replacing an earlier fit of the same policy version. */
-  public Path save(String root, Policy policy, Configuration hadoop) throws IOException {
-    Path path = location(root, policy);
+  /** Writes the heads to their location, replacing an earlier fit of the same policy version and model. */
+  public Path save(String root, Policy policy, EmbeddingModel model, Configuration hadoop) throws IOException {
+    Path path = location(root, policy, model);
     FileSystem fs = path.getFileSystem(hadoop);
     try (OutputStream out = fs.create(path, true)) {
       out.write(toJson().getBytes(StandardCharsets.UTF_8));

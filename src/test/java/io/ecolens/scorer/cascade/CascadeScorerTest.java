@@ -135,6 +135,6 @@ class CascadeScorerTest {
     assertThat(rows).extracting(CategoryScore::decidedBy).containsAnyOf("embedded", "rules")
         .doesNotContainNull();
     assertThat(spec.model()).isEqualTo(cascade.model())
-        .isEqualTo("cascade:all-minilm-l6-v2-q:zero-shot>rules:default@band=0.200");
+        .isEqualTo("cascade:all-minilm-l6-v2-q:max-tokens=256:windows=16:zero-shot>rules:default@band=0.200");
   }
 }

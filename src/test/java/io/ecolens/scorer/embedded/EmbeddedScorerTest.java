@@ -1,10 +1,12 @@
 package io.ecolens.scorer.embedded;
 
+import io.ecolens.config.EmbeddingModel;
 import io.ecolens.config.ScorerType;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ecolens.embedding.MiniLm;
+import io.ecolens.embedding.Embedder;
 import io.ecolens.policy.Policy;
 import io.ecolens.policy.PolicyLoader;
 import io.ecolens.scorer.CategoryScore;
@@ -50,9 +52,9 @@ class EmbeddedScorerTest {
       assertThat(s.label()).isNotNull();
     });
     assertThat(scores).filteredOn(s -> s.contentId().equals("huge"))
-        .allSatisfy(s -> assertThat(s.rationale()).contains("truncated to the first 256 tokens"));
+        .allSatisfy(s -> assertThat(s.rationale()).contains("text cut after 16 windows of 256 tokens"));
     assertThat(scores).filteredOn(s -> !s.contentId().equals("huge"))
-        .allSatisfy(s -> assertThat(s.rationale()).doesNotContain("truncated"));
+        .allSatisfy(s -> assertThat(s.rationale()).doesNotContain("cut after"));
   }
 
   @Test
@@ -83,10 +85,10 @@ class EmbeddedScorerTest {
 
   @Test
   void aTrainedHeadDecidesItsCategoryAtItsThreshold() {
-    double[] w = new double[MiniLm.DIMENSIONS];
-    TrainedHeads heads = new TrainedHeads(POLICY.id(), POLICY.version(), "now", "r1",
+    double[] w = new double[EmbeddingModel.DIMENSIONS];
+    TrainedHeads heads = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "now", "r1",
         Map.of("spam_scam", new TrainedHeads.Head(w, 2.0, 0.7, 10, 100)));
-    EmbeddedScorer scorer = new EmbeddedScorer(POLICY, new EmbeddedSpec(256, 1, heads));
+    EmbeddedScorer scorer = new EmbeddedScorer(POLICY, new EmbeddedSpec(EmbeddingModel.MINILM, 256, 1, heads));
     List<CategoryScore> scores = scorer.score(List.of(item("a", "anything")));
     CategoryScore spam = scores.stream().filter(s -> s.category().equals("spam_scam")).findFirst().orElseThrow();
     assertThat(spam.score()).isEqualTo(Math.round(1e6 / (1 + Math.exp(-2.0))) / 1e6);
@@ -94,16 +96,28 @@ class EmbeddedScorerTest {
     assertThat(spam.rationale()).startsWith("trained head");
     assertThat(scores).filteredOn(s -> !s.category().equals("spam_scam"))
         .allSatisfy(s -> assertThat(s.rationale()).startsWith("zero-shot"));
-    assertThat(scorer.model()).startsWith("all-minilm-l6-v2-q:trained-");
+    assertThat(scorer.model()).startsWith(VECTORS + ":trained-");
+  }
+
+  @Test
+  void headsFittedOnAnotherModelAreRefusedNamingBoth() {
+    TrainedHeads heads = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "now", "r1",
+        Map.of("spam_scam", new TrainedHeads.Head(new double[EmbeddingModel.DIMENSIONS], 0.0, 0.5, 10, 100)));
+    assertThatThrownBy(() -> new EmbeddedScorer(POLICY, new EmbeddedSpec(EmbeddingModel.BGE_SMALL, 256, 1, heads)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(VECTORS).hasMessageContaining("bge-small-en-v1.5-q:max-tokens=256")
+        .hasMessageContaining("run 'train'");
   }
 
   @Test
   void theModelIsLoadedOncePerJvm() {
     new ScorerSpec(ScorerType.EMBEDDED, POLICY).scorer();
-    new EmbeddedScorer(POLICY, new EmbeddedSpec(256, 1, null));
+    new EmbeddedScorer(POLICY, new EmbeddedSpec(EmbeddingModel.MINILM, 256, 1, null));
     new ScorerSpec(ScorerType.CASCADE, POLICY).scorer();
-    assertThat(MiniLm.loads()).isEqualTo(1);
+    assertThat(Embedder.loads()).isEqualTo(1);
   }
+
+  private static final String VECTORS = "all-minilm-l6-v2-q:max-tokens=256:windows=16";
 
   private static double score(List<CategoryScore> scores, String id, String category) {
     return scores.stream().filter(s -> s.contentId().equals(id) && s.category().equals(category))
