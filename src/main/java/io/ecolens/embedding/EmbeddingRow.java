@@ -2,7 +2,7 @@ package io.ecolens.embedding;
 
 import java.io.Serializable;
 
-/** A text's MiniLM embedding as it leaves an executor, under its key; a JavaBean so Spark can encode it. */
+/** A text's embedding as it leaves an executor, under its key; a JavaBean so Spark can encode it. */
 public class EmbeddingRow implements Serializable {
   private String contentHash;
   private String textHash;

@@ -56,6 +56,7 @@ final class HtmlView {
     view.put("diversity", charts.diversity());
     view.put("markdownFile", model.paths().markdown().getFileName().toString());
     view.put("cascade", new CascadeView(model).view());
+    view.put("languages", new LanguageView(model).view());
     return view;
   }
 

@@ -32,6 +32,10 @@ final class SummaryMarkdown {
       }
       md.append("\n");
     }
+    Object weaker = new LanguageView(model).view().get("weaker");
+    if (weaker != null) {
+      md.append("- Agreement weaker than on English (F1 interval wholly below): ").append(weaker).append("\n");
+    }
     List<String> changes = model.topChanges(5);
     md.append("\n");
     if (changes.isEmpty()) {

@@ -150,7 +150,7 @@ public enum Table {
           longs("n", "Items the metric was computed on"))),
 
   EMBEDDINGS("embeddings",
-      "MiniLM vectors, one per (content_hash, text_hash, model), computed once and reused by every run; not per run",
+      "In-process embeddings, one per (content_hash, text_hash, model), computed once and reused by every run; not per run",
       columns(
           string("content_hash", "content_hash of the item whose text was embedded (empty when it had none)"),
           string("text_hash", "SHA-256 of the exact text embedded; with content_hash and model the key (content_hash"

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple3;
 
 /**
- * train: fits one logistic-regression head per policy category on the MiniLM embeddings of the
+ * train: fits one logistic-regression head per policy category on the embeddings (score.embedded.model) of the
  * run's items that have human labels (majority vote; ties left out), reports k-fold
  * cross-validated precision, recall, F1 and AUPRC per category to {@code metrics} (report
  * {@code train}), and saves the heads, fitted on all labelled items, for the policy's version.
