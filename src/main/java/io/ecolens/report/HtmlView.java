@@ -57,6 +57,7 @@ final class HtmlView {
     view.put("markdownFile", model.paths().markdown().getFileName().toString());
     view.put("cascade", new CascadeView(model).view());
     view.put("languages", new LanguageView(model).view());
+    view.put("uncalibrated", uncalibrated(model));
     return view;
   }
 
@@ -171,6 +172,20 @@ final class HtmlView {
 
   private static double width(double share, double scale) {
     return Math.max(0, Math.min(100, share / scale * 100));
+  }
+
+  /**
+   * The categories the embedded judge decided at the policy's hand-set zero-shot threshold (the
+   * score stage's {@code uncalibrated_threshold} rows), comma-separated; null when none.
+   */
+  static String uncalibrated(ReportModel model) {
+    List<String> names = new ArrayList<>();
+    for (MetricRow m : model.data().metrics()) {
+      if ("score".equals(m.report()) && "uncalibrated_threshold".equals(m.metric())) {
+        names.add(model.displayName(m.category()));
+      }
+    }
+    return names.isEmpty() ? null : String.join(", ", names);
   }
 
   private Map<String, Object> agreementView() {

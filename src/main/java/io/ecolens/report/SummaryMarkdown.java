@@ -32,6 +32,10 @@ final class SummaryMarkdown {
       }
       md.append("\n");
     }
+    String uncalibrated = HtmlView.uncalibrated(model);
+    if (uncalibrated != null) {
+      md.append("- Thresholds uncalibrated (zero-shot, no labels fitted them): ").append(uncalibrated).append("\n");
+    }
     Object weaker = new LanguageView(model).view().get("weaker");
     if (weaker != null) {
       md.append("- Agreement weaker than on English (F1 interval wholly below): ").append(weaker).append("\n");

@@ -242,6 +242,9 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
     if (paid && spec.openai().batchMode()) {
       BatchFigures.of(ctx).add(metrics, spec.openai().batchPriceFactor(), itemCount, r.awaitingItems());
     }
+    for (String category : spec.uncalibratedCategories()) {
+      metrics.add("uncalibrated_threshold", category, "all", "all", 1.0, null, null, itemCount);
+    }
     metrics.write(ctx);
     if (spec.isCascade()) {
       CascadeFigures.write(ctx, spec.cascade().second().id());

@@ -16,6 +16,8 @@ import io.ecolens.scorer.openai.OpenAiScorer;
 import io.ecolens.config.OpenAiSettings;
 import io.ecolens.scorer.openai.PromptBuilder;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -58,10 +60,19 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
     if (usesEmbedded && e.mode() != EmbeddedMode.ZERO_SHOT) {
       String root = e.headsRoot(config.catalog().warehouse());
       heads = TrainedHeads.find(root, policy, e.model(), hadoop);
-      if (heads == null && e.mode() == EmbeddedMode.TRAINED) {
+      if (heads == null && (e.mode() == EmbeddedMode.TRAINED || e.mode() == EmbeddedMode.CALIBRATED)) {
         throw Errors.missingInput("trained heads for policy " + policy.id() + " " + policy.version() + " on "
             + e.model(), TrainedHeads.location(root, policy, e.model()).toString(),
             "Run 'train' on a run with human labels first, or set score.embedded.mode to auto or zero-shot.");
+      }
+      if (heads != null && e.mode() == EmbeddedMode.CALIBRATED) {
+        heads = heads.calibratedOnly();
+      }
+      String fitted = e.mode() == EmbeddedMode.TRAINED ? "heads" : e.mode() == EmbeddedMode.CALIBRATED ? "calibration" : null;
+      if (fitted != null && (fitted.equals("heads") ? heads.categories() : heads.calibration()).isEmpty()) {
+        throw Errors.missingInput("trained " + fitted + " for policy " + policy.id() + " " + policy.version(),
+            TrainedHeads.location(root, policy, e.model()).toString(),
+            "'train' fitted none (too few labels of one class); label more items, or set score.embedded.mode to auto.");
       }
     }
     EcolensConfig.CascadeSettings c = score.cascade();
@@ -135,6 +146,24 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
    */
   public boolean sendsToLlm() {
     return type == ScorerType.OPENAI || (type == ScorerType.CASCADE && cascade.second() == ScorerType.OPENAI);
+  }
+
+  /**
+   * The policy's categories the embedded scorer (alone or as a cascade step) decides at the policy's
+   * hand-set zero-shot threshold: no trained head and no calibration fitted to labels. Empty when the
+   * embedded scorer takes no part.
+   */
+  public List<String> uncalibratedCategories() {
+    boolean usesEmbedded = type == ScorerType.EMBEDDED || (type == ScorerType.CASCADE
+        && (cascade.first() == ScorerType.EMBEDDED || cascade.second() == ScorerType.EMBEDDED));
+    List<String> out = new ArrayList<>();
+    for (Policy.Category c : usesEmbedded ? policy.categories() : List.<Policy.Category>of()) {
+      TrainedHeads fit = embedded.heads();
+      if (fit == null || !(fit.categories().containsKey(c.id()) || fit.calibration().containsKey(c.id()))) {
+        out.add(c.id());
+      }
+    }
+    return out;
   }
 
   /** True for a cascade: its figures ({@link CascadeFigures}) are written with its scores. */

@@ -114,7 +114,7 @@ final class CrossValidation {
   }
 
   /** Precision, recall and F1 at the threshold of the 0.05 grid with the best F1. */
-  private static TrainStage.Fit bestThreshold(String category, double[] scores, double[] truth, double auprc,
+  static TrainStage.Fit bestThreshold(String category, double[] scores, double[] truth, double auprc,
       double regularization) {
     long positives = Math.round(Arrays.stream(truth).sum());
     TrainStage.Fit best = null;

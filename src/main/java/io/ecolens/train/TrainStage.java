@@ -19,6 +19,8 @@ import io.ecolens.run.RunContext;
 import io.ecolens.run.Stage;
 import io.ecolens.run.StageResult;
 import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.embedded.EmbeddedScorer;
+import io.ecolens.scorer.embedded.EmbeddedSpec;
 import io.ecolens.scorer.embedded.TrainedHeads;
 import io.ecolens.spark.Seqs;
 import io.ecolens.tables.Table;
@@ -100,16 +102,22 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     ctx.describe("train", "policy " + policy.id() + " " + policy.version() + ", " + train.folds() + " folds");
 
     Labelled data = labelled(ctx);
+    EmbeddedScorer zeroShot = new EmbeddedScorer(policy,
+        new EmbeddedSpec(settings.model(), settings.maxTokens(), settings.intraOpThreads(), null));
+    Map<String, Policy.Embedded> calibration = new LinkedHashMap<>();
     Map<String, TrainedHeads.Head> heads = new LinkedHashMap<>();
     Map<String, Fit> fits = new LinkedHashMap<>();
     List<String> skipped = new ArrayList<>();
     MetricRows metrics = new MetricRows(runId, "train");
     CrossValidation validation = new CrossValidation(new LocalLogistic(MAX_ITERATIONS, TOLERANCE, train.balanced()),
         train.regularizations(), train.folds(), train.innerFolds());
-    for (Policy.Category category : policy.categories()) {
+    for (int c = 0; c < policy.categories().size(); c++) {
+      Policy.Category category = policy.categories().get(c);
       Labelled.Category labels = data.category(category.id());
       long n = labels.rows().length;
       long positives = labels.positives();
+      calibrate(category, c, zeroShot, data, labels, zeroShot.threshold(category), metrics)
+          .ifPresent(cal -> calibration.put(category.id(), cal));
       if (positives < train.folds() || n - positives < train.folds()) {
         skipped.add(category.id());
         LOG.warn("train: {} has {} positive and {} negative labelled items, fewer than {} folds need; no head",
@@ -137,13 +145,14 @@ public final class TrainStage implements Stage<TrainStage.Result> {
       LOG.info("train: {} on {} items ({} positive): CV precision {} recall {} F1 {} AUPRC {}, regularization {}",
           category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc(), fit.regularization());
     }
-    if (heads.isEmpty()) {
+    if (heads.isEmpty() && calibration.isEmpty()) {
       throw Errors.missingInput("human labels with both classes for any category", "policy_labels run " + runId,
-          "Load labels (input.labels) with at least " + train.folds() + " violating and allowed items per category.");
+          "Load labels (input.labels) with violating and allowed items per category (at least " + train.folds()
+              + " of each for a head).");
     }
     metrics.write(ctx);
     TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(),
-        Embedder.modelId(settings.model(), settings.maxTokens()), Instant.now().toString(), runId, heads);
+        Embedder.modelId(settings.model(), settings.maxTokens()), Instant.now().toString(), runId, heads, calibration);
     String root = settings.headsRoot(ctx.config().catalog().warehouse());
     String path;
     try {
@@ -151,8 +160,46 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     } catch (IOException e) {
       throw Errors.stageFailed("train", "cannot write the trained heads under " + root + ": " + e.getMessage(), e);
     }
-    LOG.info("train: heads for {} categories saved to {}", heads.size(), path);
+    LOG.info("train: heads for {} and zero-shot calibration for {} categories saved to {}", heads.size(),
+        calibration.size(), path);
     return new Result(path, data.items(), fits, skipped);
+  }
+
+  /**
+   * The category's zero-shot calibration on its labelled items ({@link ZeroShotFit}), with the
+   * policy's and the calibrated F1 on those items in {@code metrics}; empty without both classes.
+   */
+  private static Optional<Policy.Embedded> calibrate(Policy.Category category, int index, EmbeddedScorer zeroShot,
+      Labelled data, Labelled.Category labels, double policyThreshold, MetricRows metrics) {
+    int[] rows = labels.rows();
+    long positives = labels.positives();
+    if (positives == 0 || positives == rows.length) {
+      return Optional.empty();
+    }
+    double[] similarity = new double[rows.length];
+    double[] y = new double[rows.length];
+    for (int r = 0; r < rows.length; r++) {
+      similarity[r] = zeroShot.similarity(index, data.features()[rows[r]]);
+      y[r] = labels.y()[rows[r]];
+    }
+    Optional<ZeroShotFit.Outcome> outcome = ZeroShotFit.fit(category.id(), similarity, y, category.embedded(),
+        policyThreshold);
+    if (outcome.isEmpty()) {
+      LOG.warn("train: {}: a higher zero-shot similarity does not mean a likelier violation on these labels; "
+          + "zero-shot left uncalibrated (revise the category's definition and examples)", category.id());
+      return Optional.empty();
+    }
+    ZeroShotFit.Outcome o = outcome.get();
+    long n = rows.length;
+    metrics.add("zero_shot_f1", category.id(), "all", "all", o.policyF1(), null, null, n);
+    metrics.add("calibrated_f1", category.id(), "all", "all", o.fit().f1(), null, null, n);
+    metrics.add("calibrated_threshold", category.id(), "all", "all", o.calibration().threshold(), null, null, n);
+    metrics.add("calibrated_center", category.id(), "all", "all", o.calibration().center(), null, null, n);
+    metrics.add("calibrated_scale", category.id(), "all", "all", o.calibration().scale(), null, null, n);
+    LOG.info("train: {} zero-shot calibrated on {} items ({} positive): F1 {} -> {} (in sample), centre {} scale {} "
+        + "threshold {}", category.id(), n, positives, o.policyF1(), o.fit().f1(), o.calibration().center(),
+        o.calibration().scale(), o.calibration().threshold());
+    return Optional.of(o.calibration());
   }
 
   /**

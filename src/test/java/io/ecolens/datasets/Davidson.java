@@ -4,13 +4,18 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
 
 import io.ecolens.cli.StageRunners;
 import io.ecolens.config.ConfigLoader;
 import io.ecolens.config.EcolensConfig;
 import io.ecolens.evaluate.EvaluateStage;
 import io.ecolens.run.RunContext;
+import io.ecolens.spark.Seqs;
 import io.ecolens.train.TrainStage;
 import io.ecolens.tables.Table;
 import java.nio.file.Path;
@@ -37,7 +42,7 @@ public final class Davidson {
 
   /** Zero-shot and trained quality per category. */
   public record Figures(long items, Map<String, double[]> zeroShot, Map<String, TrainStage.Fit> trained,
-      double seconds, double scoreSeconds, RunContext run) {
+      double seconds, double scoreSeconds, RunContext run, List<String> sets) {
     public String describe() {
       StringBuilder sb = new StringBuilder(String.format("Davidson, %,d tweets%n", items));
       for (String c : CATEGORIES) {
@@ -52,6 +57,38 @@ public final class Davidson {
   }
 
   private Davidson() {}
+
+  /**
+   * Zero-shot calibrated on few labels, as a team with a small labelling budget would: {@code train}
+   * with {@code score.embedded.train.max-items} = {@code labelled} (a seeded draw of the labelled
+   * tweets; heads under {@code dir}), then {@code score} with {@code score.embedded.mode: calibrated}.
+   * Returns each category's F1 against the majority labels of every tweet, as {@link Figures#zeroShot}
+   * gives it for the policy's own calibration ({@code labelled} of the tweets are in both).
+   */
+  public static Map<String, Double> calibratedOnFewLabels(SparkSession spark, Figures f, Path dir, int labelled) {
+    List<String> sets = new ArrayList<>(f.sets());
+    sets.add("score.embedded.heads=" + dir.resolve("heads-" + labelled));
+    sets.add("score.embedded.train.max-items=" + labelled);
+    RunContext few = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"), sets), f.run().runId());
+    StageRunners.train(few);
+    sets.add("score.embedded.mode=calibrated");
+    RunContext calibrated = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"), sets), f.run().runId());
+    StageRunners.score(calibrated);
+    Dataset<Row> labels = calibrated.store().readRun(Table.EVALUATIONS, f.run().runId())
+        .filter(col("human_label").isNotNull()).select("content_id", "category", "human_label");
+    Map<String, Double> f1 = new LinkedHashMap<>();
+    for (Row r : calibrated.store().readRun(Table.SCORES, f.run().runId())
+        .filter(col("model").contains(":calibrated-")).join(labels, Seqs.of("content_id", "category"))
+        .groupBy("category")
+        .agg(sum(when(col("label").and(col("human_label")), 1).otherwise(0)).as("tp"),
+            sum(when(col("label").and(not(col("human_label"))), 1).otherwise(0)).as("fp"),
+            sum(when(not(col("label")).and(col("human_label")), 1).otherwise(0)).as("fn"))
+        .collectAsList()) {
+      long tp = r.getLong(1);
+      f1.put(r.getString(0), tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + r.getLong(2) + r.getLong(3)));
+    }
+    return f1;
+  }
 
   /** The dataset folder from -Decolens.shared.datasets (or ../shared/datasets), or null when absent. */
   public static Path datasets() {
@@ -127,6 +164,6 @@ public final class Davidson {
       zeroShot.put(c, new double[] {evaluation.byCategory().get(c).f1(), auprc});
     }
     TrainStage.Result trained = StageRunners.train(ctx);
-    return new Figures(items, zeroShot, trained.fits(), (System.nanoTime() - start) / 1e9, scoreSeconds, ctx);
+    return new Figures(items, zeroShot, trained.fits(), (System.nanoTime() - start) / 1e9, scoreSeconds, ctx, sets);
   }
 }

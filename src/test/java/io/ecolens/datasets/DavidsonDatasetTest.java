@@ -11,9 +11,11 @@ import io.ecolens.tables.Table;
 import io.ecolens.testing.SparkTest;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.Tag;
 
 /**
  * Real tweets with real crowd labels (a ~3% subsample, to keep CI short; jobs/bench.sh davidson
@@ -52,5 +54,23 @@ class DavidsonDatasetTest extends SparkTest {
     StageRunners.score(trained);
     assertThat(trained.store().readRun(Table.SCORES, trained.runId()).select("model").distinct().first().getString(0))
         .startsWith("all-minilm-l6-v2-q:max-tokens=256:windows=16:trained-");
+
+    // the same fit's zero-shot calibration: the policy's prototypes, its centre, scale and threshold
+    Dataset<Row> train = ctx.store().readRun(Table.METRICS, ctx.runId()).filter(col("report").equalTo("train"));
+    for (String c : Davidson.CATEGORIES) {
+      assertThat(train.filter(col("category").equalTo(c).and(col("metric").isin("zero_shot_f1", "calibrated_f1",
+          "calibrated_threshold", "calibrated_center", "calibrated_scale"))).count()).as(c).isEqualTo(5);
+    }
+    double before = train.filter("category = 'offensive_language' AND metric = 'zero_shot_f1'").first().getAs("value");
+    double after = train.filter("category = 'offensive_language' AND metric = 'calibrated_f1'").first().getAs("value");
+    assertThat(after).as("offensive language F1 calibrated vs the policy's zero-shot").isGreaterThan(before);
+    RunContext calibrated = new RunContext(spark, ConfigLoader.load(Path.of("conf/local.yaml"), List.of(
+        "catalog.database=davidson_it", "score.scorer=embedded", "score.policy=conf/policies/davidson.yaml",
+        "score.embedded.mode=calibrated", "score.embedded.heads=" + dir.resolve("heads"))), "davidson-zero-shot");
+    StageRunners.score(calibrated);
+    Dataset<Row> rows = calibrated.store().readRun(Table.SCORES, calibrated.runId())
+        .filter(col("model").startsWith("all-minilm-l6-v2-q:max-tokens=256:windows=16:calibrated-"));
+    assertThat(rows.count()).isEqualTo(figures.items() * Davidson.CATEGORIES.size());
+    assertThat(rows.first().<String>getAs("rationale")).startsWith("zero-shot, calibrated: closest to");
   }
 }

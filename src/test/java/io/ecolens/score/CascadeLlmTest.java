@@ -87,8 +87,12 @@ class CascadeLlmTest extends SparkTest {
     return ctx;
   }
 
+  /** Model loads in this JVM before this class ran (an earlier test class may have loaded it already). */
+  private static int loadsBefore;
+
   @BeforeAll
   static void scoreRerunAndCompare() {
+    loadsBefore = io.ecolens.embedding.Embedder.loads();
     // the simulator rejects what goes over the global cap: a per-task limit would trip it
     sim = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(40).withCap(MAX_CONCURRENCY, true), POLICY);
     EcolensConfig config = config(sim.endpoint(), List.of());
@@ -157,7 +161,7 @@ class CascadeLlmTest extends SparkTest {
 
   @Test
   void theModelWasLoadedOnceForAllTasksAndRuns() {
-    assertThat(io.ecolens.embedding.Embedder.loads()).isEqualTo(1);
+    assertThat(io.ecolens.embedding.Embedder.loads() - loadsBefore).isLessThanOrEqualTo(1);
   }
 
   @Test

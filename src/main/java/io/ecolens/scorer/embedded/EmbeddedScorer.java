@@ -57,7 +57,33 @@ public final class EmbeddedScorer implements Scorer {
     if (head != null) {
       return head.threshold();
     }
-    return category.embedded().threshold() != null ? category.embedded().threshold() : category.threshold();
+    Policy.Embedded cal = zeroShot(category);
+    return cal.threshold() != null ? cal.threshold() : category.threshold();
+  }
+
+  /** The category's zero-shot calibration: fitted by {@code train} when saved, else the policy's. */
+  private Policy.Embedded zeroShot(Policy.Category category) {
+    Policy.Embedded fitted = spec.heads() == null ? null : spec.heads().calibration().get(category.id());
+    return fitted != null ? fitted : category.embedded();
+  }
+
+  private boolean calibrated(Policy.Category category) {
+    return spec.heads() != null && spec.heads().calibration().containsKey(category.id());
+  }
+
+  /**
+   * An item's zero-shot similarity to the category at index {@code c} of the policy: its cosine to
+   * the closest of the definition and violating examples, lowered by how much closer it is to an
+   * allowed example. What the zero-shot score maps to 0..1, and what {@code train} calibrates.
+   */
+  public double similarity(int c, float[] x) {
+    double[] best = closest(violating.get(c), x);
+    double[] bestAllowed = closest(allowed.get(c), x);
+    double similarity = best[1];
+    if (bestAllowed[0] >= 0 && bestAllowed[1] > similarity) {
+      similarity -= bestAllowed[1] - similarity;
+    }
+    return similarity;
   }
 
   /** Embeds the items' text in one model call; exposed for training and benchmarks. */
@@ -92,15 +118,13 @@ public final class EmbeddedScorer implements Scorer {
     }
     double[] best = closest(violating.get(c), x);
     double[] bestAllowed = closest(allowed.get(c), x);
-    double similarity = best[1];
-    if (bestAllowed[0] >= 0 && bestAllowed[1] > similarity) {
-      similarity -= bestAllowed[1] - similarity;
-    }
-    Policy.Embedded cal = category.embedded();
+    double similarity = similarity(c, x);
+    Policy.Embedded cal = zeroShot(category);
     double score = round(1.0 / (1.0 + Math.exp(-cal.scale() * (similarity - cal.center()))));
     double threshold = threshold(category);
     String closestTo = best[0] == 0 ? "the definition" : "violating example " + (int) best[0];
-    String rationale = String.format(Locale.ROOT, "zero-shot: closest to %s (cos %.3f)", closestTo, best[1])
+    String rationale = String.format(Locale.ROOT, "zero-shot%s: closest to %s (cos %.3f)",
+        calibrated(category) ? ", calibrated" : "", closestTo, best[1])
         + (bestAllowed[0] >= 0 ? String.format(Locale.ROOT, ", allowed example %d (cos %.3f)",
             (int) bestAllowed[0] + 1, bestAllowed[1]) : "")
         + note;

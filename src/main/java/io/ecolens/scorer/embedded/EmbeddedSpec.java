@@ -20,9 +20,13 @@ public record EmbeddedSpec(EmbeddingModel embedding, int maxTokens, int intraOpT
 
   /**
    * Model id as the scores table records it (part of its cache key): the vectors' id, then
-   * {@code zero-shot} or the trained heads' fingerprint.
+   * {@code zero-shot}, or the fit's fingerprint after {@code trained} (heads) or {@code calibrated}
+   * (zero-shot calibrated to labels, no heads).
    */
   public String model() {
-    return vectors() + (heads == null ? ":zero-shot" : ":trained-" + heads.fingerprint());
+    if (heads == null) {
+      return vectors() + ":zero-shot";
+    }
+    return vectors() + (heads.categories().isEmpty() ? ":calibrated-" : ":trained-") + heads.fingerprint();
   }
 }

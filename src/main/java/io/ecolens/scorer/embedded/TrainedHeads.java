@@ -23,11 +23,23 @@ import org.apache.hadoop.fs.Path;
  * system), small enough to ship to executors inside the scorer spec.
  */
 public record TrainedHeads(String policyId, String policyVersion, String vectors, String trainedAt,
-    String trainedOnRun, Map<String, Head> categories) implements Serializable {
+    String trainedOnRun, Map<String, Head> categories, Map<String, Policy.Embedded> calibration)
+    implements Serializable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * @param categories the heads, per category (a category with too few labels has none)
+   * @param calibration per category, the zero-shot similarity's centre and scale and the threshold
+   *     fitted to the same labels (Platt scaling): what few labels already fix
+   */
   public TrainedHeads {
     categories = new TreeMap<>(categories);
+    calibration = calibration == null ? new TreeMap<>() : new TreeMap<>(calibration);
+  }
+
+  /** The same fit without its heads: every category scored zero-shot, calibrated where it was. */
+  public TrainedHeads calibratedOnly() {
+    return new TrainedHeads(policyId, policyVersion, vectors, trainedAt, trainedOnRun, Map.of(), calibration);
   }
 
   /** One category's head: {@code p = sigmoid(weights . x + intercept)}, violating at {@code threshold}. */

@@ -87,7 +87,7 @@ class EmbeddedScorerTest {
   void aTrainedHeadDecidesItsCategoryAtItsThreshold() {
     double[] w = new double[EmbeddingModel.DIMENSIONS];
     TrainedHeads heads = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "now", "r1",
-        Map.of("spam_scam", new TrainedHeads.Head(w, 2.0, 0.7, 10, 100)));
+        Map.of("spam_scam", new TrainedHeads.Head(w, 2.0, 0.7, 10, 100)), null);
     EmbeddedScorer scorer = new EmbeddedScorer(POLICY, new EmbeddedSpec(EmbeddingModel.MINILM, 256, 1, heads));
     List<CategoryScore> scores = scorer.score(List.of(item("a", "anything")));
     CategoryScore spam = scores.stream().filter(s -> s.category().equals("spam_scam")).findFirst().orElseThrow();
@@ -102,7 +102,7 @@ class EmbeddedScorerTest {
   @Test
   void headsFittedOnAnotherModelAreRefusedNamingBoth() {
     TrainedHeads heads = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "now", "r1",
-        Map.of("spam_scam", new TrainedHeads.Head(new double[EmbeddingModel.DIMENSIONS], 0.0, 0.5, 10, 100)));
+        Map.of("spam_scam", new TrainedHeads.Head(new double[EmbeddingModel.DIMENSIONS], 0.0, 0.5, 10, 100)), null);
     assertThatThrownBy(() -> new EmbeddedScorer(POLICY, new EmbeddedSpec(EmbeddingModel.BGE_SMALL, 256, 1, heads)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(VECTORS).hasMessageContaining("bge-small-en-v1.5-q:max-tokens=256")
@@ -112,9 +112,10 @@ class EmbeddedScorerTest {
   @Test
   void theModelIsLoadedOncePerJvm() {
     new ScorerSpec(ScorerType.EMBEDDED, POLICY).scorer();
+    int loaded = Embedder.loads(); // other test classes of this JVM may have loaded other models or windows
     new EmbeddedScorer(POLICY, new EmbeddedSpec(EmbeddingModel.MINILM, 256, 1, null));
     new ScorerSpec(ScorerType.CASCADE, POLICY).scorer();
-    assertThat(Embedder.loads()).isEqualTo(1);
+    assertThat(Embedder.loads()).isEqualTo(loaded);
   }
 
   private static final String VECTORS = "all-minilm-l6-v2-q:max-tokens=256:windows=16";
