@@ -2,23 +2,13 @@ package io.ecolens.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ecolens.policy.PolicyLoader;
 import io.ecolens.tables.MetricRow;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The report's Cascade block, from {@code metrics} rows alone (no Spark). */
 class CascadeBlockTest {
-  private static ReportModel model(List<MetricRow> metrics) {
-    ReportData data = new ReportData("r1", Instant.parse("2026-11-25T18:00:00Z"), metrics, null, Map.of(), Map.of(),
-        Map.of(), null, null, null);
-    return new ReportModel(data, PolicyLoader.load(Path.of("conf/policies/default.yaml")),
-        new ReportModel.Paths(Path.of("r"), Path.of("r/report.html"), Path.of("r/summary.json")));
-  }
-
   private static MetricRow cascade(String metric, double value) {
     return new MetricRow("r1", "cascade", metric, "", "second", "openai", value, null, null, 1000L);
   }
@@ -29,12 +19,12 @@ class CascadeBlockTest {
 
   @Test
   void aRunWithoutCascadeFiguresHasNoBlock() {
-    assertThat(new CascadeView(model(List.of())).view()).containsEntry("available", false).containsEntry("comparison", false);
+    assertThat(new CascadeView(TestReports.model(List.of())).view()).containsEntry("available", false).containsEntry("comparison", false);
   }
 
   @Test
   void theBlockShowsCallsAndCostSavedAndTheF1Comparison() {
-    Map<String, Object> view = new CascadeView(model(List.of(cascade("items", 1000), cascade("escalated_items", 200),
+    Map<String, Object> view = new CascadeView(TestReports.model(List.of(cascade("items", 1000), cascade("escalated_items", 200),
         cascade("escalated_share", 0.2), cascade("second_only_items", 1000), cascade("calls_saved", 800),
         cascade("escalated_error_items", 3), cascade("second_cost_usd", 0.25), cascade("second_only_cost_usd", 1.25),
         cascade("cost_saved_usd", 1.0), cascade("cached_items", 0), comparison("f1_cascade", "micro", 0.71),

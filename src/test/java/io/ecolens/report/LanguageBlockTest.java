@@ -2,10 +2,7 @@ package io.ecolens.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ecolens.policy.PolicyLoader;
 import io.ecolens.tables.MetricRow;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,15 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** The report's agreement-by-language block, from {@code metrics} rows alone (no Spark). */
 class LanguageBlockTest {
-  private static ReportModel model(List<MetricRow> metrics) {
-    ReportData data = new ReportData("r1", Instant.parse("2026-12-05T08:00:00Z"), metrics, null, Map.of(), Map.of(),
-        Map.of(), null, null, null);
-    return new ReportModel(data, PolicyLoader.load(Path.of("conf/policies/default.yaml")),
-        new ReportModel.Paths(Path.of("r"), Path.of("r/report.html"), Path.of("r/summary.json")));
-  }
-
   private static Map<String, Object> view(List<MetricRow> metrics) {
-    return new LanguageView(model(metrics)).view();
+    return new LanguageView(TestReports.model(metrics)).view();
   }
 
   private static List<MetricRow> language(String code, double f1, double low, double high, long n) {
@@ -54,7 +44,7 @@ class LanguageBlockTest {
         .containsEntry("n", "120");
     assertThat(rows.get(1)).containsEntry("flagged", false).containsEntry("reference", true).containsEntry("gap", "");
     assertThat(rows.get(2)).containsEntry("flagged", false).containsEntry("gap", "−10 pts");
-    assertThat(new SummaryMarkdown(model(metrics)).text())
+    assertThat(new SummaryMarkdown(TestReports.model(metrics)).text())
         .contains("- Agreement weaker than on English (F1 interval wholly below): ar\n");
   }
 

@@ -11,7 +11,6 @@ import io.ecolens.scorer.embedded.EmbeddedSpec;
 import io.ecolens.scorer.embedded.TrainedHeads;
 import io.ecolens.tables.MetricRow;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,13 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class UncalibratedNoteTest {
   private static final Policy POLICY = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
-
-  private static ReportModel model(List<MetricRow> metrics) {
-    ReportData data = new ReportData("r1", Instant.parse("2026-12-05T08:00:00Z"), metrics, null, Map.of(), Map.of(),
-        Map.of(), null, null, null);
-    return new ReportModel(data, POLICY,
-        new ReportModel.Paths(Path.of("r"), Path.of("r/report.html"), Path.of("r/summary.json")));
-  }
 
   @Test
   void onlyEmbeddedCategoriesWithoutAFitAreUncalibrated() {
@@ -47,13 +39,13 @@ class UncalibratedNoteTest {
 
   @Test
   void theReportAndSummaryNameTheUncalibratedCategories() {
-    ReportModel withNote = model(List.of(
+    ReportModel withNote = TestReports.model(List.of(
         new MetricRow("r1", "score", "uncalibrated_threshold", "spam_scam", "all", "all", 1.0, null, null, 10L),
         new MetricRow("r1", "score", "items", "", "all", "all", 10.0, null, null, 10L)));
     assertThat(HtmlView.uncalibrated(withNote)).isEqualTo(withNote.displayName("spam_scam"));
     assertThat(new SummaryMarkdown(withNote).text())
         .contains("- Thresholds uncalibrated (zero-shot, no labels fitted them): " + withNote.displayName("spam_scam"));
-    ReportModel without = model(List.of());
+    ReportModel without = TestReports.model(List.of());
     assertThat(HtmlView.uncalibrated(without)).isNull();
     assertThat(new SummaryMarkdown(without).text()).doesNotContain("uncalibrated");
   }
