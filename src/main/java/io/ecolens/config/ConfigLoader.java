@@ -219,7 +219,7 @@ public final class ConfigLoader {
     share(source, "generate.malformed-share", c.generate().malformedShare());
     share(source, "generate.label-share", c.generate().labelShare());
     if (c.generate().annotatorErrorRates().isEmpty()) {
-      throw Errors.config(source, "generate.annotator-error-rates", "needs at least one annotator, e.g. [0.03, 0.06, 0.10]");
+      throw Errors.config(source, "generate.annotator-error-rates", "needs at least one annotator, e.g. [0.10, 0.20, 0.30]");
     }
     for (int i = 0; i < c.generate().annotatorErrorRates().size(); i++) {
       share(source, "generate.annotator-error-rates[" + i + "]", c.generate().annotatorErrorRates().get(i));

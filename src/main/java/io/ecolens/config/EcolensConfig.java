@@ -88,7 +88,7 @@ public record EcolensConfig(
       malformedShare = malformedShare == null ? 0.005 : malformedShare;
       labelShare = labelShare == null ? 1.0 : labelShare;
       annotatorErrorRates =
-          annotatorErrorRates == null ? List.of(0.03, 0.06, 0.10) : List.copyOf(annotatorErrorRates);
+          annotatorErrorRates == null ? List.of(0.10, 0.20, 0.30) : List.copyOf(annotatorErrorRates);
     }
   }
 

@@ -60,6 +60,7 @@ public final class SyntheticItems implements Serializable {
   private final long malformedRows;
   private final double labelShare;
   private final double[] annotatorErrorRates;
+  private final AnnotatorErrors annotators;
   private final String policyVersion;
   private final String[] categoryIds;
   private final double[] prevalence;
@@ -81,7 +82,7 @@ public final class SyntheticItems implements Serializable {
     share(source, "generate.malformed-share", malformedShare);
     share(source, "generate.label-share", labelShare);
     if (annotatorErrorRates == null || annotatorErrorRates.isEmpty()) {
-      throw Errors.config(source, "generate.annotator-error-rates", "needs at least one annotator, e.g. [0.03, 0.06, 0.10]");
+      throw Errors.config(source, "generate.annotator-error-rates", "needs at least one annotator, e.g. [0.10, 0.20, 0.30]");
     }
     for (int i = 0; i < annotatorErrorRates.size(); i++) {
       share(source, "generate.annotator-error-rates[" + i + "]", annotatorErrorRates.get(i));
@@ -98,6 +99,7 @@ public final class SyntheticItems implements Serializable {
     this.policyVersion = policy.version();
 
     List<Policy.Category> categories = policy.categories();
+    this.annotators = new AnnotatorErrors(this.annotatorErrorRates, categories);
     this.categoryIds = new String[categories.size()];
     this.prevalence = new double[categories.size()];
     this.categoryPhrases = new String[categories.size()][];
@@ -288,7 +290,8 @@ public final class SyntheticItems implements Serializable {
 
   /**
    * Human labels of a labelled, well-formed item: one JSON line per category and annotator.
-   * Annotator {@code i} (1-based) flips the true label with probability {@code errorRates[i-1]}.
+   * Annotator {@code i} (1-based) errs as {@link AnnotatorErrors} says: it misses a violation at its
+   * configured rate times the category's difficulty, and flags a clean item a tenth as often.
    */
   public List<String> labelLines(long index) {
     if (malformedKind(index).isPresent()) {
@@ -306,11 +309,11 @@ public final class SyntheticItems implements Serializable {
       String annotator = "annotator_" + (a + 1);
       String labeledAt = createdAt.plusSeconds(3_600 + r.nextLong(7 * 86_400L)).toString();
       for (int c = 0; c < truth.length; c++) {
-        boolean flip = r.nextDouble() < annotatorErrorRates[a];
+        boolean label = annotators.label(a, c, truth[c], r.nextDouble());
         ObjectNode node = ItemJson.object();
         node.put("content_id", contentId)
             .put("category", categoryIds[c])
-            .put("label", truth[c] != flip)
+            .put("label", label)
             .put("annotator_id", annotator)
             .put("labeled_at", labeledAt)
             .put("policy_version", policyVersion);

@@ -99,7 +99,8 @@ class ConfigLoaderTest {
         "sample.allocation", "proportional, equal, neyman, fixed",
         "sample.weighting", "items, views",
         "score.scorer", "rules, embedded, cascade, openai",
-        "score.embedded.mode", "auto, zero-shot, trained",
+        "score.embedded.mode", "auto, zero-shot, calibrated, trained",
+        "score.embedded.model", "all-minilm-l6-v2-q, bge-small-en-v1.5-q, e5-small-v2-q",
         "score.embedded.train.class-weight", "balanced, none",
         "score.openai.response-format", "json_schema, json_object, none",
         "evaluate.adjudication", "majority, unanimity, dawid-skene");

@@ -41,7 +41,8 @@ class CorpusGeneratorTest extends SparkTest {
   private static final long ROWS = 5_000;
   private static final double MALFORMED_SHARE = 0.01;
   private static final double LABEL_SHARE = 0.6;
-  private static final List<Double> ERROR_RATES = List.of(0.03, 0.06, 0.10);
+  private static final List<Double> ERROR_RATES = List.of(0.10, 0.20, 0.30);
+  private static final String CRITICAL = "self_harm";
 
   @TempDir static Path temp;
   private static EcolensConfig.GenerateSettings settings;
@@ -183,22 +184,41 @@ class CorpusGeneratorTest extends SparkTest {
   }
 
   @Test
-  void annotatorsDisagreeWithTruthAtTheirErrorRates() {
+  void annotatorsMissViolationsAndFlagCleanItemsAtTheirRates() {
     Dataset<Row> labels = spark.read().json(result.labelsPath());
     Dataset<Row> truth = spark.read().json(result.truthPath());
-    List<Row> rates = labels.join(truth, Seqs.of("content_id", "category"))
-        .selectExpr("annotator_id", "cast(label <> violates as int) as wrong")
-        .groupBy("annotator_id").agg(functions.avg("wrong"), functions.count("*"))
-        .orderBy("annotator_id")
+    List<Row> cells = labels.join(truth, Seqs.of("content_id", "category"))
+        .groupBy("annotator_id", "category", "violates")
+        .agg(functions.count("*"), functions.sum(functions.expr("cast(label <> violates as int)")))
         .collectAsList();
-    assertThat(rates).hasSize(ERROR_RATES.size());
+    AnnotatorErrors errors = new AnnotatorErrors(ERROR_RATES.stream().mapToDouble(Double::doubleValue).toArray(),
+        POLICY.categories());
+    List<String> categories = POLICY.categories().stream().map(Policy.Category::id).toList();
     for (int a = 0; a < ERROR_RATES.size(); a++) {
-      Row row = rates.get(a);
-      assertThat(row.getString(0)).isEqualTo("annotator_" + (a + 1));
-      double expected = ERROR_RATES.get(a);
-      assertThat(row.getDouble(1)).as(row.getString(0))
-          .isCloseTo(expected, offset(tolerance(expected, row.getLong(2))));
+      // per annotator: [pairs, wrong, expected wrong] for violating (0) and clean (1) pairs
+      double[][] sums = new double[2][3];
+      for (Row r : cells) {
+        if (r.getString(0).equals("annotator_" + (a + 1))) {
+          int c = categories.indexOf(r.getString(1));
+          boolean violates = r.getBoolean(2);
+          double[] s = sums[violates ? 0 : 1];
+          s[0] += r.getLong(3);
+          s[1] += r.getLong(4);
+          s[2] += r.getLong(3) * (violates ? errors.miss(a, c) : errors.falseFlag(a, c));
+        }
+      }
+      for (int kind = 0; kind < 2; kind++) {
+        double expected = sums[kind][2] / sums[kind][0];
+        assertThat(sums[kind][1] / sums[kind][0]).as("annotator_" + (a + 1) + (kind == 0 ? " misses" : " false flags"))
+            .isCloseTo(expected, offset(tolerance(expected, (long) sums[kind][0])));
+      }
+      // people miss far more violations than they flag clean items
+      assertThat(sums[0][1] / sums[0][0]).isGreaterThan(5 * sums[1][1] / sums[1][0]);
     }
+    // spam (low severity) is harder to label than a medium category, a critical harm easier
+    assertThat(errors.miss(0, categories.indexOf("spam_scam"))).isCloseTo(0.15, offset(1e-12));
+    assertThat(errors.falseFlag(2, categories.indexOf("spam_scam"))).isCloseTo(0.045, offset(1e-12));
+    assertThat(errors.miss(1, categories.indexOf(CRITICAL))).isCloseTo(0.10, offset(1e-12));
   }
 
   @Test
