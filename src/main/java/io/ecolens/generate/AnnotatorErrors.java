@@ -11,13 +11,15 @@ import java.util.Locale;
  * annotators are better than others. Annotator {@code a}'s configured rate {@code e_a} is its miss
  * rate on a medium-severity category; a category's difficulty scales it (critical 0.5, high 0.75,
  * medium 1, low 1.5: the clearest harms are the easiest to see, low-severity ones such as spam or
- * misleading claims the most debatable), and false flags come at {@value #FALSE_FLAG_SHARE} of the
- * miss rate. So a rare category's few true positives are not swamped by false flags, as they were
- * when every label flipped at one symmetric rate.
+ * misleading claims the most debatable). An annotator's false flags on a category number
+ * {@value #FALSE_FLAG_SHARE} of its misses there: the false-flag rate on clean items is the miss
+ * rate times that share times the category's odds {@code p / (1 - p)}. So a rare category's few
+ * true positives are not swamped by false flags, as they were when every label flipped at one
+ * symmetric rate (a 3% flip on a 1% category makes three false flags per true violation).
  */
 final class AnnotatorErrors implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** False flags per clean item, as a share of the same annotator's misses per violating item. */
+  /** An annotator's false flags on a category, as a share of its misses there (counted in items). */
   static final double FALSE_FLAG_SHARE = 0.1;
   /** No annotator misses more than this share of a category's violations. */
   static final double MAX_MISS = 0.9;
@@ -25,14 +27,18 @@ final class AnnotatorErrors implements Serializable {
   private final double[][] miss;
   private final double[][] falseFlag;
 
-  /** @param rates each annotator's miss rate on a medium-severity category, in 0..1 */
-  AnnotatorErrors(double[] rates, List<Policy.Category> categories) {
+  /**
+   * @param rates each annotator's miss rate on a medium-severity category, in 0..1
+   * @param prevalence each category's share of violating items, in 0..1
+   */
+  AnnotatorErrors(double[] rates, List<Policy.Category> categories, double[] prevalence) {
     miss = new double[rates.length][categories.size()];
     falseFlag = new double[rates.length][categories.size()];
     for (int a = 0; a < rates.length; a++) {
       for (int c = 0; c < categories.size(); c++) {
         miss[a][c] = Math.min(MAX_MISS, rates[a] * difficulty(categories.get(c).severity()));
-        falseFlag[a][c] = miss[a][c] * FALSE_FLAG_SHARE;
+        double odds = prevalence[c] / Math.max(1e-9, 1 - prevalence[c]);
+        falseFlag[a][c] = Math.min(MAX_MISS, miss[a][c] * FALSE_FLAG_SHARE * odds);
       }
     }
   }

@@ -99,7 +99,6 @@ public final class SyntheticItems implements Serializable {
     this.policyVersion = policy.version();
 
     List<Policy.Category> categories = policy.categories();
-    this.annotators = new AnnotatorErrors(this.annotatorErrorRates, categories);
     this.categoryIds = new String[categories.size()];
     this.prevalence = new double[categories.size()];
     this.categoryPhrases = new String[categories.size()][];
@@ -119,8 +118,14 @@ public final class SyntheticItems implements Serializable {
       }
       negatives.addAll(category.examples().allowed());
     }
+    this.annotators = new AnnotatorErrors(this.annotatorErrorRates, categories, prevalence);
     long creators = Math.max(1, (rows + ROWS_PER_CREATOR - 1) / ROWS_PER_CREATOR);
     this.composer = new ItemComposer(bank, categoryIds, categoryPhrases, negatives.toArray(String[]::new), creators);
+  }
+
+  /** How this generator's annotators err. */
+  AnnotatorErrors annotatorErrors() {
+    return annotators;
   }
 
   /** A generator for the {@code generate} section of the config. */
@@ -291,7 +296,7 @@ public final class SyntheticItems implements Serializable {
   /**
    * Human labels of a labelled, well-formed item: one JSON line per category and annotator.
    * Annotator {@code i} (1-based) errs as {@link AnnotatorErrors} says: it misses a violation at its
-   * configured rate times the category's difficulty, and flags a clean item a tenth as often.
+   * configured rate times the category's difficulty, and its false flags number a tenth of its misses.
    */
   public List<String> labelLines(long index) {
     if (malformedKind(index).isPresent()) {
