@@ -2,6 +2,7 @@ package io.ecolens.report;
 
 import io.ecolens.gate.RunComparison;
 import io.ecolens.metrics.PrevalenceMetrics;
+import io.ecolens.score.ScoreStage;
 import io.ecolens.tables.MetricRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -181,7 +182,7 @@ final class HtmlView {
   static String uncalibrated(ReportModel model) {
     List<String> names = new ArrayList<>();
     for (MetricRow m : model.data().metrics()) {
-      if ("score".equals(m.report()) && "uncalibrated_threshold".equals(m.metric())) {
+      if ("score".equals(m.report()) && ScoreStage.UNCALIBRATED_THRESHOLD.equals(m.metric())) {
         names.add(model.displayName(m.category()));
       }
     }

@@ -1,5 +1,6 @@
 package io.ecolens.report;
 
+import io.ecolens.evaluate.AgreementMetrics;
 import io.ecolens.tables.MetricRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +16,6 @@ import java.util.TreeMap;
  * sampling noise, and one whose interval overlaps English's is not, however low its point estimate.
  */
 final class LanguageView {
-  static final String REPORT = "agreement_slices";
   static final String SLICE = "language";
   static final String ENGLISH = "en";
 
@@ -35,7 +35,7 @@ final class LanguageView {
   Map<String, Object> view() {
     Map<String, Figures> byLanguage = new TreeMap<>();
     for (MetricRow m : model.data().metrics()) {
-      if (REPORT.equals(m.report()) && SLICE.equals(m.sliceKey()) && "micro".equals(m.category())
+      if (AgreementMetrics.SLICES.equals(m.report()) && SLICE.equals(m.sliceKey()) && "micro".equals(m.category())
           && (m.metric().equals("f1") || m.metric().equals("kappa")) && m.value() != null) {
         byLanguage.put(m.sliceValue(), byLanguage.getOrDefault(m.sliceValue(), new Figures(null, null)).with(m));
       }

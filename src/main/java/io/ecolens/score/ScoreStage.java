@@ -63,6 +63,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScoreStage implements Stage<ScoreStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(ScoreStage.class);
+  /**
+   * Metric of report {@code score}, value 1 per category the embedded scorer decided at the
+   * policy's hand-set zero-shot threshold ({@link ScorerSpec#uncalibratedCategories}).
+   */
+  public static final String UNCALIBRATED_THRESHOLD = "uncalibrated_threshold";
 
   /** What was scored: items of the run, how many came from the cache, were scored or left by the budget cap. */
   public record Result(String runId, long items, int categories, long cachedItems, long scoredItems, long okRows,
@@ -243,7 +248,7 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
       BatchFigures.of(ctx).add(metrics, spec.openai().batchPriceFactor(), itemCount, r.awaitingItems());
     }
     for (String category : spec.uncalibratedCategories()) {
-      metrics.add("uncalibrated_threshold", category, "all", "all", 1.0, null, null, itemCount);
+      metrics.add(UNCALIBRATED_THRESHOLD, category, "all", "all", 1.0, null, null, itemCount);
     }
     metrics.write(ctx);
     if (spec.isCascade()) {

@@ -53,11 +53,9 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
   public static ScorerSpec of(EcolensConfig config, Policy policy, org.apache.hadoop.conf.Configuration hadoop) {
     EcolensConfig.ScoreSettings score = config.score();
     EcolensConfig.EmbeddedSettings e = score.embedded();
-    boolean usesEmbedded = score.scorer() == ScorerType.EMBEDDED
-        || (score.scorer() == ScorerType.CASCADE
-            && (score.cascade().first() == ScorerType.EMBEDDED || score.cascade().second() == ScorerType.EMBEDDED));
     TrainedHeads heads = null;
-    if (usesEmbedded && e.mode() != EmbeddedMode.ZERO_SHOT) {
+    if (usesEmbedded(score.scorer(), score.cascade().first(), score.cascade().second())
+        && e.mode() != EmbeddedMode.ZERO_SHOT) {
       String root = e.headsRoot(config.catalog().warehouse());
       heads = TrainedHeads.find(root, policy, e.model(), hadoop);
       if (heads == null && (e.mode() == EmbeddedMode.TRAINED || e.mode() == EmbeddedMode.CALIBRATED)) {
@@ -65,14 +63,16 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
             + e.model(), TrainedHeads.location(root, policy, e.model()).toString(),
             "Run 'train' on a run with human labels first, or set score.embedded.mode to auto or zero-shot.");
       }
-      if (heads != null && e.mode() == EmbeddedMode.CALIBRATED) {
+      if (e.mode() == EmbeddedMode.CALIBRATED) {
         heads = heads.calibratedOnly();
       }
-      String fitted = e.mode() == EmbeddedMode.TRAINED ? "heads" : e.mode() == EmbeddedMode.CALIBRATED ? "calibration" : null;
-      if (fitted != null && (fitted.equals("heads") ? heads.categories() : heads.calibration()).isEmpty()) {
-        throw Errors.missingInput("trained " + fitted + " for policy " + policy.id() + " " + policy.version(),
-            TrainedHeads.location(root, policy, e.model()).toString(),
-            "'train' fitted none (too few labels of one class); label more items, or set score.embedded.mode to auto.");
+      boolean noneFitted = e.mode() == EmbeddedMode.TRAINED ? heads.categories().isEmpty()
+          : e.mode() == EmbeddedMode.CALIBRATED && heads.calibration().isEmpty();
+      if (noneFitted) {
+        throw Errors.missingInput("trained " + (e.mode() == EmbeddedMode.TRAINED ? "heads" : "calibration")
+            + " for policy " + policy.id() + " " + policy.version(), TrainedHeads.location(root, policy, e.model())
+            .toString(), "'train' fitted none (too few labels of one class); label more items, or set "
+            + "score.embedded.mode to auto.");
       }
     }
     EcolensConfig.CascadeSettings c = score.cascade();
@@ -154,16 +154,23 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
    * embedded scorer takes no part.
    */
   public List<String> uncalibratedCategories() {
-    boolean usesEmbedded = type == ScorerType.EMBEDDED || (type == ScorerType.CASCADE
-        && (cascade.first() == ScorerType.EMBEDDED || cascade.second() == ScorerType.EMBEDDED));
     List<String> out = new ArrayList<>();
-    for (Policy.Category c : usesEmbedded ? policy.categories() : List.<Policy.Category>of()) {
-      TrainedHeads fit = embedded.heads();
+    if (!usesEmbedded(type, cascade.first(), cascade.second())) {
+      return out;
+    }
+    TrainedHeads fit = embedded.heads();
+    for (Policy.Category c : policy.categories()) {
       if (fit == null || !(fit.categories().containsKey(c.id()) || fit.calibration().containsKey(c.id()))) {
         out.add(c.id());
       }
     }
     return out;
+  }
+
+  /** True when a scorer of {@code type} (with these cascade steps) runs the embedded scorer. */
+  private static boolean usesEmbedded(ScorerType type, ScorerType first, ScorerType second) {
+    return type == ScorerType.EMBEDDED
+        || (type == ScorerType.CASCADE && (first == ScorerType.EMBEDDED || second == ScorerType.EMBEDDED));
   }
 
   /** True for a cascade: its figures ({@link CascadeFigures}) are written with its scores. */

@@ -116,26 +116,32 @@ final class CrossValidation {
   /** Precision, recall and F1 at the threshold of the 0.05 grid with the best F1. */
   static TrainStage.Fit bestThreshold(String category, double[] scores, double[] truth, double auprc,
       double regularization) {
-    long positives = Math.round(Arrays.stream(truth).sum());
     TrainStage.Fit best = null;
     for (int g = 0; g < GRID; g++) {
-      double t = thresholdAt(g);
-      long tp = 0;
-      long predictedPositives = 0;
-      for (int r = 0; r < scores.length; r++) {
-        if (scores[r] >= t) {
-          predictedPositives++;
-          tp += truth[r] == 1.0 ? 1 : 0;
-        }
-      }
-      double precision = predictedPositives == 0 ? 0 : (double) tp / predictedPositives;
-      double recall = (double) tp / positives;
-      double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-      if (best == null || f1 > best.f1()) {
-        best = new TrainStage.Fit(category, scores.length, positives, precision, recall, f1, auprc, t, regularization);
+      TrainStage.Fit fit = fitAt(category, scores, truth, auprc, regularization, thresholdAt(g));
+      if (best == null || fit.f1() > best.f1()) {
+        best = fit;
       }
     }
     return best;
+  }
+
+  /** Precision, recall and F1 of {@code scores} against {@code truth} (0/1) when score >= {@code t} is positive. */
+  static TrainStage.Fit fitAt(String category, double[] scores, double[] truth, double auprc, double regularization,
+      double t) {
+    long positives = Math.round(Arrays.stream(truth).sum());
+    long tp = 0;
+    long predictedPositives = 0;
+    for (int r = 0; r < scores.length; r++) {
+      if (scores[r] >= t) {
+        predictedPositives++;
+        tp += truth[r] == 1.0 ? 1 : 0;
+      }
+    }
+    double precision = predictedPositives == 0 ? 0 : (double) tp / predictedPositives;
+    double recall = (double) tp / positives;
+    double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    return new TrainStage.Fit(category, scores.length, positives, precision, recall, f1, auprc, t, regularization);
   }
 
   /**

@@ -116,7 +116,7 @@ public final class TrainStage implements Stage<TrainStage.Result> {
       Labelled.Category labels = data.category(category.id());
       long n = labels.rows().length;
       long positives = labels.positives();
-      calibrate(category, c, zeroShot, data, labels, zeroShot.threshold(category), metrics)
+      calibrate(category, c, zeroShot, data, labels, metrics)
           .ifPresent(cal -> calibration.put(category.id(), cal));
       if (positives < train.folds() || n - positives < train.folds()) {
         skipped.add(category.id());
@@ -170,7 +170,7 @@ public final class TrainStage implements Stage<TrainStage.Result> {
    * policy's and the calibrated F1 on those items in {@code metrics}; empty without both classes.
    */
   private static Optional<Policy.Embedded> calibrate(Policy.Category category, int index, EmbeddedScorer zeroShot,
-      Labelled data, Labelled.Category labels, double policyThreshold, MetricRows metrics) {
+      Labelled data, Labelled.Category labels, MetricRows metrics) {
     int[] rows = labels.rows();
     long positives = labels.positives();
     if (positives == 0 || positives == rows.length) {
@@ -183,7 +183,7 @@ public final class TrainStage implements Stage<TrainStage.Result> {
       y[r] = labels.y()[rows[r]];
     }
     Optional<ZeroShotFit.Outcome> outcome = ZeroShotFit.fit(category.id(), similarity, y, category.embedded(),
-        policyThreshold);
+        zeroShot.threshold(category));
     if (outcome.isEmpty()) {
       LOG.warn("train: {}: a higher zero-shot similarity does not mean a likelier violation on these labels; "
           + "zero-shot left uncalibrated (revise the category's definition and examples)", category.id());

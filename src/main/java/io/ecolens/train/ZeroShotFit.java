@@ -48,23 +48,10 @@ final class ZeroShotFit {
       calibrated[i] = sigmoid(scale * (similarity[i] - center));
       policyScores[i] = sigmoid(policy.scale() * (similarity[i] - policy.center()));
     }
-    TrainStage.Fit best = CrossValidation.bestThreshold(category, calibrated, y,
-        CrossValidation.areaUnderPr(calibrated, y), 0.0);
+    double auprc = CrossValidation.areaUnderPr(calibrated, y);
+    TrainStage.Fit best = CrossValidation.bestThreshold(category, calibrated, y, auprc, 0.0);
     return Optional.of(new Outcome(new Policy.Embedded(best.threshold(), center, scale),
-        f1At(policyScores, y, policyThreshold), best));
-  }
-
-  private static double f1At(double[] scores, double[] y, double threshold) {
-    double tp = 0;
-    double fp = 0;
-    double fn = 0;
-    for (int i = 0; i < scores.length; i++) {
-      boolean predicted = scores[i] >= threshold;
-      tp += predicted && y[i] == 1 ? 1 : 0;
-      fp += predicted && y[i] == 0 ? 1 : 0;
-      fn += !predicted && y[i] == 1 ? 1 : 0;
-    }
-    return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
+        CrossValidation.fitAt(category, policyScores, y, auprc, 0.0, policyThreshold).f1(), best));
   }
 
   private static double sigmoid(double z) {

@@ -77,8 +77,11 @@ public final class EmbeddedScorer implements Scorer {
    * allowed example. What the zero-shot score maps to 0..1, and what {@code train} calibrates.
    */
   public double similarity(int c, float[] x) {
-    double[] best = closest(violating.get(c), x);
-    double[] bestAllowed = closest(allowed.get(c), x);
+    return similarity(closest(violating.get(c), x), closest(allowed.get(c), x));
+  }
+
+  /** The similarity of the closest violating prototype {@code best}, lowered by a closer allowed one. */
+  private static double similarity(double[] best, double[] bestAllowed) {
     double similarity = best[1];
     if (bestAllowed[0] >= 0 && bestAllowed[1] > similarity) {
       similarity -= bestAllowed[1] - similarity;
@@ -118,7 +121,7 @@ public final class EmbeddedScorer implements Scorer {
     }
     double[] best = closest(violating.get(c), x);
     double[] bestAllowed = closest(allowed.get(c), x);
-    double similarity = similarity(c, x);
+    double similarity = similarity(best, bestAllowed);
     Policy.Embedded cal = zeroShot(category);
     double score = round(1.0 / (1.0 + Math.exp(-cal.scale() * (similarity - cal.center()))));
     double threshold = threshold(category);
