@@ -38,7 +38,8 @@ class ConfigMutationProperties {
     Arbitrary<String> words = Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(12);
     Arbitrary<String> notWholeNumbers = Arbitraries.oneOf(words,
         Arbitraries.doubles().ofScale(3).between(-1e6, 1e6).filter(d -> d != Math.rint(d)).map(String::valueOf),
-        Arbitraries.of("99999999999999999999", "1e400", "-1e400", "NaN", "0x1F", "[1, 2]", "{a: 1}"));
+        // not "0x1F": YAML reads it as 31, a whole number the key may well take
+        Arbitraries.of("99999999999999999999", "1e400", "-1e400", "NaN", "0x1G", "[1, 2]", "{a: 1}"));
     Arbitrary<String[]> counts = Combinators.combine(Arbitraries.of(COUNTS), notWholeNumbers,
         Arbitraries.integers().between(1, 1_000_000), Arbitraries.integers().between(0, 1))
         .as((key, bad, below, which) -> new String[] {(String) key[0],
