@@ -54,10 +54,13 @@
 #                                     RESULT batch_cost_ratio, batch_resubmitted_after_kill
 #   jobs/bench.sh metrics-dump WAREHOUSE RUN_ID
 #                                     every metrics row of a run, sorted, for diffing two runs (a refactor's before/after)
-#   jobs/bench.sh cascade [-Dbench.cascade.sample=1000 -Dbench.cascade.rows=5000
-#                          -Dbench.cascade.latency-ms=50 -Dbench.cascade.target-share=0.2|none]
+#   jobs/bench.sh cascade [-Dbench.cascade.sample=5000 -Dbench.cascade.rows=20000 -Dbench.cascade.latency-ms=50
+#                          -Dbench.cascade.first=trained|zero-shot -Dbench.cascade.tolerance=0.01|none
+#                          -Dbench.cascade.pilot=500 -Dbench.cascade.target-share=0.2|none]
 #                                     cascade embedded -> openai vs LLM only over the same sample and
-#                                     labels, against the LLM simulator: calls, cost and F1 of both
+#                                     labels, against the LLM simulator: calls, cost and F1 of both; by default
+#                                     heads trained on another corpus and bands fitted on a labelled pilot;
+#                                     RESULT cascade_calls_saved, RESULT cascade_f1_loss (points)
 # Options via env: BENCH_ITEMS (3000), BENCH_BATCH (64), BENCH_THREADS (cores), BENCH_MASTER (local[2]),
 # ECOLENS_JAVA_OPTS (-Xmx6g; fanout: -Xms2g -Xmx2g; pipeline: the bench -Xmx6g, each run run-local.sh's -Xmx4g;
 # pipeline runs on conf/local.yaml's Spark master, not BENCH_MASTER).

@@ -252,6 +252,17 @@ public final class ConfigLoader {
     if (c.score().cascade().targetShare() != null) {
       share(source, "score.cascade.target-share", c.score().cascade().targetShare());
     }
+    if (c.score().cascade().tolerance() != null) {
+      share(source, "score.cascade.tolerance", c.score().cascade().tolerance());
+      if (c.score().cascade().targetShare() != null) {
+        throw Errors.config(source, "score.cascade.target-share", "cannot be set with score.cascade.tolerance: the "
+            + "tolerance fits each category's band on labelled pilot items; set one of the two");
+      }
+    }
+    if (c.score().cascade().pilotItems() < 20) {
+      throw Errors.config(source, "score.cascade.pilot-items", "must be at least 20 (labelled items that fit the "
+          + "bands; 500 is the default), cannot be: " + c.score().cascade().pilotItems());
+    }
     validateOpenAi(source, c.score());
     double maxShare = c.score().failureBound().maxShare();
     if (!(maxShare > 0 && maxShare <= 1)) {

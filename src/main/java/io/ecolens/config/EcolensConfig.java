@@ -281,12 +281,22 @@ public record EcolensConfig(
    * {@code band} of a category's threshold (for any category) goes to {@code second}, which then
    * decides all its categories. With {@code target-share} set, the band is the one under which
    * about that share of each batch goes to the second scorer (the band is then an upper bound).
+   * With {@code tolerance} set, the bands are fitted instead: the run's first {@code pilot-items}
+   * labelled items all go to the second scorer, and each category's band is the narrowest that keeps
+   * the cascade's micro F1 on them within {@code tolerance} (0.01 = one point) of the second scorer
+   * alone; the rest of the run is scored with those bands.
    */
-  public record CascadeSettings(ScorerType first, ScorerType second, Double band, Double targetShare) {
+  public record CascadeSettings(ScorerType first, ScorerType second, Double band, Double targetShare,
+      Double tolerance, Integer pilotItems) {
     public CascadeSettings {
       first = first == null ? ScorerType.EMBEDDED : first;
       second = second == null ? ScorerType.RULES : second;
       band = band == null ? 0.15 : band;
+      pilotItems = pilotItems == null ? 500 : pilotItems;
+    }
+
+    public CascadeSettings(ScorerType first, ScorerType second, Double band, Double targetShare) {
+      this(first, second, band, targetShare, null, null);
     }
   }
 

@@ -39,12 +39,21 @@ public final class ExperimentPage {
   static final String TEMPLATE = "experiment.html.mustache";
   static final String FILE = "experiment.html";
 
+  private static final Color[] CURVE_COLORS = {new Color(0x3a9a5b), new Color(0x7b5ea7), new Color(0xd9822b)};
+
   private ExperimentPage() {}
 
   /** Everything the page shows. */
   public record Model(String name, String description, String runId, String sampleRun, long items,
       String baseline, List<Leaderboard.VariantInfo> variants, Leaderboard board,
-      Map<String, List<Disagreements.Example>> examples, int iterations, long seed) {}
+      Map<String, List<Disagreements.Example>> examples, int iterations, long seed,
+      Map<String, CascadeCurve> cascadeCurves) {}
+
+  /**
+   * A cascade variant's trade-off on its labelled pilot, one band for every category: (cost per
+   * 1,000 items, micro F1) points, and the point of the bands it chose.
+   */
+  public record CascadeCurve(List<double[]> points, double[] chosen) {}
 
   /** Writes the page into {@code dir} and returns its path. */
   public static Path write(Path dir, Model model) {
@@ -174,12 +183,16 @@ public final class ExperimentPage {
       examples.add(e);
     });
     v.put("examples", examples);
-    v.put("chart", chartDataUri(m.board().summaries()));
+    v.put("chart", chartDataUri(m.board().summaries(), m.cascadeCurves()));
+    v.put("cascadeCurves", !m.cascadeCurves().isEmpty());
     return v;
   }
 
-  /** Cost per 1,000 items (x) against micro F1 (y), the Pareto front joined by a line; a PNG data: URI. */
-  static String chartDataUri(List<Leaderboard.Summary> summaries) {
+  /**
+   * Cost per 1,000 items (x) against micro F1 (y), the Pareto front joined by a line, and each fitted
+   * cascade's curve on its pilot with its chosen point; a PNG data: URI.
+   */
+  static String chartDataUri(List<Leaderboard.Summary> summaries, Map<String, CascadeCurve> curves) {
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true");
     }
@@ -204,6 +217,14 @@ public final class ExperimentPage {
     XYSeriesCollection data = new XYSeriesCollection();
     data.addSeries(points);
     data.addSeries(front);
+    curves.forEach((variant, curve) -> {
+      XYSeries line = new XYSeries(variant + ": one band for every category (pilot)", false, true);
+      curve.points().forEach(p -> line.add(p[0], p[1]));
+      XYSeries chosen = new XYSeries(variant + ": fitted bands (pilot)", false, true);
+      chosen.add(curve.chosen()[0], curve.chosen()[1]);
+      data.addSeries(line);
+      data.addSeries(chosen);
+    });
     NumberAxis x = new NumberAxis("cost per 1,000 items (USD)");
     NumberAxis y = new NumberAxis("micro F1 vs human labels");
     y.setAutoRangeIncludesZero(false);
@@ -219,6 +240,16 @@ public final class ExperimentPage {
     renderer.setSeriesShapesVisible(1, true);
     renderer.setSeriesPaint(1, new Color(0xb3452f));
     renderer.setSeriesStroke(1, new BasicStroke(2f));
+    for (int c = 0; c < curves.size(); c++) {
+      Color color = CURVE_COLORS[c % CURVE_COLORS.length];
+      renderer.setSeriesPaint(2 + 2 * c, color);
+      renderer.setSeriesShapesVisible(2 + 2 * c, false);
+      renderer.setSeriesStroke(2 + 2 * c, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+          new float[] {5f, 4f}, 0f));
+      renderer.setSeriesPaint(3 + 2 * c, color);
+      renderer.setSeriesLinesVisible(3 + 2 * c, false);
+      renderer.setSeriesShape(3 + 2 * c, new java.awt.geom.Ellipse2D.Double(-6, -6, 12, 12));
+    }
     XYItemLabelGenerator labels = (dataset, series, item) -> series == 0 ? names.get(item) : null;
     renderer.setSeriesItemLabelGenerator(0, labels);
     renderer.setSeriesItemLabelsVisible(0, true);

@@ -141,9 +141,13 @@ public final class ExperimentStage {
             experiment.settings().examples()));
       }
     }
+    Map<String, ExperimentPage.CascadeCurve> curves = new java.util.LinkedHashMap<>();
+    for (Leaderboard.VariantInfo info : infos) {
+      VariantReads.cascadeCurve(store, info.runId()).ifPresent(c -> curves.put(info.name(), c));
+    }
     Path page = ExperimentPage.write(Path.of(base.report().output()).resolve(runId),
         new ExperimentPage.Model(experiment.name(), experiment.settings().description(), runId, sampleRun,
-            itemIds.size(), baseline, infos, board, examples, b.iterations(), b.seed()));
+            itemIds.size(), baseline, infos, board, examples, b.iterations(), b.seed(), curves));
     LOG.info("experiment {}: {} variants on {} items of run {}; page {}", experiment.name(), infos.size(),
         itemIds.size(), sampleRun, page);
     return new Result(runId, sampleRun, itemIds.size(), scoring, board, examples, page,

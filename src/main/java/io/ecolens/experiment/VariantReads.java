@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.ecolens.score.CascadeFigures;
 import io.ecolens.score.ScoreLedger;
 import io.ecolens.score.ScorerSpec;
 import io.ecolens.tables.Table;
@@ -117,5 +118,30 @@ final class VariantReads {
       m.put(values.get(i), i);
     }
     return m;
+  }
+
+  /**
+   * A cascade variant's band fit on its pilot, from its {@code metrics}: the curve as (cost per
+   * 1,000 items, micro F1) points and the chosen point; empty when the variant fitted no bands.
+   */
+  static java.util.Optional<ExperimentPage.CascadeCurve> cascadeCurve(TableStore store, String variantRun) {
+    Map<String, double[]> points = new java.util.TreeMap<>();
+    Map<String, Double> chosen = new HashMap<>();
+    for (Row r : store.readRun(Table.METRICS, variantRun).filter(col("report").equalTo(CascadeFigures.FIT))
+        .select("metric", "slice_value", "value").collectAsList()) {
+      if (r.isNullAt(2)) {
+        continue;
+      }
+      switch (r.getString(0)) {
+        case "curve_cost_per_item_usd" -> points.computeIfAbsent(r.getString(1), k -> new double[2])[0] = r.getDouble(2) * 1000;
+        case "curve_f1_micro" -> points.computeIfAbsent(r.getString(1), k -> new double[2])[1] = r.getDouble(2);
+        default -> chosen.put(r.getString(0), r.getDouble(2));
+      }
+    }
+    if (points.isEmpty() || !chosen.containsKey("cost_per_item_usd") || !chosen.containsKey("f1_micro")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ExperimentPage.CascadeCurve(List.copyOf(points.values()),
+        new double[] {chosen.get("cost_per_item_usd") * 1000, chosen.get("f1_micro")}));
   }
 }

@@ -1,5 +1,6 @@
 package io.ecolens.report;
 
+import io.ecolens.scorer.cascade.CascadeFit;
 import io.ecolens.tables.MetricRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +18,8 @@ final class CascadeView {
   /**
    * The cascade block: what the second step scored against scoring every item alone, and, when a
    * comparison with an LLM-only run over the same sample was recorded, F1 of both against the
-   * human labels. Only {@code metrics} rows of reports {@code cascade} and {@code cascade_vs_llm_only}.
+   * human labels, and the band fit of a cascade with a tolerance. Only {@code metrics} rows of reports
+   * {@code cascade}, {@code cascade_vs_llm_only} and {@code cascade_fit}.
    */
   Map<String, Object> view() {
     Map<String, Double> figures = new LinkedHashMap<>();
@@ -73,7 +75,59 @@ final class CascadeView {
     List<Map<String, Object>> measured = new ArrayList<>();
     llmOnly.forEach((metric, value) -> measured.add(cascadeRow(metric.replace('_', ' '), value)));
     section.put("measured", measured);
+    fit(section, second);
     return section;
+  }
+
+  /**
+   * The band fit, when the run fitted its bands on a pilot (report {@code cascade_fit}): the chosen
+   * point, each category's band and the trade-off curve with the chosen point marked.
+   */
+  private void fit(Map<String, Object> section, String second) {
+    Map<String, Double> chosen = new LinkedHashMap<>();
+    Map<String, Double> bands = new LinkedHashMap<>();
+    Map<String, double[]> points = new java.util.TreeMap<>();
+    for (MetricRow m : model.data().metrics()) {
+      if (!"cascade_fit".equals(m.report()) || m.value() == null) {
+        continue;
+      }
+      switch (m.metric()) {
+        case "band" -> bands.put(m.category(), m.value());
+        case "curve_escalated_share" -> points.computeIfAbsent(m.sliceValue(), k -> new double[2])[0] = m.value();
+        case "curve_f1_micro" -> points.computeIfAbsent(m.sliceValue(), k -> new double[2])[1] = m.value();
+        default -> chosen.put(m.metric(), m.value());
+      }
+    }
+    section.put("fitted", !chosen.isEmpty());
+    if (chosen.isEmpty()) {
+      return;
+    }
+    String to = second == null ? "the second step" : second;
+    List<Map<String, Object>> rows = new ArrayList<>();
+    rows.add(cascadeRow("Labelled pilot items (all sent to " + to + ")", Formats.count(chosen.get("pilot_items"))));
+    rows.add(cascadeRow("Tolerance: micro F1 may fall below " + to + " alone by", Formats.percent(chosen.get("tolerance"))));
+    rows.add(cascadeRow("Chosen: share sent to " + to, Formats.percent(chosen.get("escalated_share"))));
+    rows.add(cascadeRow("Chosen: micro F1 on the pilot", Formats.percent(chosen.get("f1_micro"))));
+    rows.add(cascadeRow(to + " alone: micro F1 on the pilot", Formats.percent(chosen.get("second_only_f1_micro"))));
+    rows.add(cascadeRow("First step alone: micro F1 on the pilot", Formats.percent(chosen.get("first_only_f1_micro"))));
+    Double perItem = chosen.get("cost_per_item_usd");
+    rows.add(cascadeRow(to + " cost per 1,000 items at the chosen bands", Formats.usd(perItem == null ? null : perItem * 1000)));
+    section.put("fitRows", rows);
+    List<Map<String, Object>> bandRows = new ArrayList<>();
+    for (String category : model.categoryOrder(bands.keySet())) {
+      Double band = bands.get(category);
+      if (band == null) {
+        continue;
+      }
+      bandRows.add(cascadeRow(model.displayName(category), band >= CascadeFit.EVERY_ITEM ? "every item" : Formats.decimal(band, 3)));
+    }
+    section.put("bands", bandRows);
+    List<Double> marked = java.util.stream.Stream.of("second_only_f1_micro", "tolerance", "escalated_share", "f1_micro")
+        .map(chosen::get).toList();
+    if (!marked.contains(null)) {
+      section.put("curve", ReportCharts.cascadeCurve("chart-cascade-curve", to, new ArrayList<>(points.values()),
+          new double[] {marked.get(2), marked.get(3)}, marked.get(0) - marked.get(1)));
+    }
   }
 
   private static Map<String, Object> cascadeRow(String label, String value) {

@@ -184,6 +184,39 @@ final class ReportCharts {
     return svg(id, chart("Precision–recall over the score threshold", plot), 560, 380);
   }
 
+  /**
+   * A cascade's trade-off on its pilot: micro F1 against the share of items sent to the second
+   * scorer, one band for every category (the line), the fitted bands (the marked point) and the
+   * floor the fit kept to (the second scorer alone minus the tolerance). {@code curve} holds
+   * {share, F1} pairs; {@code chosen} one pair.
+   */
+  static String cascadeCurve(String id, String second, List<double[]> curve, double[] chosen, double floor) {
+    if (curve.isEmpty()) {
+      return null;
+    }
+    XYSeries line = new XYSeries("one band for every category", false, true);
+    curve.forEach(p -> line.add(p[0], p[1]));
+    XYSeries point = new XYSeries("fitted bands (chosen)", false, true);
+    point.add(chosen[0], chosen[1]);
+    XYSeries bound = new XYSeries(second + " alone − tolerance", false, true);
+    bound.add(0.0, floor);
+    bound.add(1.0, floor);
+    XYSeriesCollection data = new XYSeriesCollection();
+    data.addSeries(line);
+    data.addSeries(point);
+    data.addSeries(bound);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+    styleSeries(renderer, 3);
+    renderer.setSeriesLinesVisible(1, false);
+    renderer.setSeriesShape(1, new Ellipse2D.Double(-6, -6, 12, 12));
+    renderer.setSeriesShapesVisible(2, false);
+    renderer.setSeriesStroke(2, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+        new float[] {6f, 4f}, 0f));
+    XYPlot plot = new XYPlot(data, unitAxis("Share of items sent to " + second), unitAxis("Micro F1 on the pilot"),
+        renderer);
+    return svg(id, chart("Cascade: F1 against the share sent to " + second, plot), 560, 380);
+  }
+
   /** Share of items per score bin, one step line per category. */
   static String scoreDistribution(String id, Map<String, long[]> bins) {
     XYSeriesCollection data = new XYSeriesCollection();

@@ -30,6 +30,8 @@ import org.apache.spark.sql.Row;
 public final class CascadeFigures {
   /** The {@code metrics} report of a cascade run's figures. */
   public static final String REPORT = "cascade";
+  /** The {@code metrics} report of a cascade's band fit on its pilot ({@link CascadePilot}): the curve and the chosen point. */
+  public static final String FIT = "cascade_fit";
   /** The {@code metrics} report comparing a cascade run with a second-step-only run over the same sample. */
   public static final String COMPARISON = "cascade_vs_llm_only";
 

@@ -1,6 +1,7 @@
 package io.ecolens.score;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
 
 import io.ecolens.policy.Policy;
 import io.ecolens.run.Background;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
@@ -44,6 +46,9 @@ import org.slf4j.LoggerFactory;
  *       run together past {@code max-concurrency} ({@link PieceSlots}), one piece of
  *       {@code commit-every} items runs at a time. A local scorer's items are one chunk, on the
  *       input's own partitions.
+ *   <li>A cascade with {@code score.cascade.tolerance} scores its pilot first ({@link CascadePilot}):
+ *       up to {@code pilot-items} labelled items, every one sent to the second scorer; the bands
+ *       fitted on them then score the rest.
  *   <li>Before each LLM chunk the spend so far plus the chunk's estimated cost is checked against
  *       {@code max-cost}; when it would pass the cap the stage stops cleanly and the next run with
  *       the same run id resumes with the items left.
@@ -198,9 +203,28 @@ public final class ScoreStage implements Stage<ScoreStage.Result> {
           online = online.filter(col("contentId").isin(batches.online().toArray()));
           onlineItems = batches.online().size();
         }
-        if (onlineItems > 0) {
-          deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(online, onlineItems, itemCount,
-              pending.committedItems());
+        long committed = pending.committedItems();
+        ScorerSpec scoring = spec;
+        if (onlineItems > 0 && spec.isCascade() && spec.cascade().piloting()) {
+          // the pilot first, every item to the second scorer; then the rest with the bands fitted on it
+          CascadePilot pilot = CascadePilot.pick(ctx, spec, items);
+          Column inPilot = col("contentId").isin(pilot.ids().toArray());
+          Dataset<Row> pilotItems = online.filter(inPilot);
+          long pilotCount = pilotItems.count();
+          if (pilotCount > 0) {
+            deferred = new ChunkedScoring(ctx, spec, plan, ledger).score(pilotItems, pilotCount, itemCount, committed);
+          }
+          online = online.filter(not(inPilot));
+          onlineItems -= pilotCount;
+          committed += pilotCount;
+          boolean pilotCut = deferred > onlineItems; // the budget cap stopped the pilot itself
+          if (!pilotCut) {
+            scoring = pilot.fit(items);
+            deferred = 0;
+          }
+        }
+        if (onlineItems > 0 && deferred == 0) {
+          deferred = new ChunkedScoring(ctx, scoring, plan, ledger).score(online, onlineItems, itemCount, committed);
         }
       }
       return result(ctx, spec, ledger, itemCount, plan.paid(), deferred, awaiting);

@@ -77,7 +77,8 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
     }
     EcolensConfig.CascadeSettings c = score.cascade();
     return new ScorerSpec(score.scorer(), policy, new EmbeddedSpec(e.model(), e.maxTokens(), e.intraOpThreads(), heads),
-        new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare()), score.openai());
+        new CascadeSpec(c.first(), c.second(), c.band(), c.targetShare(),
+            c.tolerance() == null ? null : new CascadeSpec.Pilot(c.tolerance(), c.pilotItems()), null), score.openai());
   }
 
   /** The same settings for another scorer type (a cascade's steps). */

@@ -31,20 +31,31 @@ import org.apache.spark.sql.SparkSession;
  * labels copied) with the {@code openai} scorer alone; both are evaluated and compared with
  * {@link CascadeFigures#compare}. LLM calls, requests and tokens are the simulator's own counts.
  *
- * <p>Options (system properties): {@code bench.cascade.rows} (5000), {@code .sample} (1000),
- * {@code .latency-ms} (50), {@code .target-share} (0.2; {@code none} uses the band alone),
- * {@code .band} (0.15 without a target share, else 1.0). Prices: 0.15 / 0.60 USD per million
- * input / output tokens. Last line: {@code RESULT cascade_llm_calls_saved_share <value>}.
+ * <p>By default the first step is trained and the bands fitted: heads are trained ({@code train})
+ * on a second generated corpus (another seed, so no item is both trained on and scored), and the
+ * cascade fits its bands on {@code pilot} labelled items of its own sample within {@code tolerance}
+ * of the LLM alone ({@code score.cascade.tolerance}); the pilot's LLM calls count against the
+ * cascade.
+ *
+ * <p>Options (system properties): {@code bench.cascade.rows} (20000), {@code .sample} (5000),
+ * {@code .latency-ms} (50), {@code .first} ({@code trained}, or {@code zero-shot}: no training),
+ * {@code .tolerance} (0.01; {@code none} uses a band), {@code .pilot} (500), {@code .target-share}
+ * (without a tolerance: 0.2; {@code none} uses the band alone), {@code .band} (0.15 without a
+ * target share, else 1.0). Prices: 0.15 / 0.60 USD per million input / output tokens. Last lines:
+ * {@code RESULT cascade_calls_saved <share>} and {@code RESULT cascade_f1_loss <points>}.
  */
 public final class CascadeBench {
   private CascadeBench() {}
 
   public static void main(String[] args) throws Exception {
     CommonPool.widen();
-    int rows = Integer.getInteger("bench.cascade.rows", 5000);
-    int sample = Integer.getInteger("bench.cascade.sample", 1000);
+    int rows = Integer.getInteger("bench.cascade.rows", 20000);
+    int sample = Integer.getInteger("bench.cascade.sample", 5000);
     long latency = Long.getLong("bench.cascade.latency-ms", 50);
-    String share = System.getProperty("bench.cascade.target-share", "0.2");
+    boolean trained = !System.getProperty("bench.cascade.first", "trained").equals("zero-shot");
+    String tolerance = System.getProperty("bench.cascade.tolerance", "0.01");
+    int pilot = Integer.getInteger("bench.cascade.pilot", 500);
+    String share = System.getProperty("bench.cascade.target-share", tolerance.equals("none") ? "0.2" : "none");
     String band = System.getProperty("bench.cascade.band", share.equals("none") ? "0.15" : "1.0");
     Path dir = Files.createTempDirectory("ecolens-bench-cascade");
     Policy policy = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
@@ -54,7 +65,7 @@ public final class CascadeBench {
       sets.addAll(List.of(
           "sample.size=" + sample,
           "score.scorer=cascade",
-          "score.embedded.mode=zero-shot",
+          "score.embedded.mode=" + (trained ? "trained" : "zero-shot"),
           "score.cascade.first=embedded",
           "score.cascade.second=openai",
           "score.cascade.band=" + band,
@@ -67,9 +78,15 @@ public final class CascadeBench {
       if (!share.equals("none")) {
         sets.add("score.cascade.target-share=" + share);
       }
+      if (!tolerance.equals("none")) {
+        sets.addAll(List.of("score.cascade.tolerance=" + tolerance, "score.cascade.pilot-items=" + pilot));
+      }
       EcolensConfig cascadeConfig = ConfigLoader.load(Path.of("conf/local.yaml"), sets);
       sets.add("score.scorer=openai");
       EcolensConfig llmConfig = ConfigLoader.load(Path.of("conf/local.yaml"), sets);
+      if (trained) {
+        trainHeads(spark, dir, sets, policy);
+      }
 
       CorpusGenerator.execute(spark, cascadeConfig.generate(), policy);
       RunContext cascade = new RunContext(spark, cascadeConfig, "cascade");
@@ -94,15 +111,13 @@ public final class CascadeBench {
       Map<String, double[]> f1 = CascadeFigures.compare(cascade, "llm-only");
       Path report = StageRunners.report(cascade).htmlPath();
 
-      Map<String, Double> figures = new java.util.HashMap<>();
-      for (Row r : cascade.store().readRun(Table.METRICS, "cascade")
-          .filter(col("report").equalTo(CascadeFigures.REPORT)).collectAsList()) {
-        figures.put(r.getAs("metric"), r.getAs("value"));
-      }
+      Map<String, Double> figures = metrics(cascade, CascadeFigures.REPORT);
       long items = c.items();
       PrintLines out = new PrintLines();
-      out.line("cascade bench: %,d sampled items of %,d generated, embedded zero-shot -> simulator (latency %d ms), "
-          + "target share %s, band %s, %d categories", items, rows, latency, share, band, policy.categories().size());
+      out.line("cascade bench: %,d sampled items of %,d generated, embedded %s -> simulator (latency %d ms), "
+          + "tolerance %s (pilot %d), target share %s, band %s, %d categories", items, rows,
+          trained ? "trained on another corpus" : "zero-shot", latency, tolerance, pilot, share, band,
+          policy.categories().size());
       out.line("%-34s %14s %14s", "", "cascade", "LLM only");
       out.line("%-34s %,14d %,14d", "items sent to the LLM", afterCascade.distinctItems(), afterLlm.distinctItems());
       out.line("%-34s %,14d %,14d", "LLM requests (simulator)", afterCascade.requests(), afterLlm.requests());
@@ -121,6 +136,21 @@ public final class CascadeBench {
       out.line("cost saved %.6f USD of %.6f (%.1f%%) measured; extrapolated by the cascade run alone: %.6f USD",
           costSaved, o.costUsd(), o.costUsd() == 0 ? 0 : 100 * costSaved / o.costUsd(),
           figures.getOrDefault("cost_saved_usd", Double.NaN));
+      Map<String, Double> fit = metrics(cascade, "cascade_fit");
+      if (!fit.isEmpty()) {
+        out.line("bands fitted on %.0f pilot items: escalated share %.4f, micro F1 %.4f (LLM alone %.4f, first step "
+            + "alone %.4f), all in sample", fit.get("pilot_items"), fit.get("escalated_share"), fit.get("f1_micro"),
+            fit.get("second_only_f1_micro"), fit.get("first_only_f1_micro"));
+      }
+      StringBuilder curve = new StringBuilder();
+      cascade.store().readRun(Table.METRICS, "cascade").filter(col("report").equalTo("cascade_fit")
+          .and(col("metric").isin("curve_escalated_share", "curve_f1_micro"))).orderBy("slice_value", "metric")
+          .collectAsList().forEach(r -> curve.append(r.<String>getAs("metric").equals("curve_escalated_share")
+              ? String.format(Locale.ROOT, " %.3f:", r.<Double>getAs("value"))
+              : String.format(Locale.ROOT, "%.4f", r.<Double>getAs("value"))));
+      if (curve.length() > 0) {
+        out.line("curve on the pilot, one band for every category (share sent: micro F1):%s", curve);
+      }
       out.line("report with the Cascade block: %s", report);
       double[] micro = f1.get("micro");
       if (micro != null) {
@@ -128,9 +158,38 @@ public final class CascadeBench {
         out.line("RESULT llm_only_f1_micro %.4f", micro[1]);
       }
       out.line("RESULT cascade_cost_saved_share %.4f", o.costUsd() == 0 ? 0 : costSaved / o.costUsd());
-      out.line("RESULT cascade_llm_calls_saved_share %.4f", saved);
+      out.line("RESULT cascade_calls_saved %.4f", saved);
+      out.line("RESULT cascade_f1_loss %.2f", micro == null ? Double.NaN : 100 * (micro[1] - micro[0]));
     }
     System.exit(0);
+  }
+
+  /**
+   * Trains the embedded heads (saved per policy version and model, where the cascade's first step
+   * finds them) on a corpus generated with another seed: every item of it labelled and sampled.
+   */
+  private static void trainHeads(SparkSession spark, Path dir, List<String> sets, Policy policy) {
+    List<String> train = new java.util.ArrayList<>(sets);
+    int rows = Integer.getInteger("bench.cascade.train-rows", 4000);
+    train.addAll(List.of("generate.rows=" + rows, "generate.seed=4242", "generate.output=" + dir.resolve("train"),
+        "input.corpus.path=" + dir.resolve("train/corpus"), "input.labels.path=" + dir.resolve("train/labels"),
+        "sample.size=" + rows));
+    EcolensConfig config = ConfigLoader.load(Path.of("conf/local.yaml"), train);
+    CorpusGenerator.execute(spark, config.generate(), policy);
+    RunContext ctx = new RunContext(spark, config, "train");
+    StageRunners.ingest(ctx);
+    StageRunners.sample(ctx);
+    StageRunners.train(ctx);
+  }
+
+  /** The run's {@code metrics} of one report, metric to value, the curve's points left out. */
+  private static Map<String, Double> metrics(RunContext ctx, String report) {
+    Map<String, Double> figures = new java.util.HashMap<>();
+    for (Row r : ctx.store().readRun(Table.METRICS, ctx.runId()).filter(col("report").equalTo(report)
+        .and(col("metric").startsWith("curve_").unary_$bang())).collectAsList()) {
+      figures.putIfAbsent(r.getAs("metric"), r.getAs("value"));
+    }
+    return figures;
   }
 
   /** Formatted lines on stdout, Locale.ROOT. */

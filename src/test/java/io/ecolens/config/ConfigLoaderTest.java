@@ -110,6 +110,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void cascadeFitSettingsNameTheKeyAndTheFix() {
+    Map<String, String> expected = Map.of(
+        "score.cascade.tolerance=1.5", "cannot be: 1.5",
+        "score.cascade.pilot-items=10", "must be at least 20",
+        "score.cascade.target-share=0.2", "cannot be set with score.cascade.tolerance");
+    expected.forEach((set, message) -> assertThatThrownBy(() -> ConfigLoader.load(null,
+            List.of("score.cascade.tolerance=0.01", set)))
+        .hasMessageContaining("'" + set.substring(0, set.indexOf('=')) + "'")
+        .hasMessageContaining(message));
+    EcolensConfig.CascadeSettings fitted = ConfigLoader.load(null, List.of("score.cascade.tolerance=0.01")).score()
+        .cascade();
+    assertThat(fitted.tolerance()).isEqualTo(0.01);
+    assertThat(fitted.pilotItems()).isEqualTo(500);
+    assertThat(ConfigLoader.load(null, List.of()).score().cascade().tolerance()).isNull();
+  }
+
+  @Test
   void trainSettingsNameTheKeyAndTheFix() {
     Map<String, String> expected = Map.of(
         "score.embedded.train.inner-folds=1", "must be at least 2, cannot be: 1",

@@ -244,4 +244,26 @@ class ExperimentStageTest extends SparkTest {
     assertThatThrownBy(() -> Experiment.load(simOnRules, List.of())).hasMessageContaining("variants[0].simulator")
         .hasMessageContaining("only serves an openai variant");
   }
+
+  @Test
+  void aFittedCascadesCurveIsReadFromItsMetricsAndDrawnOnTheChart() {
+    io.ecolens.run.MetricRows m = new io.ecolens.run.MetricRows("x-curve", io.ecolens.score.CascadeFigures.FIT)
+        .add("curve_cost_per_item_usd", "", "point", "00", 0.0, null, null, 100)
+        .add("curve_f1_micro", "", "point", "00", 0.6, null, null, 100)
+        .add("curve_cost_per_item_usd", "", "point", "01", 0.001, null, null, 100)
+        .add("curve_f1_micro", "", "point", "01", 0.7, null, null, 100)
+        .add("cost_per_item_usd", "", "all", "all", 0.0004, null, null, 100)
+        .add("f1_micro", "", "all", "all", 0.69, null, null, 100);
+    store.replaceRun(Table.METRICS, "x-curve", spark.createDataFrame(m.rows(), Table.METRICS.schema()));
+    ExperimentPage.CascadeCurve curve = VariantReads.cascadeCurve(store, "x-curve").orElseThrow();
+    assertThat(curve.points()).hasSize(2);
+    assertThat(curve.points().get(0)).containsExactly(0.0, 0.6);
+    assertThat(curve.points().get(1)).containsExactly(1.0, 0.7);
+    assertThat(curve.chosen()[0]).isCloseTo(0.4, within(1e-12));
+    assertThat(curve.chosen()[1]).isEqualTo(0.69);
+    assertThat(VariantReads.cascadeCurve(store, ExperimentStage.variantRunId("x1", "rules"))).isEmpty();
+    String with = ExperimentPage.chartDataUri(first.leaderboard().summaries(), java.util.Map.of("fit", curve));
+    String without = ExperimentPage.chartDataUri(first.leaderboard().summaries(), java.util.Map.of());
+    assertThat(with).startsWith("data:image/png;base64,").isNotEqualTo(without);
+  }
 }

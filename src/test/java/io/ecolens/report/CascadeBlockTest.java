@@ -40,4 +40,40 @@ class CascadeBlockTest {
         .contains("name=Micro average, aggregate=true, cascade=71.0%, llmOnly=74.0%")
         .contains("cascade=50.0%, llmOnly=not available");
   }
+
+  private static MetricRow fit(String metric, String category, String point, double value) {
+    return new MetricRow("r1", "cascade_fit", metric, category, point == null ? "all" : "point",
+        point == null ? "all" : point, value, null, null, 500L);
+  }
+
+  @Test
+  void aFittedCascadeShowsItsPilotItsBandsAndTheCurveWithTheChosenPoint() {
+    List<MetricRow> rows = new java.util.ArrayList<>(List.of(cascade("items", 1000), cascade("escalated_share", 0.3),
+        fit("pilot_items", "", null, 500), fit("tolerance", "", null, 0.01), fit("escalated_share", "", null, 0.25),
+        fit("f1_micro", "", null, 0.70), fit("second_only_f1_micro", "", null, 0.705),
+        fit("first_only_f1_micro", "", null, 0.55), fit("cost_per_item_usd", "", null, 0.0002),
+        fit("band", "spam_scam", null, 0.125), fit("band", "hate_speech", null, 30.0)));
+    double[][] curve = {{0, 0.55}, {0.5, 0.69}, {1, 0.705}};
+    for (int i = 0; i < curve.length; i++) {
+      rows.add(fit("curve_escalated_share", "", "0" + i, curve[i][0]));
+      rows.add(fit("curve_f1_micro", "", "0" + i, curve[i][1]));
+    }
+    Map<String, Object> view = new CascadeView(TestReports.model(rows)).view();
+    assertThat(view).containsEntry("fitted", true);
+    assertThat(view.get("fitRows").toString())
+        .contains("Labelled pilot items (all sent to openai), value=500")
+        .contains("Chosen: share sent to openai, value=25.0%")
+        .contains("Chosen: micro F1 on the pilot, value=70.0%")
+        .contains("openai alone: micro F1 on the pilot, value=70.5%")
+        .contains("openai cost per 1,000 items at the chosen bands, value=$0.2000");
+    assertThat(view.get("bands").toString()).contains("value=0.125").contains("value=every item");
+    String svg = (String) view.get("curve");
+    assertThat(svg).startsWith("<svg").contains("fitted bands (chosen)").contains("one band for every category");
+  }
+
+  @Test
+  void aCascadeWithAFixedBandHasNoFit() {
+    assertThat(new CascadeView(TestReports.model(List.of(cascade("items", 1000)))).view())
+        .containsEntry("fitted", false).doesNotContainKey("curve");
+  }
 }

@@ -75,6 +75,9 @@ class CascadeLlmTest extends SparkTest {
         "score.openai.input-price-per-million=2.5",
         "score.openai.output-price-per-million=10"));
     sets.addAll(more);
+    if (more.stream().anyMatch(s -> s.startsWith("score.cascade.tolerance="))) {
+      sets.remove("score.cascade.target-share=0.3"); // the tolerance fits the bands instead
+    }
     return ConfigLoader.load(Path.of("conf/local.yaml"), sets);
   }
 
@@ -248,6 +251,70 @@ class CascadeLlmTest extends SparkTest {
       assertThat(both.count()).isPositive();
       assertThat(both.filter(col("score").notEqual(col("again"))).count()).isZero();
     }
+  }
+
+  @Test
+  void withAToleranceThePilotGoesToTheLlmAndTheRestIsScoredWithTheBandsFittedOnIt() {
+    EcolensConfig config = config(sim.endpoint(), List.of("score.cascade.tolerance=0.02", "score.cascade.pilot-items=20"));
+    LlmSimulator.Stats before = sim.stats();
+    StageRunners.score(copied(config, "c1", "p1"));
+    LlmSimulator.Stats after = sim.stats();
+    Dataset<Row> rows = scores("p1");
+    assertThat(rows.count()).isEqualTo(items * CATEGORIES);
+    assertThat(rows.first().<String>getAs("model")).endsWith("@tolerance=0.020,pilot=20");
+    Dataset<Row> pilot = rows.filter(col("rationale").startsWith("cascade: pilot item"));
+    assertThat(pilot.select("content_id").distinct().count()).isEqualTo(20);
+    assertThat(pilot.filter(col("scorer").notEqual("openai")).count()).isZero();
+    long escalated = rows.filter(col("scorer").equalTo("openai")).select("content_id").distinct().count();
+    assertThat(after.items() - before.items()).isEqualTo(escalated);
+    // the rest: each item decided by the first step (sure) or sent on for a fitted band
+    assertThat(rows.filter(col("rationale").startsWith("cascade: pilot item").unary_$bang()
+        .and(col("rationale").startsWith("cascade: embedded sure").unary_$bang())
+        .and(col("rationale").startsWith("cascade: embedded unsure (within a fitted band").unary_$bang())).count())
+        .isZero();
+
+    Map<String, Double> fit = new HashMap<>();
+    Map<String, Double> bands = new HashMap<>();
+    long points = 0;
+    for (Row r : store.readRun(Table.METRICS, "p1").filter(col("report").equalTo(CascadeFigures.FIT)).collectAsList()) {
+      String metric = r.getAs("metric");
+      if (metric.equals("band")) {
+        bands.put(r.getAs("category"), r.getAs("value"));
+      } else if (metric.equals("curve_f1_micro")) {
+        points++;
+      } else if (!metric.startsWith("curve_")) {
+        fit.put(metric, r.getAs("value"));
+      }
+    }
+    assertThat(bands.keySet()).hasSize(CATEGORIES);
+    assertThat(points).isGreaterThanOrEqualTo(2);
+    assertThat(fit).containsEntry("pilot_items", 20.0).containsEntry("tolerance", 0.02);
+    assertThat(fit.get("f1_loss")).isLessThanOrEqualTo(0.02 + 1e-12);
+    assertThat(fit.get("calls_saved_share")).isCloseTo(1 - fit.get("escalated_share"), org.assertj.core.data.Offset.offset(1e-12));
+
+    // a rerun resumes: no call, and the same bands fitted from the committed pilot rows
+    StageRunners.score(new RunContext(spark, config, "p1"));
+    assertThat(sim.stats().requests()).isEqualTo(after.requests());
+    Map<String, Double> again = new HashMap<>();
+    store.readRun(Table.METRICS, "p1").filter(col("report").equalTo(CascadeFigures.FIT).and(col("metric").equalTo("band")))
+        .collectAsList().forEach(r -> again.put(r.getAs("category"), r.getAs("value")));
+    assertThat(again).isEqualTo(bands);
+  }
+
+  @Test
+  void aToleranceNeedsLabelledPilotItems() {
+    EcolensConfig config = config(sim.endpoint(), List.of("score.cascade.tolerance=0.02"));
+    RunContext ctx = new RunContext(spark, config, "p-unlabelled");
+    for (Table t : List.of(Table.CONTENT, Table.SAMPLES)) {
+      ctx.store().copyRun(t, "c1", "p-unlabelled");
+    }
+    long requests = sim.stats().requests();
+    assertThatThrownBy(() -> StageRunners.score(ctx)).isInstanceOf(EcolensException.class)
+        .hasMessageContaining("human labels for at least 20").hasMessageContaining("score.cascade.band");
+    assertThat(sim.stats().requests()).isEqualTo(requests);
+    assertThatThrownBy(() -> config(sim.endpoint(), List.of("score.cascade.tolerance=0.02",
+        "score.cascade.target-share=0.2"))).hasMessageContaining("score.cascade.target-share")
+        .hasMessageContaining("tolerance");
   }
 
   @Test

@@ -121,7 +121,11 @@ public final class CascadeScorer implements Scorer {
     return second.scorePartition(escalated, task, itemsDone);
   }
 
-  /** Scores a batch with the first scorer and picks the items to send on. */
+  /**
+   * Scores a batch with the first scorer and picks the items to send on: those within the band of a
+   * category's threshold (once a pilot has fitted them, that category's band in log-odds, {@link
+   * CascadeFit#distance}; every item while piloting), and those the first scorer could not score.
+   */
   Split split(List<ScoringItem> items) {
     List<CategoryScore> cheap;
     try {
@@ -131,18 +135,26 @@ public final class CascadeScorer implements Scorer {
     }
     Map<String, List<CategoryScore>> byItem = new HashMap<>();
     Map<String, Double> distance = new HashMap<>();
+    Set<String> withinFittedBand = new HashSet<>();
     for (CategoryScore s : cheap) {
       byItem.computeIfAbsent(s.contentId(), k -> new ArrayList<>()).add(s);
       Policy.Category category = policy.category(s.category());
       double d = s.score() == null || category == null ? -1.0 : Math.abs(s.score() - first.threshold(category));
       distance.merge(s.contentId(), d, Math::min);
+      if (spec.bands() != null && (d < 0 || CascadeFit.distance(s.score(), first.threshold(category))
+          < spec.bands().getOrDefault(s.category(), CascadeFit.EVERY_ITEM))) {
+        withinFittedBand.add(s.contentId());
+      }
     }
-    double band = effectiveBand(items, distance);
+    double band = spec.piloting() ? Double.POSITIVE_INFINITY
+        : spec.bands() != null ? Double.NaN : effectiveBand(items, distance);
     List<ScoringItem> uncertain = new ArrayList<>();
     Set<String> uncertainIds = new HashSet<>();
     for (ScoringItem item : items) {
       Double d = distance.get(item.getContentId());
-      if (d == null || d < band) {
+      boolean unsure = spec.bands() != null ? d == null || withinFittedBand.contains(item.getContentId())
+          : d == null || d < band;
+      if (unsure) {
         uncertain.add(item);
         uncertainIds.add(item.getContentId());
       }
@@ -162,7 +174,14 @@ public final class CascadeScorer implements Scorer {
     return "cascade: " + first.type() + " sure; ";
   }
 
+  /** The rationale's prefix for an item the second scorer decided; {@code band} as {@link #split} chose it. */
   String unsurePrefix(double band) {
+    if (spec.piloting()) {
+      return "cascade: pilot item (sent to " + second.type() + " to fit the bands); ";
+    }
+    if (Double.isNaN(band)) {
+      return String.format(Locale.ROOT, "cascade: %s unsure (within a fitted band of a threshold); ", first.type());
+    }
     return String.format(Locale.ROOT, "cascade: %s unsure (within %.3f of a threshold); ", first.type(), band);
   }
 

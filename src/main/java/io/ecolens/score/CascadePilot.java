@@ -1,0 +1,185 @@
+package io.ecolens.score;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.hash;
+import static org.apache.spark.sql.functions.lit;
+
+import io.ecolens.Errors;
+import io.ecolens.config.EcolensConfig.EvaluateSettings;
+import io.ecolens.evaluate.Adjudication;
+import io.ecolens.policy.Policy;
+import io.ecolens.run.MetricRows;
+import io.ecolens.run.RunContext;
+import io.ecolens.scorer.CategoryScore;
+import io.ecolens.scorer.Scorer;
+import io.ecolens.scorer.ScoringItem;
+import io.ecolens.scorer.cascade.CascadeFit;
+import io.ecolens.scorer.cascade.CascadeSpec;
+import io.ecolens.tables.Table;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cascade with {@code score.cascade.tolerance}: its bands fitted on the run's own labelled items.
+ * The pilot is up to {@code pilot-items} of the run's items with a human label (adjudicated as
+ * {@code evaluate} does), picked by a hash of content_id; the stage scores them first with every
+ * item sent to the second scorer (their rows are the run's rows, so nothing is paid twice), then
+ * {@link #fit} scores them with the first scorer in the driver, fits the bands ({@link CascadeFit})
+ * and writes the trade-off curve to {@code metrics} under report {@value CascadeFigures#FIT}. A resumed run
+ * picks the same pilot and fits the same bands from its committed rows.
+ */
+final class CascadePilot {
+  /** The fewest pilot items the second scorer answered for that a fit needs. */
+  static final int MIN_ITEMS = 20;
+  private static final Logger LOG = LoggerFactory.getLogger(CascadePilot.class);
+
+  private final RunContext ctx;
+  private final ScorerSpec spec;
+  private final Dataset<Row> humanLabels;
+  private final List<String> ids;
+
+  private CascadePilot(RunContext ctx, ScorerSpec spec, Dataset<Row> humanLabels, List<String> ids) {
+    this.ctx = ctx;
+    this.spec = spec;
+    this.humanLabels = humanLabels;
+    this.ids = ids;
+  }
+
+  /** Picks the pilot among {@code items} (the stage's items, column contentId); fails when none has a label. */
+  static CascadePilot pick(RunContext ctx, ScorerSpec spec, Dataset<Row> items) {
+    EvaluateSettings e = ctx.config().evaluate();
+    Dataset<Row> human = Adjudication.adjudicate(ctx.store().readRun(Table.POLICY_LABELS, ctx.runId()),
+            e.adjudication(), e.dawidSkeneIterations())
+        .filter(col("human_label").isNotNull())
+        .select("content_id", "category", "human_label");
+    List<String> ids = human.select("content_id").distinct()
+        .join(items.select(col("contentId").as("content_id")), "content_id")
+        .orderBy(hash(col("content_id"), lit(17)), col("content_id"))
+        .limit(spec.cascade().pilot().items())
+        .as(Encoders.STRING()).collectAsList();
+    if (ids.size() < MIN_ITEMS) {
+      throw Errors.missingInput("human labels for at least " + MIN_ITEMS + " sampled items (found " + ids.size()
+          + ")", "policy_labels of run " + ctx.runId(), "score.cascade.tolerance fits the cascade's bands on "
+          + "labelled items; label more of the sample, or set score.cascade.band instead of the tolerance.");
+    }
+    return new CascadePilot(ctx, spec, human, ids);
+  }
+
+  /** The pilot's content ids. */
+  List<String> ids() {
+    return ids;
+  }
+
+  /**
+   * Fits the bands from the pilot's committed rows (the second scorer's verdicts) and the first
+   * scorer's scores, writes the curve to {@code metrics} and returns the spec with the bands.
+   */
+  ScorerSpec fit(Dataset<Row> items) {
+    CascadeSpec cascade = spec.cascade();
+    List<Policy.Category> categories = spec.policy().categories();
+    Map<String, Integer> index = new HashMap<>();
+    for (int k = 0; k < categories.size(); k++) {
+      index.put(categories.get(k).id(), k);
+    }
+    Map<String, boolean[]> second = new HashMap<>();
+    Map<String, Double> cost = new HashMap<>();
+    Map<String, Integer> answered = new HashMap<>();
+    Dataset<Row> pilotRows = ctx.store().readRun(Table.SCORES, ctx.runId())
+        .filter(col("content_id").isin(ids.toArray()).and(col("status").isin("ok", "cached"))
+            .and(col("scorer").equalTo(cascade.second().id())))
+        .select("content_id", "category", "label", "cost_usd");
+    for (Row r : pilotRows.collectAsList()) {
+      Integer k = index.get(r.getString(1));
+      if (k != null && !r.isNullAt(2)) {
+        second.computeIfAbsent(r.getString(0), id -> new boolean[categories.size()])[k] = r.getBoolean(2);
+        answered.merge(r.getString(0), 1, Integer::sum);
+        cost.merge(r.getString(0), r.isNullAt(3) ? 0.0 : r.getDouble(3), Double::sum);
+      }
+    }
+    List<ScoringItem> texts = items.filter(col("contentId").isin(ids.toArray()))
+        .as(Encoders.bean(ScoringItem.class)).collectAsList().stream()
+        .filter(i -> answered.getOrDefault(i.getContentId(), 0) == categories.size())
+        .sorted(java.util.Comparator.comparing(ScoringItem::getContentId)).toList();
+    if (texts.size() < MIN_ITEMS) {
+      throw Errors.stageFailed("score", String.format(Locale.ROOT, "the cascade's %s answered for %d of the %d "
+          + "pilot items, fewer than the %d the band fit needs; see the error rows of run %s, then run score "
+          + "again with the same --run-id", cascade.second().id(), texts.size(), ids.size(), MIN_ITEMS,
+          ctx.runId()), null);
+    }
+    Map<String, Boolean[]> human = new HashMap<>();
+    for (Row r : humanLabels.filter(col("content_id").isin(ids.toArray())).collectAsList()) {
+      Integer k = index.get(r.getString(1));
+      if (k != null) {
+        human.computeIfAbsent(r.getString(0), id -> new Boolean[categories.size()])[k] = r.getBoolean(2);
+      }
+    }
+    Scorer first = spec.withType(cascade.first()).scorer();
+    Map<String, List<CategoryScore>> firstRows = new HashMap<>();
+    for (CategoryScore s : first.score(texts)) {
+      firstRows.computeIfAbsent(s.contentId(), id -> new ArrayList<>()).add(s);
+    }
+    double[] thresholds = categories.stream().mapToDouble(first::threshold).toArray();
+    List<CascadeFit.Item> pilot = new ArrayList<>();
+    for (ScoringItem item : texts) {
+      String id = item.getContentId();
+      double[] scores = new double[categories.size()];
+      boolean[] labels = new boolean[categories.size()];
+      java.util.Arrays.fill(scores, Double.NaN);
+      for (CategoryScore s : firstRows.getOrDefault(id, List.of())) {
+        Integer k = index.get(s.category());
+        if (k != null && s.error() == null && s.score() != null) {
+          scores[k] = s.score();
+          labels[k] = Boolean.TRUE.equals(s.label());
+        }
+      }
+      pilot.add(new CascadeFit.Item(scores, labels, second.get(id),
+          human.getOrDefault(id, new Boolean[categories.size()]), cost.getOrDefault(id, 0.0)));
+    }
+    CascadeFit.Fit fit = CascadeFit.fit(categories.stream().map(Policy.Category::id).toList(), thresholds, pilot,
+        cascade.pilot().tolerance());
+    write(fit);
+    LOG.info("score: cascade bands (log-odds) fitted on {} pilot items: {} of the items go to {} with micro F1 {} "
+        + "({} alone {}, {} alone {}), bands {}", fit.items(), fmt(fit.chosen().escalatedShare()),
+        cascade.second().id(), fmt(fit.chosen().microF1()), cascade.second().id(), fmt(fit.secondOnlyF1()),
+        cascade.first().id(), fmt(fit.firstOnlyF1()), fit.bands());
+    return new ScorerSpec(spec.type(), spec.policy(), spec.embedded(), cascade.withBands(fit.bands()), spec.openai());
+  }
+
+  private static String fmt(double value) {
+    return String.format(Locale.ROOT, "%.4f", value);
+  }
+
+  /** The curve and the chosen point in {@code metrics}; bands in log-odds, {@link CascadeFit#EVERY_ITEM} for every item. */
+  private void write(CascadeFit.Fit fit) {
+    MetricRows m = new MetricRows(ctx.runId(), CascadeFigures.FIT);
+    long n = fit.items();
+    for (int i = 0; i < fit.curve().size(); i++) {
+      CascadeFit.Point p = fit.curve().get(i);
+      String point = String.format(Locale.ROOT, "%02d", i);
+      m.add("curve_band", "", "point", point, p.band(), null, null, n);
+      m.add("curve_escalated_share", "", "point", point, p.escalatedShare(), null, null, n);
+      m.add("curve_f1_micro", "", "point", point, p.microF1(), null, null, n);
+      m.add("curve_cost_per_item_usd", "", "point", point, p.costPerItemUsd(), null, null, n);
+    }
+    CascadeFit.Point c = fit.chosen();
+    m.add("escalated_share", "", "all", "all", c.escalatedShare(), null, null, n);
+    m.add("calls_saved_share", "", "all", "all", 1.0 - c.escalatedShare(), null, null, n);
+    m.add("f1_micro", "", "all", "all", c.microF1(), null, null, n);
+    m.add("f1_loss", "", "all", "all", fit.f1Loss(), null, null, n);
+    m.add("cost_per_item_usd", "", "all", "all", c.costPerItemUsd(), null, null, n);
+    m.add("first_only_f1_micro", "", "all", "all", fit.firstOnlyF1(), null, null, n);
+    m.add("second_only_f1_micro", "", "all", "all", fit.secondOnlyF1(), null, null, n);
+    m.add("tolerance", "", "all", "all", fit.tolerance(), null, null, n);
+    m.add("pilot_items", "", "all", "all", n, null, null, n);
+    fit.bands().forEach((category, band) -> m.add("band", category, "all", "all", band, null, null, n));
+    m.write(ctx);
+  }
+}
