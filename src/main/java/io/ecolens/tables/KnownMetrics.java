@@ -39,6 +39,9 @@ public final class KnownMetrics {
         "batch_cost_usd", "online_cost_usd", "batch_saving_usd", "awaiting_batch_items"}) {
       REPORTS.put(m, "score");
     }
+    for (String m : new String[] {"f1_loss", "calls_saved_share"}) {
+      REPORTS.put(m, "cascade_fit"); // a cascade's bands fitted on its pilot
+    }
     for (String m : new String[] {"read", "accepted", "quarantined", "duplicates", "labels_read", "labels_loaded"}) {
       REPORTS.put(m, "ingest");
     }

@@ -54,10 +54,13 @@ class GateConfigTest {
             slice-key: format
             slice-value: video
             max-drop-relative: 0.2
+          - metric: f1_loss
+            max-rise: 0.01
         """);
     assertThat(c.comparison().baselineRun()).isEqualTo("daily-20261124");
     assertThat(c.comparison().alpha()).isEqualTo(0.01);
-    assertThat(c.gates()).hasSize(3);
+    assertThat(c.gates()).hasSize(4);
+    assertThat(c.gates().get(3).key()).isEqualTo(new FigureKey("cascade_fit", "f1_loss", "", "all", "all"));
     assertThat(c.gates().get(0).key()).isEqualTo(new FigureKey("agreement", "f1", "hate_speech", "all", "all"));
     assertThat(c.gates().get(1).report()).isEqualTo("prevalence");
     assertThat(c.gates().get(1).onlyIfSignificant()).isTrue();
