@@ -281,10 +281,11 @@ public record EcolensConfig(
    * {@code band} of a category's threshold (for any category) goes to {@code second}, which then
    * decides all its categories. With {@code target-share} set, the band is the one under which
    * about that share of each batch goes to the second scorer (the band is then an upper bound).
-   * With {@code tolerance} set, the bands are fitted instead: the run's first {@code pilot-items}
-   * labelled items all go to the second scorer, and each category's band is the narrowest that keeps
-   * the cascade's micro F1 on them within {@code tolerance} (0.01 = one point) of the second scorer
-   * alone; the rest of the run is scored with those bands.
+   * With {@code tolerance} set, the bands are fitted instead ({@code band} is then unused): up to
+   * {@code pilot-items} of the run's labelled items (at most half, picked by a hash of content_id)
+   * all go to the second scorer, and each category's band is the narrowest that keeps the cascade's
+   * micro F1 on them within {@code tolerance} (0.01 = one point) of the second scorer alone; the
+   * rest of the run is scored with those bands.
    */
   public record CascadeSettings(ScorerType first, ScorerType second, Double band, Double targetShare,
       Double tolerance, Integer pilotItems) {

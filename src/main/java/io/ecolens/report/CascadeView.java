@@ -105,7 +105,9 @@ final class CascadeView {
     String to = second == null ? "the second step" : second;
     List<Map<String, Object>> rows = new ArrayList<>();
     rows.add(cascadeRow("Labelled pilot items (all sent to " + to + ")", Formats.count(chosen.get("pilot_items"))));
-    rows.add(cascadeRow("Tolerance: micro F1 may fall below " + to + " alone by", Formats.percent(chosen.get("tolerance"))));
+    Double tolerance = chosen.get("tolerance");
+    rows.add(cascadeRow("Tolerance: micro F1 may fall below " + to + " alone by",
+        tolerance == null ? Formats.NOT_AVAILABLE : String.format(java.util.Locale.ROOT, "%.1f points", tolerance * 100)));
     rows.add(cascadeRow("Chosen: share sent to " + to, Formats.percent(chosen.get("escalated_share"))));
     rows.add(cascadeRow("Chosen: micro F1 on the pilot", Formats.percent(chosen.get("f1_micro"))));
     rows.add(cascadeRow(to + " alone: micro F1 on the pilot", Formats.percent(chosen.get("second_only_f1_micro"))));

@@ -212,8 +212,11 @@ final class ReportCharts {
     renderer.setSeriesShapesVisible(2, false);
     renderer.setSeriesStroke(2, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
         new float[] {6f, 4f}, 0f));
-    XYPlot plot = new XYPlot(data, unitAxis("Share of items sent to " + second), unitAxis("Micro F1 on the pilot"),
-        renderer);
+    // F1 spans a few points between the first step alone and the second alone: a 0..1 axis would flatten it
+    NumberAxis f1 = new NumberAxis("Micro F1 on the pilot");
+    f1.setAutoRangeIncludesZero(false);
+    f1.setLabelFont(LABEL);
+    XYPlot plot = new XYPlot(data, unitAxis("Share of items sent to " + second), f1, renderer);
     return svg(id, chart("Cascade: F1 against the share sent to " + second, plot), 560, 380);
   }
 

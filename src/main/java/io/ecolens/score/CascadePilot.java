@@ -30,15 +30,16 @@ import org.slf4j.LoggerFactory;
 /**
  * A cascade with {@code score.cascade.tolerance}: its bands fitted on the run's own labelled items.
  * The pilot is up to {@code pilot-items} of the run's items with a human label (adjudicated as
- * {@code evaluate} does), picked by a hash of content_id; the stage scores them first with every
- * item sent to the second scorer (their rows are the run's rows, so nothing is paid twice), then
- * {@link #fit} scores them with the first scorer in the driver, fits the bands ({@link CascadeFit})
- * and writes the trade-off curve to {@code metrics} under report {@value CascadeFigures#FIT}. A resumed run
- * picks the same pilot and fits the same bands from its committed rows.
+ * {@code evaluate} does; at most half of them), picked by a hash of content_id; the stage scores
+ * them first with every item sent to the second scorer (their rows are the run's rows, so nothing
+ * is paid twice), then {@link #fit} scores them with the first scorer in the driver, fits the bands
+ * ({@link CascadeFit}) and writes the trade-off curve to {@code metrics} under report
+ * {@value CascadeFigures#FIT}. The fit waits until every pilot item has the second scorer's verdict,
+ * so a resumed run picks the same pilot and fits the same bands from its committed rows.
  */
 final class CascadePilot {
   /** The fewest pilot items the second scorer answered for that a fit needs. */
-  static final int MIN_ITEMS = 20;
+  static final int MIN_ITEMS = 10;
   private static final Logger LOG = LoggerFactory.getLogger(CascadePilot.class);
 
   private final RunContext ctx;
@@ -53,23 +54,29 @@ final class CascadePilot {
     this.ids = ids;
   }
 
-  /** Picks the pilot among {@code items} (the stage's items, column contentId); fails when none has a label. */
+  /**
+   * Picks the pilot among {@code items} (the stage's items, column contentId): at most half of the
+   * labelled items, so that the run's evaluation always has labelled items the fitted cascade
+   * decided; fails when that leaves fewer than {@value #MIN_ITEMS}.
+   */
   static CascadePilot pick(RunContext ctx, ScorerSpec spec, Dataset<Row> items) {
     EvaluateSettings e = ctx.config().evaluate();
     Dataset<Row> human = Adjudication.adjudicate(ctx.store().readRun(Table.POLICY_LABELS, ctx.runId()),
             e.adjudication(), e.dawidSkeneIterations())
         .filter(col("human_label").isNotNull())
         .select("content_id", "category", "human_label");
-    List<String> ids = human.select("content_id").distinct()
-        .join(items.select(col("contentId").as("content_id")), "content_id")
-        .orderBy(hash(col("content_id"), lit(17)), col("content_id"))
-        .limit(spec.cascade().pilot().items())
-        .as(Encoders.STRING()).collectAsList();
-    if (ids.size() < MIN_ITEMS) {
-      throw Errors.missingInput("human labels for at least " + MIN_ITEMS + " sampled items (found " + ids.size()
-          + ")", "policy_labels of run " + ctx.runId(), "score.cascade.tolerance fits the cascade's bands on "
-          + "labelled items; label more of the sample, or set score.cascade.band instead of the tolerance.");
+    Dataset<Row> labelled = human.select("content_id").distinct()
+        .join(items.select(col("contentId").as("content_id")), "content_id");
+    long labelledItems = labelled.count();
+    int size = (int) Math.min(spec.cascade().pilot().items(), labelledItems / 2);
+    if (size < MIN_ITEMS) {
+      throw Errors.missingInput("human labels for at least " + 2 * MIN_ITEMS + " sampled items (found "
+          + labelledItems + ")", "policy_labels of run " + ctx.runId(), "score.cascade.tolerance fits the "
+          + "cascade's bands on a pilot of at most half the labelled items; label more of the sample, or set "
+          + "score.cascade.band instead of the tolerance.");
     }
+    List<String> ids = labelled.orderBy(hash(col("content_id"), lit(17)), col("content_id"))
+        .limit(size).as(Encoders.STRING()).collectAsList();
     return new CascadePilot(ctx, spec, human, ids);
   }
 
@@ -92,13 +99,15 @@ final class CascadePilot {
     Map<String, boolean[]> second = new HashMap<>();
     Map<String, Double> cost = new HashMap<>();
     Map<String, Integer> answered = new HashMap<>();
+    java.util.Set<String> reusedFromFirst = new java.util.HashSet<>();
     Dataset<Row> pilotRows = ctx.store().readRun(Table.SCORES, ctx.runId())
-        .filter(col("content_id").isin(ids.toArray()).and(col("status").isin("ok", "cached"))
-            .and(col("scorer").equalTo(cascade.second().id())))
-        .select("content_id", "category", "label", "cost_usd");
+        .filter(col("content_id").isin(ids.toArray()).and(col("status").isin("ok", "cached")))
+        .select("content_id", "category", "label", "cost_usd", "scorer");
     for (Row r : pilotRows.collectAsList()) {
       Integer k = index.get(r.getString(1));
-      if (k != null && !r.isNullAt(2)) {
+      if (!cascade.second().id().equals(r.getString(4))) {
+        reusedFromFirst.add(r.getString(0)); // copied from another run that left the item to the first step
+      } else if (k != null && !r.isNullAt(2)) {
         second.computeIfAbsent(r.getString(0), id -> new boolean[categories.size()])[k] = r.getBoolean(2);
         answered.merge(r.getString(0), 1, Integer::sum);
         cost.merge(r.getString(0), r.isNullAt(3) ? 0.0 : r.getDouble(3), Double::sum);
@@ -108,11 +117,25 @@ final class CascadePilot {
         .as(Encoders.bean(ScoringItem.class)).collectAsList().stream()
         .filter(i -> answered.getOrDefault(i.getContentId(), 0) == categories.size())
         .sorted(java.util.Comparator.comparing(ScoringItem::getContentId)).toList();
+    long unanswered = ids.size() - texts.size() - reusedFromFirst.size();
+    if (unanswered > 0) {
+      // fitted only on the whole pilot: a resumed run then fits the very same bands
+      throw Errors.stageFailed("score", String.format(Locale.ROOT, "%d of the %d pilot items have no verdict of the "
+          + "cascade's %s yet (see their error rows in scores); the bands are fitted once every pilot item has "
+          + "one: run score again with --run-id %s, which sends only those items (or set score.cascade.band "
+          + "instead of the tolerance)", unanswered, ids.size(), cascade.second().id(), ctx.runId()), null);
+    }
     if (texts.size() < MIN_ITEMS) {
-      throw Errors.stageFailed("score", String.format(Locale.ROOT, "the cascade's %s answered for %d of the %d "
-          + "pilot items, fewer than the %d the band fit needs; see the error rows of run %s, then run score "
-          + "again with the same --run-id", cascade.second().id(), texts.size(), ids.size(), MIN_ITEMS,
-          ctx.runId()), null);
+      throw Errors.stageFailed("score", String.format(Locale.ROOT, "only %d of the %d pilot items have a verdict of "
+          + "the cascade's %s: %d were reused from another run that left them to %s, and the band fit needs %d; "
+          + "score under another model id (e.g. another pilot-items) or set score.cascade.band instead",
+          texts.size(), ids.size(), cascade.second().id(), reusedFromFirst.size(), cascade.first().id(), MIN_ITEMS),
+          null);
+    }
+    if (!reusedFromFirst.isEmpty()) {
+      LOG.warn("score: {} of the {} pilot items were decided by {} (rows reused from another run, or scored before "
+          + "they were labelled); the bands are fitted on the other {}", reusedFromFirst.size(), ids.size(),
+          cascade.first().id(), texts.size());
     }
     Map<String, Boolean[]> human = new HashMap<>();
     for (Row r : humanLabels.filter(col("content_id").isin(ids.toArray())).collectAsList()) {

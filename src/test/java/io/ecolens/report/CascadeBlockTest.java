@@ -62,6 +62,7 @@ class CascadeBlockTest {
     assertThat(view).containsEntry("fitted", true);
     assertThat(view.get("fitRows").toString())
         .contains("Labelled pilot items (all sent to openai), value=500")
+        .contains("Tolerance: micro F1 may fall below openai alone by, value=1.0 points")
         .contains("Chosen: share sent to openai, value=25.0%")
         .contains("Chosen: micro F1 on the pilot, value=70.0%")
         .contains("openai alone: micro F1 on the pilot, value=70.5%")

@@ -263,7 +263,8 @@ class CascadeLlmTest extends SparkTest {
     assertThat(rows.count()).isEqualTo(items * CATEGORIES);
     assertThat(rows.first().<String>getAs("model")).endsWith("@tolerance=0.020,pilot=20");
     Dataset<Row> pilot = rows.filter(col("rationale").startsWith("cascade: pilot item"));
-    assertThat(pilot.select("content_id").distinct().count()).isEqualTo(20);
+    // at most half of the 30 labelled items: the evaluation keeps items the fitted cascade decided
+    assertThat(pilot.select("content_id").distinct().count()).isEqualTo(items / 2);
     assertThat(pilot.filter(col("scorer").notEqual("openai")).count()).isZero();
     long escalated = rows.filter(col("scorer").equalTo("openai")).select("content_id").distinct().count();
     assertThat(after.items() - before.items()).isEqualTo(escalated);
@@ -288,7 +289,7 @@ class CascadeLlmTest extends SparkTest {
     }
     assertThat(bands.keySet()).hasSize(CATEGORIES);
     assertThat(points).isGreaterThanOrEqualTo(2);
-    assertThat(fit).containsEntry("pilot_items", 20.0).containsEntry("tolerance", 0.02);
+    assertThat(fit).containsEntry("pilot_items", (double) (items / 2)).containsEntry("tolerance", 0.02);
     assertThat(fit.get("f1_loss")).isLessThanOrEqualTo(0.02 + 1e-12);
     assertThat(fit.get("calls_saved_share")).isCloseTo(1 - fit.get("escalated_share"), org.assertj.core.data.Offset.offset(1e-12));
 
@@ -302,6 +303,32 @@ class CascadeLlmTest extends SparkTest {
   }
 
   @Test
+  void theBandsAreFittedOnlyOnceEveryPilotItemHasTheLlmsVerdict() {
+    List<String> fitted = List.of("score.cascade.tolerance=0.03", "score.cascade.pilot-items=20",
+        "score.openai.max-attempts=1", "score.failure-bound.max-share=1");
+    try (LlmSimulator flaky = LlmSimulator.start(LlmSimulator.Settings.defaults().withLatency(5)
+        .withFaults(0, 0.5, 0, 0, 0, 0), POLICY)) {
+      RunContext ctx = copied(config(flaky.endpoint(), fitted), "c1", "p-flaky");
+      assertThatThrownBy(() -> StageRunners.score(ctx)).isInstanceOf(EcolensException.class)
+          .hasMessageContaining("pilot items have no verdict of the cascade's openai yet")
+          .hasMessageContaining("run score again with --run-id p-flaky");
+    }
+    // nothing but the pilot was scored, and no band was fitted
+    assertThat(scores("p-flaky").filter(col("rationale").startsWith("cascade: pilot item").unary_$bang()).count())
+        .isZero();
+    assertThat(store.readRun(Table.METRICS, "p-flaky").filter(col("report").equalTo(CascadeFigures.FIT)).count())
+        .isZero();
+    // a rerun sends the failed pilot items again, then fits and scores the rest
+    StageRunners.score(new RunContext(spark, config(sim.endpoint(), fitted), "p-flaky"));
+    Dataset<Row> rows = scores("p-flaky");
+    assertThat(rows.filter(col("status").equalTo("ok")).count()).isEqualTo(items * CATEGORIES);
+    assertThat(rows.filter(col("rationale").startsWith("cascade: pilot item")).select("content_id").distinct().count())
+        .isEqualTo(items / 2);
+    assertThat(store.readRun(Table.METRICS, "p-flaky").filter(col("report").equalTo(CascadeFigures.FIT)
+        .and(col("metric").equalTo("pilot_items"))).first().<Double>getAs("value")).isEqualTo((double) (items / 2));
+  }
+
+  @Test
   void aToleranceNeedsLabelledPilotItems() {
     EcolensConfig config = config(sim.endpoint(), List.of("score.cascade.tolerance=0.02"));
     RunContext ctx = new RunContext(spark, config, "p-unlabelled");
@@ -310,7 +337,8 @@ class CascadeLlmTest extends SparkTest {
     }
     long requests = sim.stats().requests();
     assertThatThrownBy(() -> StageRunners.score(ctx)).isInstanceOf(EcolensException.class)
-        .hasMessageContaining("human labels for at least 20").hasMessageContaining("score.cascade.band");
+        .hasMessageContaining("human labels for at least 20").hasMessageContaining("found 0")
+        .hasMessageContaining("score.cascade.band");
     assertThat(sim.stats().requests()).isEqualTo(requests);
     assertThatThrownBy(() -> config(sim.endpoint(), List.of("score.cascade.tolerance=0.02",
         "score.cascade.target-share=0.2"))).hasMessageContaining("score.cascade.target-share")

@@ -25,8 +25,8 @@ import java.util.Map;
  *   <li>Each category with at least {@value #MIN_POSITIVES} positive human labels on the pilot
  *       (the others keep the common band: a few positives cannot tell what narrowing costs) has its
  *       band narrowed in turn, twice over, to the narrowest candidate (0,
- *       or a 1/40 quantile of that category's own distances from its threshold) that escalates no
- *       more items, keeps micro F1 within the tolerance, and lowers no category's own F1 below both
+ *       or a 1/40 quantile of that category's own distances from its threshold) that keeps micro
+ *       F1 within the tolerance and lowers no category's own F1 below both
  *       its F1 before and its F1 with the second scorer alone minus the tolerance (micro F1 alone
  *       would give up a rare category's few positives): the chosen point.
  * </ol>
@@ -113,8 +113,8 @@ public final class CascadeFit {
           double kept = bands[k];
           bands[k] = candidate;
           Tally t = tally(bands);
-          if (t.microF1() >= floor && t.escalated() <= chosen.escalated()
-              && keepsEveryCategory(t, chosen, secondAlone, tolerance)) {
+          // a narrower band only ever sends fewer items on: it is kept while F1 holds
+          if (t.microF1() >= floor && keepsEveryCategory(t, chosen, secondAlone, tolerance)) {
             chosen = t;
           } else {
             bands[k] = kept;

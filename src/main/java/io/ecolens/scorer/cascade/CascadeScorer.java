@@ -179,8 +179,11 @@ public final class CascadeScorer implements Scorer {
     if (spec.piloting()) {
       return "cascade: pilot item (sent to " + second.type() + " to fit the bands); ";
     }
-    if (Double.isNaN(band)) {
+    if (spec.bands() != null) {
       return String.format(Locale.ROOT, "cascade: %s unsure (within a fitted band of a threshold); ", first.type());
+    }
+    if (Double.isNaN(band)) {
+      return "cascade: " + first.type() + " unsure; ";
     }
     return String.format(Locale.ROOT, "cascade: %s unsure (within %.3f of a threshold); ", first.type(), band);
   }

@@ -2,6 +2,7 @@ package io.ecolens.scorer.cascade;
 
 import io.ecolens.config.ScorerType;
 import java.io.Serializable;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +31,7 @@ public record CascadeSpec(ScorerType first, ScorerType second, double band, Doub
     if (targetShare != null && (targetShare < 0 || targetShare > 1)) {
       throw new IllegalArgumentException("target share must be between 0 and 1, cannot be: " + targetShare);
     }
-    bands = bands == null ? null : new LinkedHashMap<>(bands);
+    bands = bands == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(bands));
   }
 
   public CascadeSpec(ScorerType first, ScorerType second, double band, Double targetShare) {
