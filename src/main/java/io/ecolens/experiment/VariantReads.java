@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.when;
 import io.ecolens.score.CascadeFigures;
 import io.ecolens.score.ScoreLedger;
 import io.ecolens.score.ScorerSpec;
+import io.ecolens.tables.MetricRow;
 import io.ecolens.tables.Table;
 import io.ecolens.tables.TableStore;
 import java.util.HashMap;
@@ -125,23 +126,12 @@ final class VariantReads {
    * 1,000 items, micro F1) points and the chosen point; empty when the variant fitted no bands.
    */
   static java.util.Optional<ExperimentPage.CascadeCurve> cascadeCurve(TableStore store, String variantRun) {
-    Map<String, double[]> points = new java.util.TreeMap<>();
-    Map<String, Double> chosen = new HashMap<>();
-    for (Row r : store.readRun(Table.METRICS, variantRun).filter(col("report").equalTo(CascadeFigures.FIT))
-        .select("metric", "slice_value", "value").collectAsList()) {
-      if (r.isNullAt(2)) {
-        continue;
-      }
-      switch (r.getString(0)) {
-        case "curve_cost_per_item_usd" -> points.computeIfAbsent(r.getString(1), k -> new double[2])[0] = r.getDouble(2) * 1000;
-        case "curve_f1_micro" -> points.computeIfAbsent(r.getString(1), k -> new double[2])[1] = r.getDouble(2);
-        default -> chosen.put(r.getString(0), r.getDouble(2));
-      }
-    }
-    if (points.isEmpty() || !chosen.containsKey("cost_per_item_usd") || !chosen.containsKey("f1_micro")) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(new ExperimentPage.CascadeCurve(List.copyOf(points.values()),
-        new double[] {chosen.get("cost_per_item_usd") * 1000, chosen.get("f1_micro")}));
+    List<MetricRow> rows = store.readRun(Table.METRICS, variantRun).filter(col("report").equalTo(CascadeFigures.FIT))
+        .collectAsList().stream().map(MetricRow::of).toList();
+    return CascadeFigures.fitOf(rows)
+        .filter(f -> f.chosen().containsKey("cost_per_item_usd") && f.chosen().containsKey("f1_micro"))
+        .map(f -> new ExperimentPage.CascadeCurve(
+            f.curve().stream().map(p -> new double[] {p.costPerItemUsd() * 1000, p.microF1()}).toList(),
+            new double[] {f.chosen().get("cost_per_item_usd") * 1000, f.chosen().get("f1_micro")}));
   }
 }

@@ -1,11 +1,13 @@
 package io.ecolens.report;
 
+import io.ecolens.score.CascadeFigures;
 import io.ecolens.scorer.cascade.CascadeFit;
 import io.ecolens.tables.MetricRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The report's cascade block (second-step savings, F1 against LLM-only), from a {@link ReportModel}. */
 final class CascadeView {
@@ -84,24 +86,13 @@ final class CascadeView {
    * point, each category's band and the trade-off curve with the chosen point marked.
    */
   private void fit(Map<String, Object> section, String second) {
-    Map<String, Double> chosen = new LinkedHashMap<>();
-    Map<String, Double> bands = new LinkedHashMap<>();
-    Map<String, double[]> points = new java.util.TreeMap<>();
-    for (MetricRow m : model.data().metrics()) {
-      if (!"cascade_fit".equals(m.report()) || m.value() == null) {
-        continue;
-      }
-      switch (m.metric()) {
-        case "band" -> bands.put(m.category(), m.value());
-        case "curve_escalated_share" -> points.computeIfAbsent(m.sliceValue(), k -> new double[2])[0] = m.value();
-        case "curve_f1_micro" -> points.computeIfAbsent(m.sliceValue(), k -> new double[2])[1] = m.value();
-        default -> chosen.put(m.metric(), m.value());
-      }
-    }
-    section.put("fitted", !chosen.isEmpty());
-    if (chosen.isEmpty()) {
+    Optional<CascadeFigures.FitFigures> fitted = CascadeFigures.fitOf(model.data().metrics());
+    section.put("fitted", fitted.isPresent());
+    if (fitted.isEmpty()) {
       return;
     }
+    Map<String, Double> chosen = fitted.get().chosen();
+    Map<String, Double> bands = fitted.get().bands();
     String to = second == null ? "the second step" : second;
     List<Map<String, Object>> rows = new ArrayList<>();
     rows.add(cascadeRow("Labelled pilot items (all sent to " + to + ")", Formats.count(chosen.get("pilot_items"))));
@@ -127,7 +118,9 @@ final class CascadeView {
     List<Double> marked = java.util.stream.Stream.of("second_only_f1_micro", "tolerance", "escalated_share", "f1_micro")
         .map(chosen::get).toList();
     if (!marked.contains(null)) {
-      section.put("curve", ReportCharts.cascadeCurve("chart-cascade-curve", to, new ArrayList<>(points.values()),
+      List<double[]> curve = fitted.get().curve().stream()
+          .map(p -> new double[] {p.escalatedShare(), p.microF1()}).toList();
+      section.put("curve", ReportCharts.cascadeCurve("chart-cascade-curve", to, curve,
           new double[] {marked.get(2), marked.get(3)}, marked.get(0) - marked.get(1)));
     }
   }

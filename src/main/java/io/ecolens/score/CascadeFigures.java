@@ -11,8 +11,15 @@ import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
 import io.ecolens.tables.KnownMetrics;
 import io.ecolens.tables.Table;
+import io.ecolens.scorer.cascade.CascadeFit;
+import io.ecolens.tables.MetricRow;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -32,6 +39,12 @@ public final class CascadeFigures {
   public static final String REPORT = "cascade";
   /** The {@code metrics} report of a cascade's band fit on its pilot ({@link CascadePilot}): the curve and the chosen point. */
   public static final String FIT = "cascade_fit";
+  private static final String POINT = "point";
+  private static final String CURVE_BAND = "curve_band";
+  private static final String CURVE_SHARE = "curve_escalated_share";
+  private static final String CURVE_F1 = "curve_f1_micro";
+  private static final String CURVE_COST = "curve_cost_per_item_usd";
+  private static final String BAND = "band";
   /** The {@code metrics} report comparing a cascade run with a second-step-only run over the same sample. */
   public static final String COMPARISON = "cascade_vs_llm_only";
 
@@ -143,5 +156,68 @@ public final class CascadeFigures {
     rows.add("llm_cost_usd_llm_only", "", "run", llmOnlyRunId, llmOnlyCost, null, null, items);
     rows.write(ctx);
     return f1;
+  }
+
+  /**
+   * A cascade's band fit as read back from {@code metrics} (report {@value #FIT}): the curve's points
+   * in order, the chosen point's figures by metric ({@code escalated_share}, {@code f1_micro},
+   * {@code f1_loss}, {@code cost_per_item_usd}, {@code second_only_f1_micro}, {@code tolerance}, …)
+   * and each category's band.
+   */
+  public record FitFigures(List<CascadeFit.Point> curve, Map<String, Double> chosen, Map<String, Double> bands) {}
+
+  /**
+   * The rows of report {@value #FIT} for {@code fit}: the curve (slice {@code point} = 00, 01, …),
+   * the chosen point and each category's band (in log-odds; {@link CascadeFit#EVERY_ITEM} for every item).
+   */
+  static MetricRows fitRows(String runId, CascadeFit.Fit fit) {
+    MetricRows m = new MetricRows(runId, FIT);
+    long n = fit.items();
+    for (int i = 0; i < fit.curve().size(); i++) {
+      CascadeFit.Point p = fit.curve().get(i);
+      String point = String.format(Locale.ROOT, "%02d", i);
+      m.add(CURVE_BAND, "", POINT, point, p.band(), null, null, n);
+      m.add(CURVE_SHARE, "", POINT, point, p.escalatedShare(), null, null, n);
+      m.add(CURVE_F1, "", POINT, point, p.microF1(), null, null, n);
+      m.add(CURVE_COST, "", POINT, point, p.costPerItemUsd(), null, null, n);
+    }
+    CascadeFit.Point c = fit.chosen();
+    m.add("escalated_share", "", "all", "all", c.escalatedShare(), null, null, n);
+    m.add("calls_saved_share", "", "all", "all", 1.0 - c.escalatedShare(), null, null, n);
+    m.add("f1_micro", "", "all", "all", c.microF1(), null, null, n);
+    m.add("f1_loss", "", "all", "all", fit.f1Loss(), null, null, n);
+    m.add("cost_per_item_usd", "", "all", "all", c.costPerItemUsd(), null, null, n);
+    m.add("first_only_f1_micro", "", "all", "all", fit.firstOnlyF1(), null, null, n);
+    m.add("second_only_f1_micro", "", "all", "all", fit.secondOnlyF1(), null, null, n);
+    m.add("tolerance", "", "all", "all", fit.tolerance(), null, null, n);
+    m.add("pilot_items", "", "all", "all", n, null, null, n);
+    fit.bands().forEach((category, band) -> m.add(BAND, category, "all", "all", band, null, null, n));
+    return m;
+  }
+
+  /** The band fit among a run's {@code metrics} rows (other reports are skipped); empty when it fitted none. */
+  public static Optional<FitFigures> fitOf(Collection<MetricRow> metrics) {
+    Map<String, double[]> points = new TreeMap<>();
+    Map<String, Double> chosen = new LinkedHashMap<>();
+    Map<String, Double> bands = new LinkedHashMap<>();
+    for (MetricRow m : metrics) {
+      if (!FIT.equals(m.report()) || m.value() == null) {
+        continue;
+      }
+      int field = List.of(CURVE_BAND, CURVE_SHARE, CURVE_F1, CURVE_COST).indexOf(m.metric());
+      if (field >= 0) {
+        points.computeIfAbsent(m.sliceValue(), k -> new double[4])[field] = m.value();
+      } else if (m.metric().equals(BAND)) {
+        bands.put(m.category(), m.value());
+      } else {
+        chosen.put(m.metric(), m.value());
+      }
+    }
+    if (chosen.isEmpty()) {
+      return Optional.empty();
+    }
+    List<CascadeFit.Point> curve = points.values().stream()
+        .map(p -> new CascadeFit.Point(p[0], p[1], p[2], p[3])).toList();
+    return Optional.of(new FitFigures(curve, chosen, bands));
   }
 }

@@ -8,7 +8,6 @@ import io.ecolens.Errors;
 import io.ecolens.config.EcolensConfig.EvaluateSettings;
 import io.ecolens.evaluate.Adjudication;
 import io.ecolens.policy.Policy;
-import io.ecolens.run.MetricRows;
 import io.ecolens.run.RunContext;
 import io.ecolens.scorer.CategoryScore;
 import io.ecolens.scorer.Scorer;
@@ -24,6 +23,7 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +44,11 @@ final class CascadePilot {
 
   private final RunContext ctx;
   private final ScorerSpec spec;
-  private final Dataset<Row> humanLabels;
+  /** The pilot's adjudicated labels: content_id, category, human_label. */
+  private final List<Row> humanLabels;
   private final List<String> ids;
 
-  private CascadePilot(RunContext ctx, ScorerSpec spec, Dataset<Row> humanLabels, List<String> ids) {
+  private CascadePilot(RunContext ctx, ScorerSpec spec, List<Row> humanLabels, List<String> ids) {
     this.ctx = ctx;
     this.spec = spec;
     this.humanLabels = humanLabels;
@@ -65,19 +66,25 @@ final class CascadePilot {
             e.adjudication(), e.dawidSkeneIterations())
         .filter(col("human_label").isNotNull())
         .select("content_id", "category", "human_label");
-    Dataset<Row> labelled = human.select("content_id").distinct()
-        .join(items.select(col("contentId").as("content_id")), "content_id");
-    long labelledItems = labelled.count();
-    int size = (int) Math.min(spec.cascade().pilot().items(), labelledItems / 2);
-    if (size < MIN_ITEMS) {
-      throw Errors.missingInput("human labels for at least " + 2 * MIN_ITEMS + " sampled items (found "
-          + labelledItems + ")", "policy_labels of run " + ctx.runId(), "score.cascade.tolerance fits the "
-          + "cascade's bands on a pilot of at most half the labelled items; label more of the sample, or set "
-          + "score.cascade.band instead of the tolerance.");
+    human.persist(StorageLevel.MEMORY_AND_DISK()); // counted, ranked and collected: adjudicated once
+    try {
+      Dataset<Row> labelled = human.select("content_id").distinct()
+          .join(items.select(col("contentId").as("content_id")), "content_id");
+      long labelledItems = labelled.count();
+      int size = (int) Math.min(spec.cascade().pilot().items(), labelledItems / 2);
+      if (size < MIN_ITEMS) {
+        throw Errors.missingInput("human labels for at least " + 2 * MIN_ITEMS + " sampled items (found "
+            + labelledItems + ")", "policy_labels of run " + ctx.runId(), "score.cascade.tolerance fits the "
+            + "cascade's bands on a pilot of at most half the labelled items; label more of the sample, or set "
+            + "score.cascade.band instead of the tolerance.");
+      }
+      List<String> ids = labelled.orderBy(hash(col("content_id"), lit(17)), col("content_id"))
+          .limit(size).as(Encoders.STRING()).collectAsList();
+      List<Row> pilotLabels = human.filter(col("content_id").isin(ids.toArray())).collectAsList();
+      return new CascadePilot(ctx, spec, pilotLabels, ids);
+    } finally {
+      human.unpersist();
     }
-    List<String> ids = labelled.orderBy(hash(col("content_id"), lit(17)), col("content_id"))
-        .limit(size).as(Encoders.STRING()).collectAsList();
-    return new CascadePilot(ctx, spec, human, ids);
   }
 
   /** The pilot's content ids. */
@@ -138,7 +145,7 @@ final class CascadePilot {
           cascade.first().id(), texts.size());
     }
     Map<String, Boolean[]> human = new HashMap<>();
-    for (Row r : humanLabels.filter(col("content_id").isin(ids.toArray())).collectAsList()) {
+    for (Row r : humanLabels) {
       Integer k = index.get(r.getString(1));
       if (k != null) {
         human.computeIfAbsent(r.getString(0), id -> new Boolean[categories.size()])[k] = r.getBoolean(2);
@@ -168,7 +175,7 @@ final class CascadePilot {
     }
     CascadeFit.Fit fit = CascadeFit.fit(categories.stream().map(Policy.Category::id).toList(), thresholds, pilot,
         cascade.pilot().tolerance());
-    write(fit);
+    CascadeFigures.fitRows(ctx.runId(), fit).write(ctx);
     LOG.info("score: cascade bands (log-odds) fitted on {} pilot items: {} of the items go to {} with micro F1 {} "
         + "({} alone {}, {} alone {}), bands {}", fit.items(), fmt(fit.chosen().escalatedShare()),
         cascade.second().id(), fmt(fit.chosen().microF1()), cascade.second().id(), fmt(fit.secondOnlyF1()),
@@ -178,31 +185,5 @@ final class CascadePilot {
 
   private static String fmt(double value) {
     return String.format(Locale.ROOT, "%.4f", value);
-  }
-
-  /** The curve and the chosen point in {@code metrics}; bands in log-odds, {@link CascadeFit#EVERY_ITEM} for every item. */
-  private void write(CascadeFit.Fit fit) {
-    MetricRows m = new MetricRows(ctx.runId(), CascadeFigures.FIT);
-    long n = fit.items();
-    for (int i = 0; i < fit.curve().size(); i++) {
-      CascadeFit.Point p = fit.curve().get(i);
-      String point = String.format(Locale.ROOT, "%02d", i);
-      m.add("curve_band", "", "point", point, p.band(), null, null, n);
-      m.add("curve_escalated_share", "", "point", point, p.escalatedShare(), null, null, n);
-      m.add("curve_f1_micro", "", "point", point, p.microF1(), null, null, n);
-      m.add("curve_cost_per_item_usd", "", "point", point, p.costPerItemUsd(), null, null, n);
-    }
-    CascadeFit.Point c = fit.chosen();
-    m.add("escalated_share", "", "all", "all", c.escalatedShare(), null, null, n);
-    m.add("calls_saved_share", "", "all", "all", 1.0 - c.escalatedShare(), null, null, n);
-    m.add("f1_micro", "", "all", "all", c.microF1(), null, null, n);
-    m.add("f1_loss", "", "all", "all", fit.f1Loss(), null, null, n);
-    m.add("cost_per_item_usd", "", "all", "all", c.costPerItemUsd(), null, null, n);
-    m.add("first_only_f1_micro", "", "all", "all", fit.firstOnlyF1(), null, null, n);
-    m.add("second_only_f1_micro", "", "all", "all", fit.secondOnlyF1(), null, null, n);
-    m.add("tolerance", "", "all", "all", fit.tolerance(), null, null, n);
-    m.add("pilot_items", "", "all", "all", n, null, null, n);
-    fit.bands().forEach((category, band) -> m.add("band", category, "all", "all", band, null, null, n));
-    m.write(ctx);
   }
 }

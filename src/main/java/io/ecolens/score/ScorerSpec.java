@@ -81,9 +81,13 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
             c.tolerance() == null ? null : new CascadeSpec.Pilot(c.tolerance(), c.pilotItems()), null), score.openai());
   }
 
-  /** The same settings for another scorer type (a cascade's steps). */
+  /**
+   * The same settings for another scorer type (a cascade's steps). A step is no cascade: it leaves
+   * the cascade's settings behind, so that cascades differing only in their bands (a pilot and the
+   * bands fitted on it) share one instance of each step in a JVM ({@link #scorer}).
+   */
   public ScorerSpec withType(ScorerType otherType) {
-    return new ScorerSpec(otherType, policy, embedded, cascade, openai);
+    return new ScorerSpec(otherType, policy, embedded, otherType == ScorerType.CASCADE ? cascade : null, openai);
   }
 
   /** The scorer for this spec in this JVM, built on first use. */

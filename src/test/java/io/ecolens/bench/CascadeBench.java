@@ -136,21 +136,17 @@ public final class CascadeBench {
       out.line("cost saved %.6f USD of %.6f (%.1f%%) measured; extrapolated by the cascade run alone: %.6f USD",
           costSaved, o.costUsd(), o.costUsd() == 0 ? 0 : 100 * costSaved / o.costUsd(),
           figures.getOrDefault("cost_saved_usd", Double.NaN));
-      Map<String, Double> fit = metrics(cascade, "cascade_fit");
-      if (!fit.isEmpty()) {
-        out.line("bands fitted on %.0f pilot items: escalated share %.4f, micro F1 %.4f (LLM alone %.4f, first step "
-            + "alone %.4f), all in sample", fit.get("pilot_items"), fit.get("escalated_share"), fit.get("f1_micro"),
-            fit.get("second_only_f1_micro"), fit.get("first_only_f1_micro"));
-      }
-      StringBuilder curve = new StringBuilder();
-      cascade.store().readRun(Table.METRICS, "cascade").filter(col("report").equalTo("cascade_fit")
-          .and(col("metric").isin("curve_escalated_share", "curve_f1_micro"))).orderBy("slice_value", "metric")
-          .collectAsList().forEach(r -> curve.append(r.<String>getAs("metric").equals("curve_escalated_share")
-              ? String.format(Locale.ROOT, " %.3f:", r.<Double>getAs("value"))
-              : String.format(Locale.ROOT, "%.4f", r.<Double>getAs("value"))));
-      if (curve.length() > 0) {
-        out.line("curve on the pilot, one band for every category (share sent: micro F1):%s", curve);
-      }
+      CascadeFigures.fitOf(cascade.store().readRun(Table.METRICS, "cascade").collectAsList().stream()
+          .map(io.ecolens.tables.MetricRow::of).toList()).ifPresent(fit -> {
+            Map<String, Double> chosen = fit.chosen();
+            out.line("bands fitted on %.0f pilot items: escalated share %.4f, micro F1 %.4f (LLM alone %.4f, first "
+                + "step alone %.4f), all in sample", chosen.get("pilot_items"), chosen.get("escalated_share"),
+                chosen.get("f1_micro"), chosen.get("second_only_f1_micro"), chosen.get("first_only_f1_micro"));
+            StringBuilder curve = new StringBuilder();
+            fit.curve().forEach(p -> curve.append(String.format(Locale.ROOT, " %.3f:%.4f", p.escalatedShare(),
+                p.microF1())));
+            out.line("curve on the pilot, one band for every category (share sent: micro F1):%s", curve);
+          });
       out.line("report with the Cascade block: %s", report);
       double[] micro = f1.get("micro");
       if (micro != null) {
@@ -182,11 +178,11 @@ public final class CascadeBench {
     StageRunners.train(ctx);
   }
 
-  /** The run's {@code metrics} of one report, metric to value, the curve's points left out. */
+  /** The run's {@code metrics} of one report, metric to value. */
   private static Map<String, Double> metrics(RunContext ctx, String report) {
     Map<String, Double> figures = new java.util.HashMap<>();
-    for (Row r : ctx.store().readRun(Table.METRICS, ctx.runId()).filter(col("report").equalTo(report)
-        .and(col("metric").startsWith("curve_").unary_$bang())).collectAsList()) {
+    for (Row r : ctx.store().readRun(Table.METRICS, ctx.runId()).filter(col("report").equalTo(report))
+        .collectAsList()) {
       figures.putIfAbsent(r.getAs("metric"), r.getAs("value"));
     }
     return figures;

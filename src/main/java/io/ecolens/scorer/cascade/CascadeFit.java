@@ -215,12 +215,19 @@ public final class CascadeFit {
 
   private boolean escalated(Item item, double[] bands) {
     for (int k = 0; k < bands.length; k++) {
-      double d = distance(item, k);
-      if (Double.isNaN(d) || d < bands[k]) {
+      if (within(item.firstScores()[k], thresholds[k], bands[k])) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * True when a first-step score (NaN for none) sends its item on: no score, or within {@code band}
+   * of the threshold in log-odds. The one rule of the fit and of {@link CascadeScorer} scoring with it.
+   */
+  public static boolean within(double score, double threshold, double band) {
+    return Double.isNaN(score) || distance(score, threshold) < band;
   }
 
   private double minDistance(Item item) {

@@ -141,8 +141,8 @@ public final class CascadeScorer implements Scorer {
       Policy.Category category = policy.category(s.category());
       double d = s.score() == null || category == null ? -1.0 : Math.abs(s.score() - first.threshold(category));
       distance.merge(s.contentId(), d, Math::min);
-      if (spec.bands() != null && (d < 0 || CascadeFit.distance(s.score(), first.threshold(category))
-          < spec.bands().getOrDefault(s.category(), CascadeFit.EVERY_ITEM))) {
+      if (spec.bands() != null && (category == null || CascadeFit.within(s.score() == null ? Double.NaN : s.score(),
+          first.threshold(category), spec.bands().getOrDefault(s.category(), CascadeFit.EVERY_ITEM)))) {
         withinFittedBand.add(s.contentId());
       }
     }
