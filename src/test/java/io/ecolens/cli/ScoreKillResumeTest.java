@@ -102,10 +102,28 @@ class ScoreKillResumeTest extends SparkTest {
     if (!Files.isDirectory(dir.resolve("warehouse"))) {
       return Optional.empty(); // the child has not created its warehouse yet
     }
-    try (Stream<Path> paths = Files.walk(dir.resolve("warehouse"))) {
-      return paths.filter(p -> p.getFileName().toString().equals(name) && Files.isDirectory(p.resolve("_delta_log")))
-          .findFirst();
-    }
+    // the running child creates and removes files as it goes (Derby's db.lck under metastore_db): a walk
+    // that meets a file gone between listing and reading it goes on instead of failing
+    Path[] found = new Path[1];
+    Files.walkFileTree(dir.resolve("warehouse"), new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult preVisitDirectory(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+        if (p.getFileName().toString().equals(name) && Files.isDirectory(p.resolve("_delta_log"))) {
+          found[0] = p;
+          return java.nio.file.FileVisitResult.TERMINATE;
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    return Optional.ofNullable(found[0]);
   }
 
   /**
