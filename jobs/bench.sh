@@ -35,9 +35,11 @@
 #                                     against the LLM simulator, every latency x cap x commit-every (the
 #                                     default matrix, 8 cases, takes about 10 minutes on 2 cores); prints
 #                                     for each the seconds before the first request (start-up) and after
-#                                     the last answer (wind-down), and the share of the endpoint's limit
-#                                     (cap / latency) reached while sending and over the whole stage;
-#                                     RESULT score_stage_min_ratio
+#                                     the last answer (wind-down), the requests in flight on average while
+#                                     sending, and the share of the endpoint's limit (cap / latency) reached
+#                                     while sending and over the whole stage; RESULT score_stage_min_ratio.
+#                                     ECOLENS_JAVA_OPTS="-Xmx6g -Dbench.score-stage.jobs=true" adds each Spark
+#                                     job's span in ms from the stage's start (where start-up time goes)
 #   jobs/bench.sh chaos [--kills 20 --rows 400 --seed N]
 #                                     crash anywhere, rerun exact: an undisturbed 'run' of a small demo corpus,
 #                                     then --kills runs on the same warehouse, each aimed at the next stage in

@@ -28,7 +28,8 @@ import org.apache.spark.sql.SparkSession;
  * combination of latency, concurrency cap C and {@code commit-every}. The endpoint's limit is C / L
  * requests per second, so the requests sent need {@code requests * L / C} seconds at the least;
  * "sending" is that over the time from the first request the simulator saw to its last answer,
- * "stage" that over the stage's wall time (start-up, every commit and the final totals included).
+ * "stage" that over the stage's wall time (start-up, every commit and the final totals included);
+ * "in flight" is the requests the simulator held on average while it held any (at most C).
  *
  * <p>The items are ingested and sampled once; each case copies them under a run id of its own and
  * scores them with a model name of its own, so nothing comes from the cache. A warm-up case (not
@@ -44,7 +45,7 @@ public final class ScoreStageBench {
 
   /** What one case measured. */
   private record Figures(long requests, double stageSeconds, double sendingSeconds, double limitSeconds,
-      double startupSeconds) {
+      double startupSeconds, double meanInFlight) {
     /** From the last answer to the stage's end: the last commits, the totals, the run's records. */
     double windDownSeconds() {
       return stageSeconds - startupSeconds - sendingSeconds;
@@ -108,8 +109,9 @@ public final class ScoreStageBench {
     Figures warm = run(spark, base, policy, new Case(20, 64, 1000), "warmup", Math.min(warmupItems, (int) inRun));
     System.out.printf("warm-up: %,d requests at cap 64, latency 20 ms, commit-every 1000 in %.1f s%n",
         warm.requests(), warm.stageSeconds());
-    System.out.printf("%-8s %-5s %-7s %9s %9s %9s %9s %9s %9s %9s %9s  %s%n", "latency", "cap", "commit",
-        "requests", "limit s", "start-up s", "sending s", "wind-down s", "stage s", "sending", "stage", "load average");
+    System.out.printf("%-8s %-5s %-7s %9s %9s %9s %9s %9s %9s %9s %9s %9s  %s%n", "latency", "cap", "commit",
+        "requests", "limit s", "start-up s", "sending s", "wind-down s", "stage s", "in flight", "sending", "stage",
+        "load average");
     double min = Double.MAX_VALUE;
     int n = 0;
     for (long latency : latencies) {
@@ -117,9 +119,9 @@ public final class ScoreStageBench {
         for (int every : commitEvery) {
           Case c = new Case(latency, cap, every);
           Figures f = run(spark, base, policy, c, "case" + n++, (int) inRun);
-          System.out.printf("%-8s %-5d %-7d %9d %9.1f %10.1f %9.1f %11.1f %9.1f %9.3f %9.3f  %s%n", latency + "ms",
-              cap, every, f.requests(), f.limitSeconds(), f.startupSeconds(), f.sendingSeconds(), f.windDownSeconds(),
-              f.stageSeconds(), f.sendingRatio(), f.stageRatio(), loadAverage());
+          System.out.printf("%-8s %-5d %-7d %9d %9.1f %10.1f %9.1f %11.1f %9.1f %9.1f %9.3f %9.3f  %s%n",
+              latency + "ms", cap, every, f.requests(), f.limitSeconds(), f.startupSeconds(), f.sendingSeconds(),
+              f.windDownSeconds(), f.stageSeconds(), f.meanInFlight(), f.sendingRatio(), f.stageRatio(), loadAverage());
           min = Math.min(min, f.stageRatio());
         }
       }
@@ -146,17 +148,22 @@ public final class ScoreStageBench {
           .orderBy("content_id").limit(limit)
           .withColumn("run_id", org.apache.spark.sql.functions.lit(runId)));
       SendingWindow window = SendingWindow.watch(sim);
+      JobLog.epochMs = System.currentTimeMillis();
       long start = System.nanoTime();
       ScoreStage.Result result = StageRunners.score(ctx);
       double stageSeconds = (System.nanoTime() - start) / 1e9;
       window.stop();
+      if (Boolean.getBoolean("bench.score-stage.jobs")) {
+        System.out.printf("  requests from %d ms to %d ms, stage ended at %d ms%n", (window.first - start) / 1_000_000,
+            (window.last - start) / 1_000_000, (long) (stageSeconds * 1000));
+      }
       LlmSimulator.Stats st = sim.stats();
       if (result.errorRows() > 0 || result.scoredItems() != limit) {
         throw new IllegalStateException("case " + c + ": " + result.summary() + ", scored " + result.scoredItems());
       }
       double limitSeconds = st.requests() * c.latencyMs() / 1000.0 / c.cap();
       return new Figures(st.requests(), stageSeconds, window.seconds(), limitSeconds,
-          (window.firstRequest() - start) / 1e9);
+          (window.firstRequest() - start) / 1e9, window.meanInFlight());
     }
   }
 
@@ -174,8 +181,14 @@ public final class ScoreStageBench {
     }
   }
 
-  /** Prints each Spark job as it ends: its id, wall time, description and call site (-Dbench.score-stage.jobs=true). */
+  /**
+   * Prints each Spark job as it ends: its id, wall time, start and end in ms since the stage began,
+   * description and call site (-Dbench.score-stage.jobs=true; with -Dbench.score-stage.stacks=true
+   * the whole call stack).
+   */
   private static final class JobLog extends org.apache.spark.scheduler.SparkListener {
+    /** Job times are printed as milliseconds since this moment: the case's stage start. */
+    static volatile long epochMs;
     private final java.util.Map<Integer, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<Integer, String> names = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -191,7 +204,8 @@ public final class ScoreStageBench {
     @Override
     public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd e) {
       Long t = started.remove(e.jobId());
-      System.out.printf("  job %d: %d ms, %s%n", e.jobId(), t == null ? -1 : e.time() - t, names.remove(e.jobId()));
+      System.out.printf("  job %d: %d ms (from %d to %d), %s%n", e.jobId(), t == null ? -1 : e.time() - t,
+          t == null ? -1 : t - epochMs, e.time() - epochMs, names.remove(e.jobId()));
     }
   }
 
@@ -201,6 +215,9 @@ public final class ScoreStageBench {
     private volatile boolean running = true;
     private volatile long first;
     private volatile long last;
+    /** Polls since the first request and the requests in flight summed over them. */
+    private volatile long polls;
+    private volatile long inFlightSum;
 
     private SendingWindow(LlmSimulator sim) {
       poller = new Thread(() -> {
@@ -215,6 +232,10 @@ public final class ScoreStageBench {
           if (answered != seen) {
             seen = answered;
             last = now;
+          }
+          if (first != 0 && st.inFlight() > 0) {
+            polls++;
+            inFlightSum += st.inFlight();
           }
           try {
             Thread.sleep(5);
@@ -240,6 +261,11 @@ public final class ScoreStageBench {
 
     double seconds() {
       return (last - first) / 1e9;
+    }
+
+    /** Requests in flight on average while any was. */
+    double meanInFlight() {
+      return polls == 0 ? 0 : (double) inFlightSum / polls;
     }
 
     /** When the simulator saw the first request ({@link System#nanoTime}). */
