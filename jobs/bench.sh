@@ -5,7 +5,9 @@
 #   jobs/bench.sh davidson            zero-shot and trained F1/AUPRC on the full Davidson tweets (../shared/datasets),
 #                                     and scikit-learn on the same vectors and folds when python3 has sklearn, for
 #                                     each in-process model (BENCH_DAVIDSON_MODELS, comma-separated; default all
-#                                     three), then a table comparing them with the score stage's items/s
+#                                     three), then a table comparing them with the score stage's items/s;
+#                                     BENCH_DAVIDSON_LEXICAL=1 adds scikit-learn on the tweets' words (TF-IDF
+#                                     word and character n-grams, alone and beside the vectors; minutes more)
 #   jobs/bench.sh evaluate [--small | --tiny | --rows N[,N...]]
 #                                     evaluate over generated score rows with labels, 1M and 10M rows
 #                                     (--small: 100k and 1M; --tiny: 100k), next to DuckDB: the rows are
@@ -105,6 +107,7 @@ case "${1:-}" in
     ;;
   davidson)
     run_java -Dbench.davidson.fraction="${BENCH_DAVIDSON_FRACTION:-1.0}" \
+      -Dbench.davidson.lexical="${BENCH_DAVIDSON_LEXICAL:+true}" \
       ${BENCH_DAVIDSON_MODELS:+-Dbench.davidson.models="$BENCH_DAVIDSON_MODELS"} io.ecolens.bench.EmbeddedBench davidson
     ;;
   cascade)

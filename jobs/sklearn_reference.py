@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Reference fits for `train`, with scikit-learn, on the vectors and folds ecolens used.
 
-Usage: jobs/sklearn_reference.py CATEGORY.csv [...]   (files from io.ecolens.train.ReferenceExport)
+Usage: jobs/sklearn_reference.py [--texts TEXTS.csv --id-column C --text-column C] CATEGORY.csv [...]
+       (CATEGORY.csv: files from io.ecolens.train.ReferenceExport)
 
 For each file, out-of-fold probabilities over ecolens's own outer folds from two scikit-learn models:
   plain  StandardScaler + LogisticRegression() (C = 1, no class weights)
   tuned  StandardScaler + LogisticRegressionCV (10 values of C, 3 stratified inner folds chosen by
          average precision, class_weight='balanced')
-and prints each one's area under the PR curve as ecolens reports it (MLlib's areaUnderPR: trapezoids
+and, with --texts (a CSV holding each item's text under its content_id), two models that read the
+words themselves, a yardstick for what the vectors leave out:
+  lexical          TF-IDF of word 1-2-grams and character 2-5-grams + LogisticRegression() (C = 1)
+  lexical_vectors  the same TF-IDF columns beside the standardised vectors (weighted 0.05, so that
+                   384 dense columns do not drown the sparse ones) + LogisticRegression()
+It prints each one's area under the PR curve as ecolens reports it (MLlib's areaUnderPR: trapezoids
 over one point per distinct score) and scikit-learn's average precision, as
   REFERENCE <category> <model> auprc <value> average_precision <value>
 
@@ -15,10 +21,12 @@ The outer folds are ecolens's; the rest is scikit-learn's own way, not a copy of
 (1e-4 .. 1e4, i.e. regParam 1/(C n)) is wider than ecolens's regularization-grid, its inner folds are
 stratified and shuffled, it chooses by average precision, and its scaler uses the unweighted std.
 """
+import argparse
 import csv
-import sys
 
 import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedKFold
@@ -49,8 +57,37 @@ def models():
     }
 
 
-def main(paths):
-    for path in paths:
+VECTOR_WEIGHT = 0.05
+
+
+def lexical(texts, x, train, test, with_vectors):
+    """Out-of-fold probabilities of a logistic regression on TF-IDF columns (and the vectors)."""
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True)
+    fit = [texts[i] for i in np.nonzero(train)[0]]
+    held = [texts[i] for i in np.nonzero(test)[0]]
+    a = hstack([words.fit_transform(fit), chars.fit_transform(fit)])
+    b = hstack([words.transform(held), chars.transform(held)])
+    if with_vectors:
+        scaler = StandardScaler().fit(x[train])
+        a = hstack([a, csr_matrix(scaler.transform(x[train]) * VECTOR_WEIGHT)])
+        b = hstack([b, csr_matrix(scaler.transform(x[test]) * VECTOR_WEIGHT)])
+    return a.tocsr(), b.tocsr()
+
+
+def read_texts(path, id_column, text_column):
+    with open(path, newline="") as f:
+        return {r[id_column]: r[text_column] for r in csv.DictReader(f)}
+
+
+def report(category, name, scores, y):
+    print(f"REFERENCE {category} {name} auprc {area_under_pr(scores, y):.6f} "
+          f"average_precision {average_precision_score(y, scores):.6f}", flush=True)
+
+
+def main(args):
+    by_id = read_texts(args.texts, args.id_column, args.text_column) if args.texts else None
+    for path in args.files:
         with open(path) as f:
             rows = list(csv.reader(f))[1:]
         category = path.rsplit("/", 1)[-1].removesuffix(".csv")
@@ -62,9 +99,27 @@ def main(paths):
             for k in np.unique(folds):
                 train, test = folds != k, folds == k
                 scores[test] = make().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
-            print(f"REFERENCE {category} {name} auprc {area_under_pr(scores, y):.6f} "
-                  f"average_precision {average_precision_score(y, scores):.6f}", flush=True)
+            report(category, name, scores, y)
+        if by_id is None:
+            continue
+        missing = [r[0] for r in rows if r[0] not in by_id]
+        if missing:
+            raise SystemExit(f"{len(missing)} content ids of {path} have no text in {args.texts}, "
+                             f"e.g. {missing[0]}: check --id-column")
+        texts = [by_id[r[0]] for r in rows]
+        for name, with_vectors in (("lexical", False), ("lexical_vectors", True)):
+            scores = np.zeros(len(y))
+            for k in np.unique(folds):
+                train, test = folds != k, folds == k
+                a, b = lexical(texts, x, train, test, with_vectors)
+                scores[test] = LogisticRegression(max_iter=5000).fit(a, y[train]).predict_proba(b)[:, 1]
+            report(category, name, scores, y)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description="scikit-learn reference fits on ecolens's vectors and folds")
+    parser.add_argument("--texts", help="CSV with each item's text, for the lexical models")
+    parser.add_argument("--id-column", default="content_id", help="the CSV's column of content ids")
+    parser.add_argument("--text-column", default="text", help="the CSV's column of texts")
+    parser.add_argument("files", nargs="+", help="CATEGORY.csv files from io.ecolens.train.ReferenceExport")
+    main(parser.parse_args())

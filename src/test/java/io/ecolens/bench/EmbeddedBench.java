@@ -155,6 +155,11 @@ public final class EmbeddedBench {
     }
     List<Path> files = ReferenceExport.write(f.run(), Davidson.CATEGORIES, dir);
     List<String> command = new ArrayList<>(List.of(python, "jobs/sklearn_reference.py"));
+    if (Boolean.getBoolean("bench.davidson.lexical")) {
+      // the tweets' own words beside the vectors: the CSV's unnamed first column is the content_id
+      command.addAll(List.of("--texts", Davidson.datasets().resolve(Davidson.CSV).toString(), "--id-column", "",
+          "--text-column", "tweet"));
+    }
     files.forEach(p -> command.add(p.toString()));
     Process reference = new ProcessBuilder(command).redirectErrorStream(true).start();
     try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(reference.getInputStream())).lines()) {
