@@ -77,7 +77,11 @@ def lexical(texts, x, train, test, with_vectors):
 
 def read_texts(path, id_column, text_column):
     with open(path, newline="") as f:
-        return {r[id_column]: r[text_column] for r in csv.DictReader(f)}
+        rows = csv.DictReader(f)
+        for column, option in ((id_column, "--id-column"), (text_column, "--text-column")):
+            if column not in (rows.fieldnames or []):
+                raise SystemExit(f"{path} has no column '{column}' ({option}); its columns: {rows.fieldnames}")
+        return {r[id_column]: r[text_column] for r in rows}
 
 
 def report(category, name, scores, y):
