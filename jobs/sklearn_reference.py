@@ -60,19 +60,18 @@ def models():
 VECTOR_WEIGHT = 0.05
 
 
-def lexical(texts, x, train, test, with_vectors):
-    """Out-of-fold probabilities of a logistic regression on TF-IDF columns (and the vectors)."""
+def lexical(texts, x, train, test):
+    """TF-IDF columns of the training and held-out texts, alone and beside the standardised vectors."""
     words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True)
     fit = [texts[i] for i in np.nonzero(train)[0]]
     held = [texts[i] for i in np.nonzero(test)[0]]
-    a = hstack([words.fit_transform(fit), chars.fit_transform(fit)])
-    b = hstack([words.transform(held), chars.transform(held)])
-    if with_vectors:
-        scaler = StandardScaler().fit(x[train])
-        a = hstack([a, csr_matrix(scaler.transform(x[train]) * VECTOR_WEIGHT)])
-        b = hstack([b, csr_matrix(scaler.transform(x[test]) * VECTOR_WEIGHT)])
-    return a.tocsr(), b.tocsr()
+    a = hstack([words.fit_transform(fit), chars.fit_transform(fit)]).tocsr()
+    b = hstack([words.transform(held), chars.transform(held)]).tocsr()
+    scaler = StandardScaler().fit(x[train])
+    with_vectors = (hstack([a, csr_matrix(scaler.transform(x[train]) * VECTOR_WEIGHT)]).tocsr(),
+                    hstack([b, csr_matrix(scaler.transform(x[test]) * VECTOR_WEIGHT)]).tocsr())
+    return {"lexical": (a, b), "lexical_vectors": with_vectors}
 
 
 def read_texts(path, id_column, text_column):
@@ -111,13 +110,13 @@ def main(args):
             raise SystemExit(f"{len(missing)} content ids of {path} have no text in {args.texts}, "
                              f"e.g. {missing[0]}: check --id-column")
         texts = [by_id[r[0]] for r in rows]
-        for name, with_vectors in (("lexical", False), ("lexical_vectors", True)):
-            scores = np.zeros(len(y))
-            for k in np.unique(folds):
-                train, test = folds != k, folds == k
-                a, b = lexical(texts, x, train, test, with_vectors)
-                scores[test] = LogisticRegression(max_iter=5000).fit(a, y[train]).predict_proba(b)[:, 1]
-            report(category, name, scores, y)
+        scores = {"lexical": np.zeros(len(y)), "lexical_vectors": np.zeros(len(y))}
+        for k in np.unique(folds):
+            train, test = folds != k, folds == k
+            for name, (a, b) in lexical(texts, x, train, test).items():  # one TF-IDF fit per fold for both
+                scores[name][test] = LogisticRegression(max_iter=5000).fit(a, y[train]).predict_proba(b)[:, 1]
+        for name, values in scores.items():
+            report(category, name, values, y)
 
 
 if __name__ == "__main__":
