@@ -6,6 +6,7 @@ import io.ecolens.tables.MetricRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -98,7 +99,7 @@ final class CascadeView {
     rows.add(cascadeRow("Labelled pilot items (all sent to " + to + ")", Formats.count(chosen.get("pilot_items"))));
     Double tolerance = chosen.get("tolerance");
     rows.add(cascadeRow("Tolerance: micro F1 may fall below " + to + " alone by",
-        tolerance == null ? Formats.NOT_AVAILABLE : String.format(java.util.Locale.ROOT, "%.1f points", tolerance * 100)));
+        tolerance == null ? Formats.NOT_AVAILABLE : String.format(Locale.ROOT, "%.1f points", tolerance * 100)));
     rows.add(cascadeRow("Chosen: share sent to " + to, Formats.percent(chosen.get("escalated_share"))));
     rows.add(cascadeRow("Chosen: micro F1 on the pilot", Formats.percent(chosen.get("f1_micro"))));
     rows.add(cascadeRow(to + " alone: micro F1 on the pilot", Formats.percent(chosen.get("second_only_f1_micro"))));
@@ -115,13 +116,14 @@ final class CascadeView {
       bandRows.add(cascadeRow(model.displayName(category), band >= CascadeFit.EVERY_ITEM ? "every item" : Formats.decimal(band, 3)));
     }
     section.put("bands", bandRows);
-    List<Double> marked = java.util.stream.Stream.of("second_only_f1_micro", "tolerance", "escalated_share", "f1_micro")
-        .map(chosen::get).toList();
-    if (!marked.contains(null)) {
+    Double secondOnly = chosen.get("second_only_f1_micro");
+    Double share = chosen.get("escalated_share");
+    Double f1 = chosen.get("f1_micro");
+    if (secondOnly != null && tolerance != null && share != null && f1 != null) {
       List<double[]> curve = fitted.get().curve().stream()
           .map(p -> new double[] {p.escalatedShare(), p.microF1()}).toList();
-      section.put("curve", ReportCharts.cascadeCurve("chart-cascade-curve", to, curve,
-          new double[] {marked.get(2), marked.get(3)}, marked.get(0) - marked.get(1)));
+      section.put("curve", ReportCharts.cascadeCurve("chart-cascade-curve", to, curve, new double[] {share, f1},
+          secondOnly - tolerance));
     }
   }
 

@@ -16,10 +16,14 @@ import io.ecolens.scorer.cascade.CascadeFit;
 import io.ecolens.scorer.cascade.CascadeSpec;
 import io.ecolens.tables.Table;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -106,7 +110,7 @@ final class CascadePilot {
     Map<String, boolean[]> second = new HashMap<>();
     Map<String, Double> cost = new HashMap<>();
     Map<String, Integer> answered = new HashMap<>();
-    java.util.Set<String> reusedFromFirst = new java.util.HashSet<>();
+    Set<String> reusedFromFirst = new HashSet<>();
     Dataset<Row> pilotRows = ctx.store().readRun(Table.SCORES, ctx.runId())
         .filter(col("content_id").isin(ids.toArray()).and(col("status").isin("ok", "cached")))
         .select("content_id", "category", "label", "cost_usd", "scorer");
@@ -123,7 +127,7 @@ final class CascadePilot {
     List<ScoringItem> texts = items.filter(col("contentId").isin(ids.toArray()))
         .as(Encoders.bean(ScoringItem.class)).collectAsList().stream()
         .filter(i -> answered.getOrDefault(i.getContentId(), 0) == categories.size())
-        .sorted(java.util.Comparator.comparing(ScoringItem::getContentId)).toList();
+        .sorted(Comparator.comparing(ScoringItem::getContentId)).toList();
     long unanswered = ids.size() - texts.size() - reusedFromFirst.size();
     if (unanswered > 0) {
       // fitted only on the whole pilot: a resumed run then fits the very same bands
@@ -162,7 +166,7 @@ final class CascadePilot {
       String id = item.getContentId();
       double[] scores = new double[categories.size()];
       boolean[] labels = new boolean[categories.size()];
-      java.util.Arrays.fill(scores, Double.NaN);
+      Arrays.fill(scores, Double.NaN);
       for (CategoryScore s : firstRows.getOrDefault(id, List.of())) {
         Integer k = index.get(s.category());
         if (k != null && s.error() == null && s.score() != null) {
