@@ -201,6 +201,11 @@ public record EcolensConfig(
       cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
     }
 
+    /** True when {@code run} fits the embedded heads before scoring: asked for, and the scorer uses them. */
+    public boolean trainsBeforeScoring() {
+      return embedded.train().beforeScoring() && ScorerType.usesEmbedded(scorer, cascade.first(), cascade.second());
+    }
+
     public ScoreSettings(ScorerType scorer, String policy, Integer batchSize) {
       this(scorer, policy, batchSize, null, null, null, null, null);
     }
@@ -237,7 +242,7 @@ public record EcolensConfig(
       mode = mode == null ? EmbeddedMode.AUTO : mode;
       intraOpThreads = intraOpThreads == null ? 1 : intraOpThreads;
       maxTokens = maxTokens == null ? 256 : maxTokens;
-      train = train == null ? new TrainSettings(null, null, null, null, null, null, null) : train;
+      train = train == null ? new TrainSettings(null, null, null, null, null, null, null, null) : train;
     }
 
     /** Folder of the trained heads: {@code heads}, else {@code models/embedded-heads} under the warehouse. */
@@ -251,10 +256,12 @@ public record EcolensConfig(
    * (MLlib's regParam on standardised features): {@code regularization} fixes it, else each category
    * takes the value of {@code regularization-grid} with the best AUPRC over {@code inner-folds}
    * folds of its training items; {@code class-weight} {@code balanced} weighs each class by
-   * items / (2 x the class's items), {@code none} weighs every item 1.
+   * items / (2 x the class's items), {@code none} weighs every item 1. With {@code before-scoring},
+   * {@code run} fits the heads itself, between sample and score, on the run's labelled items outside
+   * its sample (so no scored item was trained on), when its scorer uses the embedded model.
    */
   public record TrainSettings(Integer folds, Integer maxItems, Double regularization, List<Double> regularizationGrid,
-      Integer innerFolds, ClassWeight classWeight, Long seed) {
+      Integer innerFolds, ClassWeight classWeight, Long seed, Boolean beforeScoring) {
     public static final List<Double> DEFAULT_GRID = List.of(1e-3, 1e-2, 1e-1, 1.0, 10.0);
 
     public TrainSettings {
@@ -264,6 +271,7 @@ public record EcolensConfig(
       innerFolds = innerFolds == null ? 3 : innerFolds;
       classWeight = classWeight == null ? ClassWeight.BALANCED : classWeight;
       seed = seed == null ? 11L : seed;
+      beforeScoring = beforeScoring != null && beforeScoring;
     }
 
     /** The values to choose from: the fixed one alone, or the grid. */

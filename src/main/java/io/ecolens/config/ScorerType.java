@@ -16,6 +16,11 @@ public enum ScorerType implements Choice {
     this.id = id;
   }
 
+  /** True when a scorer of {@code type} (with these cascade steps) runs the embedded scorer. */
+  public static boolean usesEmbedded(ScorerType type, ScorerType first, ScorerType second) {
+    return type == EMBEDDED || (type == CASCADE && (first == EMBEDDED || second == EMBEDDED));
+  }
+
   @JsonCreator
   public static ScorerType of(String id) {
     return Choice.parse(ScorerType.class, id);

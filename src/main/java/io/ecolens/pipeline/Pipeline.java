@@ -9,13 +9,16 @@ import io.ecolens.report.ReportStage;
 import io.ecolens.run.StageRunner;
 import io.ecolens.sample.SampleStage;
 import io.ecolens.score.ScoreStage;
+import io.ecolens.train.TrainStage;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * The whole run, stage by stage through one {@link StageRunner}: generate (when
- * {@code generate.enabled}), ingest, sample, score, evaluate, metrics, gates, report. A score stage
- * stopped by the budget cap ends the run early: its figures would describe a part of the sample.
+ * {@code generate.enabled}), ingest, sample, train (when the scorer's embedded heads are fitted
+ * before scoring: {@code score.embedded.train.before-scoring}), score, evaluate, metrics, gates,
+ * report. A score stage stopped by the budget cap ends the run early: its figures would describe a
+ * part of the sample.
  * The run stays "running" in the ledger from its first stage to its last, one ledger write per stage.
  */
 public final class Pipeline {
@@ -36,6 +39,9 @@ public final class Pipeline {
     }
     onStage.accept(runner.runBeforeMore(new IngestStage()));
     onStage.accept(runner.runBeforeMore(new SampleStage()));
+    if (runner.context().config().score().trainsBeforeScoring()) {
+      onStage.accept(runner.runBeforeMore(TrainStage.outsideSample()));
+    }
     StageRunner.Timed<ScoreStage.Result> score = runner.runBeforeMore(new ScoreStage());
     onStage.accept(score);
     if (score.result().deferredItems() > 0) {

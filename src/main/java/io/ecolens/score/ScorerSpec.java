@@ -54,7 +54,7 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
     EcolensConfig.ScoreSettings score = config.score();
     EcolensConfig.EmbeddedSettings e = score.embedded();
     TrainedHeads heads = null;
-    if (usesEmbedded(score.scorer(), score.cascade().first(), score.cascade().second())
+    if (ScorerType.usesEmbedded(score.scorer(), score.cascade().first(), score.cascade().second())
         && e.mode() != EmbeddedMode.ZERO_SHOT) {
       String root = e.headsRoot(config.catalog().warehouse());
       heads = TrainedHeads.find(root, policy, e.model(), hadoop);
@@ -160,7 +160,7 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
    */
   public List<String> uncalibratedCategories() {
     List<String> out = new ArrayList<>();
-    if (!usesEmbedded(type, cascade.first(), cascade.second())) {
+    if (!ScorerType.usesEmbedded(type, cascade.first(), cascade.second())) {
       return out;
     }
     TrainedHeads fit = embedded.heads();
@@ -170,12 +170,6 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
       }
     }
     return out;
-  }
-
-  /** True when a scorer of {@code type} (with these cascade steps) runs the embedded scorer. */
-  private static boolean usesEmbedded(ScorerType type, ScorerType first, ScorerType second) {
-    return type == ScorerType.EMBEDDED
-        || (type == ScorerType.CASCADE && (first == ScorerType.EMBEDDED || second == ScorerType.EMBEDDED));
   }
 
   /** True for a cascade: its figures ({@link CascadeFigures}) are written with its scores. */

@@ -48,7 +48,8 @@ import scala.Tuple3;
  * The decision threshold of each head is the one with the best out-of-fold F1 on a 0.05 grid; its
  * regularisation is chosen by inner cross-validation ({@link CrossValidation}). The vectors are
  * collected to the driver ({@link Labelled}) and every fit runs there ({@link LocalLogistic}): a
- * Spark job per optimizer iteration cost far more than the arithmetic.
+ * Spark job per optimizer iteration cost far more than the arithmetic. {@link #outsideSample()}
+ * leaves out the run's sampled items, as {@code run} does when it trains before scoring them.
  */
 public final class TrainStage implements Stage<TrainStage.Result> {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
@@ -56,12 +57,29 @@ public final class TrainStage implements Stage<TrainStage.Result> {
   private static final double TOLERANCE = 1e-6;
   private static final int MAX_ITERATIONS = 1000;
 
+  private final boolean outsideSample;
+
+  /** Trains on all the run's labelled items (the {@code train} command). */
+  public TrainStage() {
+    this(false);
+  }
+
+  private TrainStage(boolean outsideSample) {
+    this.outsideSample = outsideSample;
+  }
+
+  /** Trains on the run's labelled items that are not in its sample: the sample is scored next. */
+  public static TrainStage outsideSample() {
+    return new TrainStage(true);
+  }
+
   /** Cross-validated quality of one category's head. */
   public record Fit(String category, long items, long positives, double precision, double recall, double f1,
       double auprc, double threshold, double regularization) {}
 
   /** What was trained and where it went. */
-  public record Result(String path, long items, Map<String, Fit> fits, List<String> skipped) implements StageResult {
+  public record Result(String path, long items, boolean outsideSample, Map<String, Fit> fits, List<String> skipped)
+      implements StageResult {
     @Override
     public Map<String, Long> counts() {
       return Map.of("trained_items", items, "trained_heads", (long) fits.size());
@@ -69,7 +87,8 @@ public final class TrainStage implements Stage<TrainStage.Result> {
 
     @Override
     public String summary() {
-      return String.format("trained heads on %,d labelled items, saved to %s", items, path);
+      return String.format("trained heads on %,d labelled items%s, saved to %s", items,
+          outsideSample ? " outside the sample" : "", path);
     }
 
     /** The cross-validated figures per category, and the categories left without a head. */
@@ -99,9 +118,10 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     EcolensConfig.EmbeddedSettings settings = ctx.config().score().embedded();
     EcolensConfig.TrainSettings train = settings.train();
     String runId = ctx.runId();
-    ctx.describe("train", "policy " + policy.id() + " " + policy.version() + ", " + train.folds() + " folds");
+    ctx.describe("train", "policy " + policy.id() + " " + policy.version() + ", " + train.folds() + " folds"
+        + (outsideSample ? ", labelled items outside the sample" : ""));
 
-    Labelled data = labelled(ctx);
+    Labelled data = labelled(ctx, outsideSample);
     EmbeddedScorer zeroShot = new EmbeddedScorer(policy,
         new EmbeddedSpec(settings.model(), settings.maxTokens(), settings.intraOpThreads(), null));
     Map<String, Policy.Embedded> calibration = new LinkedHashMap<>();
@@ -146,9 +166,11 @@ public final class TrainStage implements Stage<TrainStage.Result> {
           category.id(), n, positives, fit.precision(), fit.recall(), fit.f1(), fit.auprc(), fit.regularization());
     }
     if (heads.isEmpty() && calibration.isEmpty()) {
-      throw Errors.missingInput("human labels with both classes for any category", "policy_labels run " + runId,
+      throw Errors.missingInput("human labels with both classes for any category"
+              + (outsideSample ? " among the items outside the sample" : ""), "policy_labels run " + runId,
           "Load labels (input.labels) with violating and allowed items per category (at least " + train.folds()
-              + " of each for a head).");
+              + " of each for a head)" + (outsideSample ? ", label items beyond the sample, or set "
+              + "score.embedded.train.before-scoring=false to score with the saved heads or zero-shot." : "."));
     }
     metrics.write(ctx);
     TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(),
@@ -162,7 +184,7 @@ public final class TrainStage implements Stage<TrainStage.Result> {
     }
     LOG.info("train: heads for {} and zero-shot calibration for {} categories saved to {}", heads.size(),
         calibration.size(), path);
-    return new Result(path, data.items(), fits, skipped);
+    return new Result(path, data.items(), outsideSample, fits, skipped);
   }
 
   /**
@@ -203,12 +225,13 @@ public final class TrainStage implements Stage<TrainStage.Result> {
   }
 
   /**
-   * The run's labelled items in the driver: majority votes per (item, category), ties left out; at
+   * The run's labelled items in the driver (with {@code outsideSample}, those not in its {@code
+   * samples}): majority votes per (item, category), ties left out; at
    * most train.max-items items (a seeded hash order picks them); their vectors from
    * {@code embeddings} (embedded first when missing); outer and inner folds from seeded hashes of
    * content_id.
    */
-  static Labelled labelled(RunContext ctx) {
+  static Labelled labelled(RunContext ctx, boolean outsideSample) {
     EcolensConfig.EmbeddedSettings settings = ctx.config().score().embedded();
     EcolensConfig.TrainSettings train = settings.train();
     String runId = ctx.runId();
@@ -218,7 +241,12 @@ public final class TrainStage implements Stage<TrainStage.Result> {
         .filter(col("pos").multiply(2).notEqual(col("n")))
         .select(col("content_id"), col("category"),
             when(col("pos").multiply(2).gt(col("n")), 1.0).otherwise(0.0).as("label"));
-    Dataset<Row> labelled = votes.select("content_id").distinct()
+    Dataset<Row> candidates = votes.select("content_id").distinct();
+    if (outsideSample) {
+      candidates = candidates.join(ctx.store().requireRun(Table.SAMPLES, runId, "sample").select("content_id"),
+          Seqs.of("content_id"), "left_anti");
+    }
+    Dataset<Row> labelled = candidates
         .orderBy(hash(col("content_id"), lit(train.seed())), col("content_id"))
         .limit(train.maxItems());
     Dataset<ScoringItem> items = ctx.store().readRun(Table.CONTENT, runId)

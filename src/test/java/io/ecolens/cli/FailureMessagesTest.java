@@ -37,7 +37,8 @@ class FailureMessagesTest extends SparkTest {
 
   private int cli(String command, String runId, String... sets) {
     List<String> args = new ArrayList<>(List.of(command, "--run-id", runId, "--conf", "conf/local.yaml",
-        "--set", "catalog.database=" + DB, "--set", "report.output=" + dir.resolve("reports")));
+        "--set", "catalog.database=" + DB, "--set", "report.output=" + dir.resolve("reports"),
+        "--set", "score.scorer=rules"));
     for (String set : sets) {
       args.addAll(List.of("--set", set));
     }

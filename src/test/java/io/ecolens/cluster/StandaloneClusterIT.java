@@ -231,6 +231,7 @@ class StandaloneClusterIT extends SparkTest {
     List<String> args = new ArrayList<>(List.of(command, "--run-id", RUN));
     List<String> all = new ArrayList<>(List.of(
         "spark.shuffle-partitions=2",
+        "score.scorer=rules",
         "catalog.database=" + DB,
         "catalog.warehouse=" + work.resolve("warehouse"),
         "sample.size=80",

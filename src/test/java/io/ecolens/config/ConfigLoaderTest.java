@@ -29,6 +29,11 @@ class ConfigLoaderTest {
     assertThat(c.catalog().database()).isEqualTo("ecolens");
     assertThat(c.sample().strata()).containsExactly("format", "region");
     assertThat(c.input().labels().layout()).isEqualTo(LabelLayout.LONG);
+    // the demo's judge: the in-process model, its heads fitted in the run before scoring
+    assertThat(c.score().scorer()).isEqualTo(ScorerType.EMBEDDED);
+    assertThat(c.score().trainsBeforeScoring()).isTrue();
+    assertThat(ConfigLoader.load(Path.of("conf/local.yaml"), List.of("score.scorer=rules")).score()
+        .trainsBeforeScoring()).as("rules uses no heads").isFalse();
   }
 
   @Test

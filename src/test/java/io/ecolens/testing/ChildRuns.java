@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
  * {@code run}s of conf/local.yaml on a small generated corpus, each in a JVM of its own, on one
  * shared warehouse (and so one catalog, served by the catalog server): for the tests and the
  * benchmark of runs side by side and runs killed and run again. Each run generates the same corpus
- * (same seed) into a folder of its own and writes its reports there; no quality gates, whose
- * baseline would be whichever run finished before.
+ * (same seed) into a folder of its own and writes its reports there; the {@code rules} judge; no
+ * quality gates, whose baseline would be whichever run finished before.
  */
 public final class ChildRuns {
   /** The stages of {@code run}, in the order it runs and prints them. */
@@ -29,7 +29,8 @@ public final class ChildRuns {
     for (String set : List.of("spark.master=" + master, "generate.rows=" + rows, "sample.size=" + rows / 5,
         "sample.strata=[format]", "generate.output=" + own.resolve("demo"),
         "input.corpus.path=" + own.resolve("demo/corpus"), "input.labels.path=" + own.resolve("demo/labels"),
-        "report.output=" + own.resolve("reports"), "catalog.warehouse=" + warehouse, "gates=[]")) {
+        "report.output=" + own.resolve("reports"), "catalog.warehouse=" + warehouse, "gates=[]",
+        "score.scorer=rules")) {
       args.add("--set");
       args.add(set);
     }

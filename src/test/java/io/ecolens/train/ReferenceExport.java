@@ -16,7 +16,7 @@ public final class ReferenceExport {
 
   /** One {@code <category>.csv} per category under {@code dir}; returns the files written. */
   public static List<Path> write(RunContext ctx, List<String> categories, Path dir) throws IOException {
-    Labelled data = TrainStage.labelled(ctx);
+    Labelled data = TrainStage.labelled(ctx, false);
     if (data.items() == 0) {
       throw new IllegalStateException("no labelled items with vectors in run " + ctx.runId() + " to export");
     }
