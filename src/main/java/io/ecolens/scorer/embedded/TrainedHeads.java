@@ -54,9 +54,14 @@ public record TrainedHeads(String policyId, String policyVersion, String vectors
     }
   }
 
-  /** Short fingerprint of the heads, part of the model id so a retrained head is not served from cache. */
+  /**
+   * Short fingerprint of what decides the scores (policy version, vectors, heads, calibration; not
+   * when or on which run they were fitted), part of the model id: a head fitted differently is never
+   * served from cache, and the same fit again (same labels, seed and settings) reuses its scores.
+   */
   public String fingerprint() {
-    return Policy.sha256(toJson()).substring(0, 12);
+    return Policy.sha256(new TrainedHeads(policyId, policyVersion, vectors, null, null, categories, calibration)
+        .toJson()).substring(0, 12);
   }
 
   String toJson() {

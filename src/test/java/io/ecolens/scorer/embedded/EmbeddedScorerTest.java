@@ -100,6 +100,20 @@ class EmbeddedScorerTest {
   }
 
   @Test
+  void theFingerprintFollowsTheFitNotWhenOrOnWhichRunItWasMade() {
+    double[] w = new double[EmbeddingModel.DIMENSIONS];
+    w[0] = 0.5;
+    TrainedHeads first = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "2026-12-01T00:00:00Z", "r1",
+        Map.of("spam_scam", new TrainedHeads.Head(w, 2.0, 0.7, 10, 100)), null);
+    TrainedHeads again = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "2026-12-02T00:00:00Z", "r2",
+        Map.of("spam_scam", new TrainedHeads.Head(w.clone(), 2.0, 0.7, 10, 100)), null);
+    TrainedHeads otherIntercept = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "2026-12-01T00:00:00Z",
+        "r1", Map.of("spam_scam", new TrainedHeads.Head(w, 1.0, 0.7, 10, 100)), null);
+    assertThat(again.fingerprint()).isEqualTo(first.fingerprint());
+    assertThat(otherIntercept.fingerprint()).isNotEqualTo(first.fingerprint());
+  }
+
+  @Test
   void headsFittedOnAnotherModelAreRefusedNamingBoth() {
     TrainedHeads heads = new TrainedHeads(POLICY.id(), POLICY.version(), VECTORS, "now", "r1",
         Map.of("spam_scam", new TrainedHeads.Head(new double[EmbeddingModel.DIMENSIONS], 0.0, 0.5, 10, 100)), null);
