@@ -4,6 +4,7 @@ import io.ecolens.gate.RunComparison;
 import io.ecolens.metrics.PrevalenceMetrics;
 import io.ecolens.score.ScoreStage;
 import io.ecolens.tables.MetricRow;
+import io.ecolens.train.TrainStage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,7 @@ final class HtmlView {
     view.put("cascade", new CascadeView(model).view());
     view.put("languages", new LanguageView(model).view());
     view.put("uncalibrated", uncalibrated(model));
+    view.put("fittedOutsideSample", fittedOutsideSample(model));
     return view;
   }
 
@@ -187,6 +189,21 @@ final class HtmlView {
       }
     }
     return names.isEmpty() ? null : String.join(", ", names);
+  }
+
+  /**
+   * How many labelled items outside the sample the in-process judge's heads were fitted on in this run
+   * ({@code train}'s {@code trained_items} row with {@code sample = excluded}), formatted; null when
+   * they were not fitted in this run that way.
+   */
+  static String fittedOutsideSample(ReportModel model) {
+    for (MetricRow m : model.data().metrics()) {
+      if ("train".equals(m.report()) && TrainStage.TRAINED_ITEMS.equals(m.metric()) && "sample".equals(m.sliceKey())
+          && "excluded".equals(m.sliceValue())) {
+        return Formats.count(m.value());
+      }
+    }
+    return null;
   }
 
   private Map<String, Object> agreementView() {

@@ -36,6 +36,11 @@ final class SummaryMarkdown {
     if (uncalibrated != null) {
       md.append("- Thresholds uncalibrated (zero-shot, no labels fitted them): ").append(uncalibrated).append("\n");
     }
+    String fitted = HtmlView.fittedOutsideSample(model);
+    if (fitted != null) {
+      md.append("- Judge's heads fitted in this run on ").append(fitted)
+          .append(" labelled items outside the sample (cross-validated figures: metrics, report train)\n");
+    }
     Object weaker = new LanguageView(model).view().get("weaker");
     if (weaker != null) {
       md.append("- Agreement weaker than on English (F1 interval wholly below): ").append(weaker).append("\n");

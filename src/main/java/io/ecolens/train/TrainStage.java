@@ -57,6 +57,12 @@ public final class TrainStage implements Stage<TrainStage.Result> {
   private static final double TOLERANCE = 1e-6;
   private static final int MAX_ITERATIONS = 1000;
 
+  /**
+   * The {@code metrics} row (report {@code train}) of the items fitted on, sliced by {@code sample}:
+   * {@code excluded} when the run's sampled items were left out, {@code included} otherwise.
+   */
+  public static final String TRAINED_ITEMS = "trained_items";
+
   private final boolean outsideSample;
 
   /** Trains on all the run's labelled items (the {@code train} command). */
@@ -172,6 +178,8 @@ public final class TrainStage implements Stage<TrainStage.Result> {
               + " of each for a head)" + (outsideSample ? ", label items beyond the sample, or set "
               + "score.embedded.train.before-scoring=false to score with the saved heads or zero-shot." : "."));
     }
+    metrics.add(TRAINED_ITEMS, "", "sample", outsideSample ? "excluded" : "included", data.items(), null, null,
+        data.items());
     metrics.write(ctx);
     TrainedHeads trained = new TrainedHeads(policy.id(), policy.version(),
         Embedder.modelId(settings.model(), settings.maxTokens()), Instant.now().toString(), runId, heads, calibration);

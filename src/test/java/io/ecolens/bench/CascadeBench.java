@@ -169,7 +169,7 @@ public final class CascadeBench {
     int rows = Integer.getInteger("bench.cascade.train-rows", 4000);
     train.addAll(List.of("generate.rows=" + rows, "generate.seed=4242", "generate.output=" + dir.resolve("train"),
         "input.corpus.path=" + dir.resolve("train/corpus"), "input.labels.path=" + dir.resolve("train/labels"),
-        "sample.size=" + rows));
+        "sample.size=" + rows, "score.embedded.train.max-items=" + rows));
     EcolensConfig config = ConfigLoader.load(Path.of("conf/local.yaml"), train);
     CorpusGenerator.execute(spark, config.generate(), policy);
     RunContext ctx = new RunContext(spark, config, "train");

@@ -143,6 +143,7 @@ public final class Davidson {
         "score.embedded.mode=zero-shot",
         "score.embedded.heads=" + dir.resolve("heads"),
         "score.embedded.train.folds=" + folds,
+        "score.embedded.train.max-items=50000", // every tweet (conf/local.yaml caps the demo's at 4,000)
         "score.policy=conf/policies/davidson.yaml",
         "report.output=" + dir.resolve("reports")));
     sets.addAll(extraSets);

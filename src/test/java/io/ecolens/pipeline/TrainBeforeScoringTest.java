@@ -12,9 +12,12 @@ import io.ecolens.tables.TableStore;
 import io.ecolens.testing.DemoRuns;
 import io.ecolens.testing.SparkTest;
 import io.ecolens.train.TrainStage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Tag;
@@ -34,7 +37,7 @@ class TrainBeforeScoringTest extends SparkTest {
   static Path dir;
 
   @Test
-  void runFitsTheHeadsOnLabelledItemsOutsideTheSampleThenScoresTheSampleWithThem() {
+  void runFitsTheHeadsOnLabelledItemsOutsideTheSampleThenScoresTheSampleWithThem() throws IOException {
     List<String> sets = DemoRuns.demoCorpus(dir, 600, DB);
     sets.addAll(List.of("score.scorer=embedded", "sample.size=120", "sample.strata=[format]", "gates=[]",
         "catalog.embedded=false", "spark.shuffle-partitions=2", "score.embedded.heads=" + dir.resolve("heads")));
@@ -63,5 +66,7 @@ class TrainBeforeScoringTest extends SparkTest {
     assertThat(scores.select("content_id").distinct().count()).isEqualTo(120);
     assertThat(scores.filter(col("model").startsWith("all-minilm-l6-v2-q:max-tokens=256:windows=16:trained-"))
         .count()).as("every score from the heads fitted in the run").isEqualTo(scores.count());
+    assertThat(Files.readString(dir.resolve("reports").resolve(RUN).resolve("summary.md"))).contains(
+        String.format(Locale.ROOT, "- Judge's heads fitted in this run on %,d labelled items outside the sample", outside));
   }
 }

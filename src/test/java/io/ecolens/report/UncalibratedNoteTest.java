@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Which categories the embedded judge decides at the policy's hand-set zero-shot threshold
- * ({@link ScorerSpec#uncalibratedCategories}), and how the report and summary.md say so.
+ * ({@link ScorerSpec#uncalibratedCategories}), and how the report and summary.md say so; and how
+ * they say that the judge's heads were fitted in the run, outside its sample.
  */
 class UncalibratedNoteTest {
   private static final Policy POLICY = PolicyLoader.load(Path.of("conf/policies/default.yaml"));
@@ -48,5 +49,18 @@ class UncalibratedNoteTest {
     ReportModel without = TestReports.model(List.of());
     assertThat(HtmlView.uncalibrated(without)).isNull();
     assertThat(new SummaryMarkdown(without).text()).doesNotContain("uncalibrated");
+  }
+
+  @Test
+  void theReportAndSummarySayWhenTheHeadsWereFittedInTheRunOutsideItsSample() {
+    ReportModel outside = TestReports.model(List.of(
+        new MetricRow("r1", "train", "trained_items", "", "sample", "excluded", 4000.0, null, null, 4000L)));
+    assertThat(HtmlView.fittedOutsideSample(outside)).isEqualTo("4,000");
+    assertThat(new SummaryMarkdown(outside).text())
+        .contains("- Judge's heads fitted in this run on 4,000 labelled items outside the sample");
+    ReportModel included = TestReports.model(List.of(
+        new MetricRow("r1", "train", "trained_items", "", "sample", "included", 4000.0, null, null, 4000L)));
+    assertThat(HtmlView.fittedOutsideSample(included)).isNull();
+    assertThat(new SummaryMarkdown(included).text()).doesNotContain("outside the sample");
   }
 }
