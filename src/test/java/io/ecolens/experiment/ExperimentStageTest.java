@@ -64,6 +64,7 @@ class ExperimentStageTest extends SparkTest {
         + "  catalog.database: exp\n"
         + "  sample.size: " + SAMPLE + "\n"
         + "  sample.strata: [format]\n"
+        + "  score.scorer: rules\n" // the shared config's judge (conf/local.yaml's is the embedded one)
         + "  report.output: \"" + dir.resolve("reports") + "\"\n"
         + (sampleRun == null ? "" : "sample-run: " + sampleRun + "\n")
         + "bootstrap: {iterations: 300, seed: 5}\n"
