@@ -201,9 +201,18 @@ public record EcolensConfig(
       cascade = cascade == null ? new CascadeSettings(null, null, null, null) : cascade;
     }
 
+    /**
+     * True when the scorer reads what {@code train} fits: it runs the embedded scorer (alone or as a
+     * cascade step) in a mode other than {@code zero-shot}.
+     */
+    public boolean usesTrainedHeads() {
+      return ScorerType.usesEmbedded(scorer, cascade.first(), cascade.second())
+          && embedded.mode() != EmbeddedMode.ZERO_SHOT;
+    }
+
     /** True when {@code run} fits the embedded heads before scoring: asked for, and the scorer uses them. */
     public boolean trainsBeforeScoring() {
-      return embedded.train().beforeScoring() && ScorerType.usesEmbedded(scorer, cascade.first(), cascade.second());
+      return embedded.train().beforeScoring() && usesTrainedHeads();
     }
 
     public ScoreSettings(ScorerType scorer, String policy, Integer batchSize) {
@@ -258,7 +267,7 @@ public record EcolensConfig(
    * folds of its training items; {@code class-weight} {@code balanced} weighs each class by
    * items / (2 x the class's items), {@code none} weighs every item 1. With {@code before-scoring},
    * {@code run} fits the heads itself, between sample and score, on the run's labelled items outside
-   * its sample (so no scored item was trained on), when its scorer uses the embedded model.
+   * its sample (so no scored item was trained on), when its scorer reads them (not {@code zero-shot}).
    */
   public record TrainSettings(Integer folds, Integer maxItems, Double regularization, List<Double> regularizationGrid,
       Integer innerFolds, ClassWeight classWeight, Long seed, Boolean beforeScoring) {

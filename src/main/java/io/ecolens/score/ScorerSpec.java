@@ -54,8 +54,7 @@ public record ScorerSpec(ScorerType type, Policy policy, EmbeddedSpec embedded, 
     EcolensConfig.ScoreSettings score = config.score();
     EcolensConfig.EmbeddedSettings e = score.embedded();
     TrainedHeads heads = null;
-    if (ScorerType.usesEmbedded(score.scorer(), score.cascade().first(), score.cascade().second())
-        && e.mode() != EmbeddedMode.ZERO_SHOT) {
+    if (score.usesTrainedHeads()) {
       String root = e.headsRoot(config.catalog().warehouse());
       heads = TrainedHeads.find(root, policy, e.model(), hadoop);
       if (heads == null && (e.mode() == EmbeddedMode.TRAINED || e.mode() == EmbeddedMode.CALIBRATED)) {

@@ -34,6 +34,8 @@ class ConfigLoaderTest {
     assertThat(c.score().trainsBeforeScoring()).isTrue();
     assertThat(ConfigLoader.load(Path.of("conf/local.yaml"), List.of("score.scorer=rules")).score()
         .trainsBeforeScoring()).as("rules uses no heads").isFalse();
+    assertThat(ConfigLoader.load(Path.of("conf/local.yaml"), List.of("score.embedded.mode=zero-shot")).score()
+        .trainsBeforeScoring()).as("zero-shot reads no heads").isFalse();
   }
 
   @Test
